@@ -1,0 +1,1 @@
+"""Backend implementations of the repository Protocols: mysql, dynamodb and an in-memory fake."""

@@ -1,0 +1,1 @@
+"""The machinery of the dual-database layer: contract, routing, comparison, tools, CLI."""

@@ -1,0 +1,32 @@
+"""The ``dal`` command line: ``dal --help`` lists every command."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+__all__ = ["app", "main"]
+
+_COMMAND_MODULES = (
+    "dal.commands.db",
+    "dal.commands.schema",
+    "dal.commands.data",
+    "dal.commands.report",
+    "dal.commands.demo",
+)
+
+app = typer.Typer(
+    name="dal",
+    help="Move an application from MySQL to DynamoDB without downtime.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+for _name in _COMMAND_MODULES:
+    importlib.import_module(_name).register(app)
+
+
+def main() -> None:
+    """Entry point of the ``dal`` console script."""
+    app()

@@ -1,0 +1,1 @@
+"""Sub-commands of the ``dal`` CLI, one module per group; each exposes ``register(app)``."""
