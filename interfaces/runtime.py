@@ -12,15 +12,16 @@ import itertools
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
-from interfaces.types import utc_now
+from interfaces.types import as_utc, utc_now
 
 __all__ = [
     "Clock",
     "IdAllocator",
     "MemoryIdAllocator",
+    "SteppingClock",
     "SystemClock",
     "UnitOfWorkFactory",
     "no_unit_of_work",
@@ -42,6 +43,28 @@ class SystemClock:
     def now(self) -> datetime:
         """The current time: timezone-aware UTC, whole seconds."""
         return utc_now()
+
+
+class SteppingClock:
+    """A deterministic clock for tests: starts at ``start`` and advances ``step`` per call.
+
+    Thread-safe; every call returns a distinct, later instant (whole seconds).
+    """
+
+    def __init__(
+        self,
+        start: datetime = datetime(2026, 1, 1, tzinfo=UTC),
+        step: timedelta = timedelta(seconds=1),
+    ) -> None:
+        self._next = as_utc(start).replace(microsecond=0)
+        self._step = step
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        """Return the current instant and move the clock forward by one step."""
+        with self._lock:
+            current, self._next = self._next, self._next + self._step
+            return current
 
 
 @runtime_checkable
