@@ -1,0 +1,224 @@
+"""Settings of the layer, read from ``DAL_*`` environment variables and an optional env file.
+
+Nothing is read at import time: call :func:`load_settings` (or build :class:`Settings`
+yourself). Precedence, highest first: keyword arguments, environment variables, the
+env file (``file`` argument or ``DAL_SETTINGS_FILE``), the defaults.
+
+Keys (see ``config/settings.example.env``):
+
+=========================  ======================================  =============================
+key                        default                                 meaning
+=========================  ======================================  =============================
+``DAL_MYSQL_URL``          ``sqlite:///dal-store.db``              SQLAlchemy URL of the old store
+``DAL_DYNAMODB_ENDPOINT``  empty (real AWS)                        DynamoDB endpoint URL
+``DAL_DYNAMODB_REGION``    ``us-east-1``                           AWS region
+``DAL_TABLE_PREFIX``       empty                                   prefix of every DynamoDB table
+``DAL_CONTRACT``           ``config/migration_contract.json``      the migration contract
+``DAL_FLAGS``              empty (none)                            stage flags file
+=========================  ======================================  =============================
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+__all__ = [
+    "CONTRACT_FILE_NAME",
+    "ENV_PREFIX",
+    "SETTINGS_FILE_VARIABLE",
+    "Settings",
+    "SettingsError",
+    "default_contract_path",
+    "load_settings",
+]
+
+ENV_PREFIX = "DAL_"
+SETTINGS_FILE_VARIABLE = "DAL_SETTINGS_FILE"
+CONTRACT_FILE_NAME = "migration_contract.json"
+
+_SQL_BACKENDS = frozenset({"mysql", "mariadb", "sqlite"})
+_REGION = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+_TABLE_PREFIX = re.compile(r"[A-Za-z0-9_.-]*")
+_TABLE_PREFIX_MAX = 200  # DynamoDB table names are at most 255 characters
+
+
+class SettingsError(ValueError):
+    """The settings are unusable; the message names every bad ``DAL_*`` key."""
+
+
+def default_contract_path(cwd: Path | None = None) -> Path:
+    """Where the migration contract is when ``DAL_CONTRACT`` is not set.
+
+    ``config/migration_contract.json`` under ``cwd`` (default: the current directory)
+    if it exists, else the copy packaged with the layer (``dal/data/``), else the
+    project path (so that a later error names the file the user is expected to write).
+    """
+    project = (cwd or Path.cwd()) / "config" / CONTRACT_FILE_NAME
+    if project.is_file():
+        return project.resolve()
+    packaged = Path(__file__).resolve().parent / "data" / CONTRACT_FILE_NAME
+    if packaged.is_file():
+        return packaged
+    return project.resolve()
+
+
+def _key(field: str) -> str:
+    return f"{ENV_PREFIX}{field.upper()}"
+
+
+def _empty_to_none(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+class Settings(BaseSettings):
+    """Where the two stores are and which files configure the migration.
+
+    Every field is read from the environment variable ``DAL_<FIELD>``.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+        validate_default=False,  # the default contract may not exist yet; load_contract says so
+    )
+
+    mysql_url: str = Field(
+        default="sqlite:///dal-store.db",
+        description="SQLAlchemy URL of the old (MySQL) store; SQLite works for a local run.",
+    )
+    dynamodb_endpoint: str | None = Field(
+        default=None,
+        description="DynamoDB endpoint such as http://127.0.0.1:8000; None means real AWS.",
+    )
+    dynamodb_region: str = Field(default="us-east-1", description="AWS region of DynamoDB.")
+    table_prefix: str = Field(default="", description="Prefix of every DynamoDB table name.")
+    contract: Path = Field(
+        default_factory=default_contract_path,
+        description="The migration contract (JSON).",
+    )
+    flags: Path | None = Field(default=None, description="The stage flags file, if any.")
+
+    @field_validator("mysql_url")
+    @classmethod
+    def _check_mysql_url(cls, value: str) -> str:
+        key = _key("mysql_url")
+        try:
+            url = make_url(value.strip())
+        except ArgumentError as error:
+            raise ValueError(f"{key}: not a database URL: {value!r}") from error
+        if url.get_backend_name() not in _SQL_BACKENDS:
+            raise ValueError(
+                f"{key}: unsupported database {url.get_backend_name()!r}; use a mysql://, "
+                "mysql+pymysql://, mariadb+pymysql:// or sqlite:/// URL"
+            )
+        return value.strip()
+
+    @field_validator("dynamodb_endpoint", mode="before")
+    @classmethod
+    def _check_dynamodb_endpoint(cls, value: Any) -> Any:
+        value = _empty_to_none(value)
+        if value is None:
+            return None
+        parts = urlsplit(str(value).strip())
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError(
+                f"{_key('dynamodb_endpoint')}: not an http(s) URL: {value!r} "
+                "(leave it empty for real AWS)"
+            )
+        return str(value).strip().rstrip("/")
+
+    @field_validator("dynamodb_region")
+    @classmethod
+    def _check_region(cls, value: str) -> str:
+        if not _REGION.fullmatch(value):
+            raise ValueError(f"{_key('dynamodb_region')}: not a region name: {value!r}")
+        return value
+
+    @field_validator("table_prefix")
+    @classmethod
+    def _check_table_prefix(cls, value: str) -> str:
+        key = _key("table_prefix")
+        if not _TABLE_PREFIX.fullmatch(value):
+            raise ValueError(f"{key}: only letters, digits, '_', '-' and '.' allowed: {value!r}")
+        if len(value) > _TABLE_PREFIX_MAX:
+            raise ValueError(f"{key}: longer than {_TABLE_PREFIX_MAX} characters")
+        return value
+
+    @field_validator("contract", mode="before")
+    @classmethod
+    def _blank_contract(cls, value: Any) -> Any:
+        return default_contract_path() if _empty_to_none(value) is None else value
+
+    @field_validator("contract")
+    @classmethod
+    def _check_contract(cls, value: Path) -> Path:
+        path = value.expanduser().resolve()
+        if not path.is_file():
+            raise ValueError(f"{_key('contract')}: no such file: {str(path)!r}")
+        return path
+
+    @field_validator("flags", mode="before")
+    @classmethod
+    def _blank_flags(cls, value: Any) -> Any:
+        return _empty_to_none(value)
+
+    @field_validator("flags")
+    @classmethod
+    def _check_flags(cls, value: Path | None) -> Path | None:
+        if value is None:
+            return None
+        path = value.expanduser().resolve()
+        if path.is_dir():
+            raise ValueError(f"{_key('flags')}: is a directory, not a file: {str(path)!r}")
+        return path
+
+    def __repr_args__(self) -> Any:
+        """Like the default, with the password of ``mysql_url`` hidden."""
+        for name, value in super().__repr_args__():
+            if name == "mysql_url" and isinstance(value, str):
+                value = make_url(value).render_as_string(hide_password=True)
+            yield name, value
+
+
+def load_settings(file: Path | None = None) -> Settings:
+    """Read the settings from the environment and an optional env file.
+
+    ``file`` (else the path in ``DAL_SETTINGS_FILE``) is a dotenv file of ``DAL_*``
+    keys; environment variables override it. Raises :class:`SettingsError`, naming
+    each bad key, when a value is invalid or the file does not exist.
+    """
+    env_file = file if file is not None else _settings_file_from_environment()
+    if env_file is not None and not env_file.is_file():
+        raise SettingsError(f"{SETTINGS_FILE_VARIABLE}: no such file: {str(env_file)!r}")
+    try:
+        return Settings(_env_file=env_file)
+    except ValidationError as error:
+        raise SettingsError(_describe(error)) from error
+
+
+def _settings_file_from_environment() -> Path | None:
+    value = os.environ.get(SETTINGS_FILE_VARIABLE, "").strip()
+    return Path(value).expanduser() if value else None
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for problem in error.errors():
+        field = str(problem["loc"][0]) if problem["loc"] else "settings"
+        key = _key(field)
+        message = problem["msg"].removeprefix("Value error, ")
+        lines.append(message if message.startswith(key) else f"{key}: {message}")
+    return "; ".join(lines)
