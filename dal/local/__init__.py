@@ -1,0 +1,1 @@
+"""Local servers for development, tests and the demo: DynamoDB Local and a local MariaDB."""
