@@ -9,7 +9,7 @@ from decimal import Decimal
 from adapters.memory._carts import cart_of
 from adapters.memory._paging import SortOrder, paginate
 from adapters.memory._state import Repository, build, check_version, revise, synchronized
-from interfaces.errors import EmptyCart, InsufficientInventory
+from interfaces.errors import EmptyCart, InsufficientInventory, ValidationFailed
 from interfaces.models import CartItem, NewOrder, Order, OrderItem, OrderStatus, Product
 from interfaces.paging import DEFAULT_PAGE_SIZE, Page
 
@@ -40,7 +40,7 @@ class MemoryOrderRepository(Repository):
         self, status: OrderStatus, page_size: int = DEFAULT_PAGE_SIZE, page_token: str | None = None
     ) -> Page[Order]:
         """Orders with ``status``, newest first, paged."""
-        wanted = OrderStatus(status)
+        wanted = _status(status)
         scope = ("orders.list_by_status", wanted)
         return self._page(scope, lambda o: o.status == wanted, page_size, page_token)
 
@@ -60,10 +60,11 @@ class MemoryOrderRepository(Repository):
     def update_status(
         self, order_id: int, status: OrderStatus, expected_version: int | None = None
     ) -> Order:
-        """Set the status; NotFound, ConcurrencyConflict."""
+        """Set the status; ValidationFailed(field="status"), NotFound, ConcurrencyConflict."""
+        wanted = _status(status)
         current = self._db.orders.require(order_id)
         check_version("order", order_id, current, expected_version)
-        changed = revise(current, self._db.now(), {"status": status})
+        changed = revise(current, self._db.now(), {"status": wanted})
         return self._db.orders.put(order_id, changed)
 
     def checkout(self, user_id: int) -> Order:
@@ -114,6 +115,13 @@ class MemoryOrderRepository(Repository):
     ) -> Page[Order]:
         rows = self._db.orders.select(predicate)
         return paginate(rows, NEWEST_FIRST, scope, page_size, page_token)
+
+
+def _status(value: str) -> OrderStatus:
+    try:
+        return OrderStatus(value)
+    except ValueError as exc:
+        raise ValidationFailed(f"not an order status: {value!r}", field="status") from exc
 
 
 def _check_stock(cart: Iterable[CartItem], products: Iterable[Product]) -> None:
