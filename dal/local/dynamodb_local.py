@@ -26,6 +26,7 @@ import tarfile
 import tempfile
 import threading
 import time
+import weakref
 from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Self
@@ -225,6 +226,7 @@ class DynamoDBLocal:
         self._port: int | None = None
         self._process: subprocess.Popen[str] | None = None
         self._drain: threading.Thread | None = None
+        self._finalizer: weakref.finalize[[subprocess.Popen[str]], DynamoDBLocal] | None = None
         self._output: collections.deque[str] = collections.deque(maxlen=_OUTPUT_TAIL)
 
     @property
@@ -286,6 +288,8 @@ class DynamoDBLocal:
             stderr=subprocess.STDOUT,
             text=True,
         )
+        # stops the process at interpreter exit too, should the caller forget to
+        self._finalizer = weakref.finalize(self, _terminate, self._process)
         assert self._process.stdout is not None
         self._drain = threading.Thread(
             target=self._forward_output, args=(self._process.stdout,), daemon=True
@@ -327,14 +331,10 @@ class DynamoDBLocal:
         process, self._process = self._process, None
         if process is None:
             return
-        if process.poll() is None:
-            log.info("stopping DynamoDB Local on port %s", self._port)
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+        log.info("stopping DynamoDB Local on port %s", self._port)
+        if self._finalizer is not None:
+            self._finalizer()
+            self._finalizer = None
         if self._drain is not None:
             self._drain.join(timeout=5)
             self._drain = None
@@ -351,6 +351,18 @@ class DynamoDBLocal:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def _terminate(process: subprocess.Popen[str]) -> None:
+    """Terminate ``process``, kill it if it lingers, and reap it."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
 
 
 def main(argv: list[str] | None = None) -> int:
