@@ -1,0 +1,116 @@
+"""The composition root builds working stores from settings."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from dal.container import Container, build_container
+from dal.settings import Settings
+from interfaces import NewUser, NotFound, SteppingClock, Store, SystemClock
+
+START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def _new_user(name: str) -> NewUser:
+    return NewUser(username=name, email=f"{name}@example.com", password_hash="hash")
+
+
+def _mysql_adapter_ready() -> bool:
+    try:
+        mysql = importlib.import_module("adapters.mysql")
+        importlib.import_module("dal.migrations")
+    except ImportError:
+        return False
+    return all(hasattr(mysql, name) for name in ("build_store", "create_engine", "SqlIdAllocator"))
+
+
+needs_mysql_adapter = pytest.mark.skipif(
+    not _mysql_adapter_ready(), reason="adapters.mysql and dal.migrations are not complete yet"
+)
+
+
+@pytest.fixture
+def sqlite_container(sqlite_url: str) -> Iterator[Container]:
+    """A container over a migrated SQLite database, with a deterministic clock."""
+    from dal.migrations import upgrade
+
+    upgrade(sqlite_url)
+    container = build_container(Settings(mysql_url=sqlite_url))
+    container.clock.override(SteppingClock(START))
+    yield container
+    container.shutdown_resources()
+
+
+def test_settings_given_to_build_container_are_used() -> None:
+    settings = Settings(mysql_url="sqlite:///elsewhere.db", table_prefix="given_")
+
+    assert build_container(settings).settings() is settings
+
+
+def test_settings_are_loaded_from_the_environment_by_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in list(os.environ):
+        if name.startswith("DAL_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("DAL_TABLE_PREFIX", "from_env_")
+
+    container = build_container()
+
+    assert container.settings().table_prefix == "from_env_"
+    assert container.settings() is container.settings()
+
+
+def test_memory_store_round_trip() -> None:
+    container = build_container(Settings())
+    container.clock.override(SteppingClock(START))
+    store = container.memory_store()
+
+    with store.unit_of_work():
+        created = store.users.create(_new_user("ada"))
+
+    assert isinstance(store, Store)
+    assert store.users.get(created.id) == created
+    assert created.created_at == START
+    assert container.memory_store() is store
+
+
+def test_the_default_clock_is_the_system_clock() -> None:
+    assert isinstance(build_container(Settings()).clock(), SystemClock)
+
+
+def test_containers_do_not_share_stores() -> None:
+    first, second = build_container(Settings()), build_container(Settings())
+    with first.memory_store().unit_of_work():
+        created = first.memory_store().users.create(_new_user("grace"))
+
+    with pytest.raises(NotFound):
+        second.memory_store().users.get(created.id)
+
+
+@needs_mysql_adapter
+def test_mysql_store_over_sqlite_round_trip(sqlite_container: Container) -> None:
+    store = sqlite_container.mysql_store()
+
+    with store.unit_of_work():
+        created = store.users.create(_new_user("linus"))
+    with store.unit_of_work():
+        fetched = store.users.get(created.id)
+
+    assert fetched == created
+    assert created.created_at == START
+    assert created.version == 1
+
+
+@needs_mysql_adapter
+def test_mysql_providers_share_one_engine(sqlite_container: Container) -> None:
+    engine = sqlite_container.mysql_engine()
+
+    assert sqlite_container.mysql_engine() is engine
+    assert sqlite_container.mysql_store() is sqlite_container.mysql_store()
+    assert str(engine.url) == sqlite_container.settings().mysql_url
