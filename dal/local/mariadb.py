@@ -70,6 +70,7 @@ def ensure_server(url: str = DEFAULT_SERVER_URL, *, start_timeout: float = 60.0)
     problem = server_error(url)
     if problem is None:
         return url
+    _refuse_login_problems(problem)
     host = make_url(url).host or "localhost"
     if host not in _LOCAL_HOSTS:
         raise MariaDBError(f"the MySQL server at {host} does not answer: {problem}")
@@ -81,10 +82,17 @@ def ensure_server(url: str = DEFAULT_SERVER_URL, *, start_timeout: float = 60.0)
         if problem is None:
             log.info("local MariaDB is running")
             return url
+        _refuse_login_problems(problem)
     raise MariaDBError(
         f"the local MariaDB did not answer within {start_timeout:.0f}s: {problem} "
         "(see /var/log/mysql/error.log)"
     )
+
+
+def _refuse_login_problems(problem: str) -> None:
+    """A server that answers but refuses the login is running: starting it cannot help."""
+    if "Access denied" in problem:
+        raise MariaDBError(f"the MySQL server answers but refuses the login: {problem}")
 
 
 def _start_local_daemon(problem: str) -> None:

@@ -1,0 +1,79 @@
+# Development tasks. Needs GNU make, python3 (3.11+), Java 17+ and npm; MariaDB is
+# started (or, as root with apt-get, installed) when a target needs it.
+#
+#   make test    lint, type-check and run every test against real servers
+#   make demo    run the demonstration into out/demo
+#   make lint    ruff and mypy only
+#   make bench   run the benchmarks
+#   make clean   remove build and test leftovers (distclean: the virtualenv too)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := test
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-from-pyproject
+PYTEST_ARGS ?=
+
+.PHONY: venv servers mariadb install-mariadb dynamodb-local lint format test demo bench clean distclean
+
+venv: $(STAMP)
+
+# Re-installs only when pyproject.toml changed since the last install.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+servers: mariadb dynamodb-local
+
+# A MySQL-compatible server for the tests, unless DAL_TEST_MYSQL_URL names one.
+mariadb: venv
+	@if [ -n "$${DAL_TEST_MYSQL_URL:-}" ]; then exit 0; fi; \
+	if [ ! -x /usr/sbin/mariadbd ] && [ ! -x /usr/sbin/mysqld ]; then \
+		$(MAKE) --no-print-directory install-mariadb; \
+	fi; \
+	$(BIN)/python -m dal.local.mariadb
+
+# Debian's MariaDB, with root allowed in over TCP without a password (tests only).
+install-mariadb: venv
+	@if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
+		echo "MariaDB is not installed: install mariadb-server, or set DAL_TEST_MYSQL_URL" >&2; \
+		exit 1; \
+	fi
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y mariadb-server
+	$(BIN)/python -m dal.local.mariadb || true
+	mariadb -uroot -e "ALTER USER 'root'@'localhost' IDENTIFIED VIA unix_socket OR mysql_native_password USING PASSWORD('')"
+
+# The DynamoDB Local jar in the cache, unless DAL_TEST_DYNAMODB_URL names a server.
+dynamodb-local: venv
+	@if [ -z "$${DAL_TEST_DYNAMODB_URL:-}" ]; then $(BIN)/python -m dal.local.dynamodb_local --ensure; fi
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: lint servers
+	DAL_TEST_REQUIRE_SERVERS=1 $(BIN)/pytest $(PYTEST_ARGS)
+
+demo: venv servers
+	$(BIN)/dal demo --out out/demo
+
+bench: venv servers
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf out build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis dal-store.db
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+	find . -path ./$(VENV) -prune -o -name '*.egg-info' -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)
