@@ -1,0 +1,1 @@
+"""Helpers shared by the test suites: clocks, factories of valid entities, paging, threads."""
