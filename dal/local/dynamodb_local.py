@@ -286,7 +286,8 @@ class DynamoDBLocal:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            text=True,
+            encoding="utf-8",
+            errors="replace",
         )
         # stops the process at interpreter exit too, should the caller forget to
         self._finalizer = weakref.finalize(self, _terminate, self._process)
