@@ -1,0 +1,199 @@
+"""Raw DynamoDB requests over PynamoDB's connection, with the adapter's retries and errors.
+
+Items travel in DynamoDB's wire form (``{"PK": {"S": "..."}}``). PynamoDB's
+``Connection`` supplies the botocore client (endpoint, region, timeouts, pooled
+connections) with botocore's own retries bounded to a single attempt, so that
+:class:`~adapters.dynamodb.retry.RetryPolicy` alone decides what is retried.
+Every request goes through :meth:`DynamoClient.call`, the one place where
+backend errors are translated.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from botocore.exceptions import ClientError
+from botocore.session import get_session
+from pynamodb.connection import Connection
+
+from adapters.dynamodb.errors import (
+    ConditionFailed,
+    TransactionCancelled,
+    cancel_reasons,
+    error_code,
+    is_transient,
+    translate,
+)
+from adapters.dynamodb.retry import RetryPolicy, call_with_retry
+from adapters.dynamodb.values import AttributeValue
+
+__all__ = ["MAX_TRANSACTION_ACTIONS", "DynamoClient", "Item", "Key", "connect"]
+
+Item = dict[str, AttributeValue]
+Key = dict[str, AttributeValue]
+MAX_TRANSACTION_ACTIONS = 100
+LOCAL_KEY = "local"
+
+
+def connect(
+    endpoint: str | None,
+    region: str,
+    *,
+    connect_timeout: float = 2.0,
+    read_timeout: float = 5.0,
+    max_pool_connections: int = 20,
+) -> Connection:
+    """A PynamoDB connection whose botocore client makes exactly one attempt per call.
+
+    ``endpoint`` None (or empty) means the real AWS endpoint of ``region`` with
+    botocore's default credential chain; against an endpoint (DynamoDB Local)
+    without configured credentials, dummy ones are used (it accepts any).
+    """
+    local_keys: dict[str, str] = {}
+    if endpoint and get_session().get_credentials() is None:
+        local_keys = {"aws_access_key_id": LOCAL_KEY, "aws_secret_access_key": LOCAL_KEY}
+    return Connection(
+        region=region,
+        host=endpoint or None,
+        connect_timeout_seconds=connect_timeout,
+        read_timeout_seconds=read_timeout,
+        max_retry_attempts=0,
+        retry_configuration={"total_max_attempts": 1, "mode": "standard"},
+        max_pool_connections=max_pool_connections,
+        **local_keys,
+    )
+
+
+def _original(exc: ClientError) -> ClientError:
+    """PynamoDB wraps botocore's error and keeps the full response on the cause."""
+    cause = exc.__cause__
+    return cause if isinstance(cause, ClientError) else exc
+
+
+class DynamoClient:
+    """Sends requests through a PynamoDB connection with retries and error translation."""
+
+    def __init__(self, connection: Connection, retry: RetryPolicy | None = None) -> None:
+        self.connection = connection
+        self.retry = retry or RetryPolicy()
+
+    # --- the boundary -------------------------------------------------------------------
+
+    def call(self, operation: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        """Send one request (retrying transient failures) and return the raw response.
+
+        A failed condition raises :class:`ConditionFailed` (with the old item when
+        the request asked for it), a cancelled transaction
+        :class:`TransactionCancelled`; every other failure is translated.
+        """
+        table = request.get("TableName")
+        try:
+            return call_with_retry(
+                lambda: self._send(operation, dict(request)), self.retry, is_transient
+            )
+        except (ConditionFailed, TransactionCancelled):
+            raise
+        except Exception as exc:
+            raise translate(exc, table) from exc
+
+    def _send(self, operation: str, request: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return self.connection.dispatch(operation, request)
+        except ClientError as exc:
+            code = error_code(exc)
+            if code == "ConditionalCheckFailedException":
+                raise ConditionFailed(_original(exc).response.get("Item")) from exc  # type: ignore[arg-type]
+            if code == "TransactionCanceledException":
+                raise TransactionCancelled(cancel_reasons(exc)) from exc
+            raise
+
+    # --- single items -------------------------------------------------------------------
+
+    def get(self, table: str, key: Key, *, consistent: bool = True) -> Item | None:
+        """The item with ``key``, or None."""
+        response = self.call(
+            "GetItem", {"TableName": table, "Key": key, "ConsistentRead": consistent}
+        )
+        item: Item | None = response.get("Item")
+        return item
+
+    def put(self, table: str, item: Item, **condition: Any) -> None:
+        """Put ``item``; ``condition`` holds ConditionExpression and its names/values."""
+        self.call("PutItem", {"TableName": table, "Item": item, **_old_on_failure(condition)})
+
+    def update(self, table: str, key: Key, update: str, **extra: Any) -> Item:
+        """Apply an UpdateExpression and return the item as it is afterwards."""
+        request = {
+            "TableName": table,
+            "Key": key,
+            "UpdateExpression": update,
+            "ReturnValues": "ALL_NEW",
+            **_old_on_failure(extra),
+        }
+        attributes: Item = self.call("UpdateItem", request).get("Attributes", {})
+        return attributes
+
+    def delete(self, table: str, key: Key, **condition: Any) -> Item | None:
+        """Delete the item with ``key`` and return it as it was (None if there was none)."""
+        request = {"TableName": table, "Key": key, "ReturnValues": "ALL_OLD"}
+        old: Item | None = self.call("DeleteItem", {**request, **_old_on_failure(condition)}).get(
+            "Attributes"
+        )
+        return old
+
+    # --- reads of many items ------------------------------------------------------------
+
+    def pages(
+        self, operation: str, request: Mapping[str, Any]
+    ) -> Iterator[tuple[list[Item], Key | None]]:
+        """Run a Query or Scan page by page: each page's items and its LastEvaluatedKey."""
+        start: Key | None = request.get("ExclusiveStartKey")
+        while True:
+            page_request = dict(request)
+            if start is not None:
+                page_request["ExclusiveStartKey"] = start
+            response = self.call(operation, page_request)
+            start = response.get("LastEvaluatedKey")
+            yield response.get("Items", []), start
+            if start is None:
+                return
+
+    def items(self, operation: str, request: Mapping[str, Any]) -> Iterator[Item]:
+        """Every item of a Query or Scan, across pages."""
+        for page, _ in self.pages(operation, request):
+            yield from page
+
+    # --- transactions -------------------------------------------------------------------
+
+    def transact(self, actions: Sequence[Mapping[str, Any]]) -> None:
+        """Run up to 100 actions atomically with TransactWriteItems.
+
+        Retries reuse one ClientRequestToken, so a retry of a transaction that
+        did commit is not applied twice. Raises :class:`TransactionCancelled`
+        when a condition failed or the conflicts outlasted the retry budget.
+        """
+        if not actions:
+            return
+        if len(actions) > MAX_TRANSACTION_ACTIONS:
+            raise ValueError(f"a transaction holds at most {MAX_TRANSACTION_ACTIONS} actions")
+        request = {
+            "TransactItems": [_old_on_failure_action(a) for a in actions],
+            "ClientRequestToken": uuid.uuid4().hex,
+        }
+        self.call("TransactWriteItems", request)
+
+
+def _old_on_failure(request: Mapping[str, Any]) -> dict[str, Any]:
+    """Ask for the stored item when a conditional single-item write fails."""
+    if "ConditionExpression" not in request:
+        return dict(request)
+    return {"ReturnValuesOnConditionCheckFailure": "ALL_OLD", **request}
+
+
+def _old_on_failure_action(action: Mapping[str, Any]) -> dict[str, Any]:
+    ((kind, body),) = action.items()
+    if kind == "ConditionCheck" or "ConditionExpression" in body:
+        return {kind: {"ReturnValuesOnConditionCheckFailure": "ALL_OLD", **body}}
+    return {kind: dict(body)}

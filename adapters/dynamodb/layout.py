@@ -1,0 +1,428 @@
+"""The item layout of each entity, derived from the migration contract.
+
+One :class:`EntityLayout` per legacy table turns a *row* (the legacy columns
+of one entity, as the domain models name them) into a DynamoDB item and back,
+following the contract's attributes:
+
+* a plain attribute copies its source column, converted to the attribute's type
+  (ids as ``S`` or ``N`` as the contract types them, timestamps in one canonical
+  UTC form);
+* a ``string-format`` transformation renders its template from the row
+  (``CART#{product_id}``, ``#META``), a ``date-format`` renders its pattern;
+* a ``json-construction`` builds a map from columns of the row (``profile_data``)
+  or a list of maps from child rows (``order_items``);
+* joins and calculations (denormalized names, counts, levels) are supplied by
+  the repository that knows them, keyed by attribute name;
+* the table's key attributes come from the entity's key templates.
+
+Columns the domain needs but the contract does not map (``version``, for
+example) are stored under their column name. Items are checked before they
+are written (key sizes, item size, numbers; see :mod:`adapters.dynamodb.values`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from adapters.dynamodb.client import Item, Key
+from adapters.dynamodb.values import (
+    AttributeValue,
+    check_item_size,
+    check_key,
+    decode_item,
+    encode_value,
+    format_timestamp,
+    parse_timestamp,
+)
+from dal.contract import Attribute, AttributeType, Entity, Table
+from dal.contract.derivations import (
+    ConstructionType,
+    DateFormat,
+    JsonConstructionJoin,
+    StringFormat,
+)
+from dal.contract.errors import TemplateError
+from dal.contract.template import Template
+
+__all__ = ["EntityLayout", "Index", "Row"]
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Index:
+    """Where a lookup runs: the base table (``name`` None) or a GSI, with its key attributes."""
+
+    name: str | None
+    pk: str
+    sk: str | None
+
+
+class EntityLayout:
+    """Row <-> item mapping of one entity of one table (``table_name`` includes any prefix)."""
+
+    def __init__(
+        self, table_name: str, table: Table, entity: Entity, columns: Iterable[str]
+    ) -> None:
+        self.table_name = table_name
+        self.table = table
+        self.entity = entity
+        self._attributes = entity.attributes
+        self._key_names = {table.pk, *([table.sk] if table.sk else [])}
+        covered = self._covered_columns()
+        self.extra_columns = tuple(c for c in columns if c not in covered)
+
+    # --- names ----------------------------------------------------------------------------
+
+    @property
+    def base(self) -> Index:
+        """The table's own primary key."""
+        return Index(None, self.table.pk, self.table.sk)
+
+    def attr(self, column: str) -> str:
+        """The attribute that holds ``column`` as a plain copy (or the column's own name)."""
+        for attribute in self._attributes:
+            if attribute.name not in self._key_names and _is_copy_of(attribute, column):
+                return attribute.name
+        return column
+
+    def encode(self, column: str, value: Any) -> tuple[str, AttributeValue]:
+        """The attribute that stores ``column`` and the wire form of ``value`` in it."""
+        for attribute in self._attributes:
+            if attribute.name in self._key_names or attribute.is_derived:
+                continue
+            if attribute.source_columns != (column,):
+                continue
+            transformation = attribute.transformation
+            if isinstance(transformation, DateFormat) and isinstance(value, datetime):
+                return attribute.name, {"S": _render_date(transformation, value)}
+            if transformation is None:
+                return attribute.name, encode_value(_as_type(value, attribute.type), column)
+        return column, encode_value(value, column)
+
+    def joined(self, target_table: str, column: str, default: str) -> str:
+        """The attribute that denormalizes ``target_table.column`` (``default`` if none does)."""
+        for attribute in self._attributes:
+            join = attribute.join
+            if (
+                join is not None
+                and getattr(join, "target_table", None) == target_table
+                and getattr(join, "select_column", None) == column
+            ):
+                return attribute.name
+        return default
+
+    def index_on(self, column: str, sort_column: str | None = None) -> Index:
+        """The GSI whose partition key (and sort key, if asked) derives from ``column``."""
+        for gsi in self.table.gsis:
+            if self._derives(gsi.pk, column) and (
+                sort_column is None or (gsi.sk is not None and self._derives(gsi.sk, sort_column))
+            ):
+                return Index(gsi.index_name, gsi.pk, gsi.sk)
+        raise LookupError(
+            f"the contract has no index of table {self.table.name} on "
+            f"{self.entity.source_table}.{column}"
+            + (f" sorted by {sort_column}" if sort_column else "")
+        )
+
+    def _derives(self, attribute_name: str, column: str) -> bool:
+        if not self.entity.has_attribute(attribute_name):
+            return False
+        attribute = self.entity.attribute(attribute_name)
+        if attribute.is_derived:
+            return False
+        return column in _template_fields(attribute) or attribute.source_columns == (column,)
+
+    def _covered_columns(self) -> set[str]:
+        covered = set(self.entity.pk_template.fields)
+        if self.entity.sk_template is not None:
+            covered.update(self.entity.sk_template.fields)
+        for attribute in self._attributes:
+            if isinstance(attribute.join, JsonConstructionJoin):
+                construction = attribute.join.construction
+                if construction.type is ConstructionType.OBJECT:
+                    covered.update(_column(c) for c in construction.select_columns.values())
+                else:
+                    covered.add(attribute.join.target_table)
+            elif not attribute.is_derived and not _template_fields(attribute):
+                if isinstance(attribute.transformation, StringFormat):
+                    continue  # a constant such as #META holds no column
+                covered.update(attribute.source_columns)
+        return covered
+
+    # --- row -> item ------------------------------------------------------------------------
+
+    def key(self, row: Mapping[str, Any], derived: Mapping[str, Any] | None = None) -> Key:
+        """The primary key of the item of ``row`` (checked for DynamoDB's key limits)."""
+        values = self._values(row, derived or {})
+        return self._keys(self._template_values(row, values))
+
+    def key_value(
+        self, attribute_name: str, row: Mapping[str, Any], derived: Mapping[str, Any] | None = None
+    ) -> AttributeValue:
+        """The wire value of one key attribute (of the table or a GSI) for ``row``."""
+        values = self._values(row, derived or {})
+        if attribute_name in self._key_names:
+            only_pk = attribute_name == self.table.pk
+            return self._keys(self._template_values(row, values), only_pk)[attribute_name]
+        return encode_value(values.get(attribute_name), attribute_name)
+
+    def item(self, row: Mapping[str, Any], derived: Mapping[str, Any] | None = None) -> Item:
+        """The whole item of ``row``; ``derived`` gives joined/calculated attributes by name.
+
+        Raises UnstorableValue (naming the column) for a value DynamoDB cannot store.
+        """
+        given = dict(derived or {})
+        values = self._values(row, given)
+        fields = {a.name: _field_name(a) for a in self._attributes}
+        stored = {k: v for k, v in values.items() if k not in self._key_names}
+        for column in self.extra_columns:
+            if row.get(column) is not None:
+                stored[column] = row[column]
+                fields[column] = column
+        for name, value in given.items():
+            if not self.entity.has_attribute(name) and value is not None:
+                stored.setdefault(name, value)
+                fields.setdefault(name, name)
+        item = {name: encode_value(v, fields[name]) for name, v in stored.items()}
+        item.update(self._keys(self._template_values(row, values)))
+        self._check_index_keys(item, fields)
+        check_item_size(item, f"{self.entity.source_table} item")
+        return item
+
+    def _values(self, row: Mapping[str, Any], derived: Mapping[str, Any]) -> dict[str, Any]:
+        """Every contract attribute's value for ``row``, typed as the contract says."""
+        values: dict[str, Any] = {}
+        for attribute in self._attributes:
+            value = self._attribute_value(attribute, row, derived)
+            if value is not None:
+                values[attribute.name] = _as_type(value, attribute.type)
+        return values
+
+    def _attribute_value(
+        self, attribute: Attribute, row: Mapping[str, Any], derived: Mapping[str, Any]
+    ) -> Any:
+        if attribute.name in derived:
+            return derived[attribute.name]
+        if isinstance(attribute.join, JsonConstructionJoin):
+            return _construct(attribute.join, row)
+        if attribute.is_derived:
+            return None
+        transformation = attribute.transformation
+        if isinstance(transformation, StringFormat):
+            return _render(transformation.template, self._template_values(row, {}))
+        column = attribute.source_columns[0]
+        value = row.get(column)
+        if isinstance(transformation, DateFormat) and isinstance(value, datetime):
+            return _render_date(transformation, value)
+        return value
+
+    def _template_values(self, row: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
+        merged = {k: _scalar(v) for k, v in values.items() if _scalar(v) is not None}
+        for column, value in row.items():
+            rendered = self._format_column(column, value)
+            if rendered is not None:
+                merged.setdefault(column, rendered)
+        return merged
+
+    def _format_column(self, column: str, value: Any) -> Any:
+        if isinstance(value, datetime):
+            for attribute in self._attributes:
+                transformation = attribute.transformation
+                if attribute.source_columns == (column,) and isinstance(transformation, DateFormat):
+                    return _render_date(transformation, value)
+        return _scalar(value)
+
+    def _keys(self, values: Mapping[str, Any], only_pk: bool = False) -> Key:
+        key: Key = {}
+        pk = self.entity.pk_template.render(values)
+        check_key(pk, field=f"{self.table.pk} ({self.entity.pk_template})", partition=True)
+        key[self.table.pk] = encode_value(_as_type(pk, self.table.key_types[self.table.pk]), "pk")
+        if not only_pk and self.table.sk is not None and self.entity.sk_template is not None:
+            sk = self.entity.sk_template.render(values)
+            check_key(sk, field=f"{self.table.sk} ({self.entity.sk_template})", partition=False)
+            key[self.table.sk] = encode_value(
+                _as_type(sk, self.table.key_types[self.table.sk]), "sk"
+            )
+        return key
+
+    def _check_index_keys(self, item: Item, fields: Mapping[str, str]) -> None:
+        for gsi in self.table.gsis:
+            for position, name in enumerate(gsi.key_attributes):
+                value = item.get(name, {}).get("S")
+                if value is not None:
+                    label = f"{fields.get(name, name)} ({name} of {gsi.index_name})"
+                    check_key(value, field=label, partition=position == 0)
+
+    # --- item -> row ------------------------------------------------------------------------
+
+    def owns(self, item: Item) -> bool:
+        """Whether ``item``'s keys have the shape of this entity's key templates."""
+        for name, template in self._templates():
+            value = item.get(name, {})
+            text = value.get("S", value.get("N"))
+            if text is None or not _matches(template, text):
+                return False
+        return True
+
+    def _templates(self) -> list[tuple[str, Template]]:
+        templates = [(self.table.pk, self.entity.pk_template)]
+        if self.table.sk is not None and self.entity.sk_template is not None:
+            templates.append((self.table.sk, self.entity.sk_template))
+        return templates
+
+    def row(self, item: Item) -> tuple[Row, dict[str, Any]]:
+        """The row an item holds, and its derived (joined/calculated) attributes by name."""
+        plain = decode_item(item)
+        row: Row = {}
+        derived: dict[str, Any] = {}
+        for attribute in sorted(self._attributes, key=_plain_first):
+            if attribute.name not in plain or attribute.name in self._key_names:
+                continue
+            self._read_attribute(attribute, plain[attribute.name], row, derived)
+        for column in self.extra_columns:
+            if column in plain:
+                row[column] = plain[column]
+        self._read_keys(plain, row)
+        known = set(self.entity.attribute_names) | set(self.extra_columns) | self._key_names
+        derived.update({k: v for k, v in plain.items() if k not in known})
+        return row, derived
+
+    def _read_attribute(self, attribute: Attribute, value: Any, row: Row, derived: Row) -> None:
+        join = attribute.join
+        if isinstance(join, JsonConstructionJoin):
+            _deconstruct(join, value, row)
+        elif attribute.is_derived:
+            derived[attribute.name] = value
+        elif isinstance(attribute.transformation, StringFormat):
+            _parse_into(attribute.transformation.template, value, row)
+        elif isinstance(attribute.transformation, DateFormat):
+            parsed = _parse_date(attribute.transformation, value)
+            row.setdefault(attribute.source_columns[0], parsed)
+        else:
+            row.setdefault(attribute.source_columns[0], value)
+
+    def _read_keys(self, plain: Mapping[str, Any], row: Row) -> None:
+        for name, template in self._templates():
+            if name in plain:
+                _parse_into(template, str(plain[name]), row)
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _is_copy_of(attribute: Attribute, column: str) -> bool:
+    return (
+        not attribute.is_derived
+        and attribute.transformation is None
+        and attribute.source_columns == (column,)
+    )
+
+
+def _template_fields(attribute: Attribute) -> tuple[str, ...]:
+    transformation = attribute.transformation
+    return transformation.template.fields if isinstance(transformation, StringFormat) else ()
+
+
+def _field_name(attribute: Attribute) -> str:
+    return attribute.source_columns[0] if len(attribute.source_columns) == 1 else attribute.name
+
+
+def _plain_first(attribute: Attribute) -> int:
+    if attribute.transformation is None and not attribute.is_derived:
+        return 0
+    return 1
+
+
+def _scalar(value: Any) -> Any:
+    """A value as it appears inside a key: timestamps in canonical text, others as they are."""
+    if isinstance(value, datetime):
+        return format_timestamp(value)
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str | int | Decimal):
+        return value
+    return None
+
+
+def _render(template: Template, values: Mapping[str, Any]) -> str | None:
+    try:
+        return template.render(values)
+    except TemplateError:
+        return None  # a field is missing (a nullable column): the attribute is left out
+
+
+def _render_date(transformation: DateFormat, value: datetime) -> str:
+    """The contract's pattern, or the canonical form when the pattern would drop microseconds."""
+    rendered = transformation.pattern.render(value)
+    if value.microsecond and _parse_date(transformation, rendered) != value:
+        return format_timestamp(value)
+    return rendered
+
+
+def _parse_date(transformation: DateFormat, text: str) -> datetime:
+    try:
+        return transformation.pattern.parse(text)
+    except ValueError:
+        return parse_timestamp(text)
+
+
+def _matches(template: Template, text: str) -> bool:
+    if template.is_constant:
+        return text == template.text
+    try:
+        template.parse(text)
+    except TemplateError:
+        return False
+    return True
+
+
+def _parse_into(template: Template, text: str, row: Row) -> None:
+    try:
+        parsed = template.parse(text)
+    except TemplateError:
+        return
+    for name, value in parsed.items():
+        row.setdefault(name, value)
+
+
+def _as_type(value: Any, kind: AttributeType) -> Any:
+    """``value`` converted to the contract's attribute type."""
+    if kind is AttributeType.S and not isinstance(value, str):
+        return format_timestamp(value) if isinstance(value, datetime) else str(value)
+    if kind is AttributeType.N and isinstance(value, str):
+        return Decimal(value)
+    if kind is AttributeType.BOOL:
+        return bool(value)
+    return value
+
+
+def _column(qualified: str) -> str:
+    """``order_items.price_at_time`` -> ``price_at_time``."""
+    return qualified.rsplit(".", 1)[-1]
+
+
+def _construct(join: JsonConstructionJoin, row: Mapping[str, Any]) -> Any:
+    select = {key: _column(column) for key, column in join.construction.select_columns.items()}
+    if join.construction.type is ConstructionType.OBJECT:
+        built = {key: row.get(column) for key, column in select.items()}
+        return {k: v for k, v in built.items() if v is not None}
+    children = row.get(join.target_table)
+    if children is None:
+        return None
+    return [{key: child.get(column) for key, column in select.items()} for child in children]
+
+
+def _deconstruct(join: JsonConstructionJoin, value: Any, row: Row) -> None:
+    select = {key: _column(column) for key, column in join.construction.select_columns.items()}
+    if join.construction.type is ConstructionType.OBJECT:
+        for key, column in select.items():
+            row.setdefault(column, value.get(key) if isinstance(value, Mapping) else None)
+        return
+    row[join.target_table] = [
+        {column: element.get(key) for key, column in select.items()} for element in value or []
+    ]

@@ -1,0 +1,337 @@
+"""Orders in DynamoDB: ORDER items (lines embedded) in the owner's collection of the Users table.
+
+An order is found by id through its GSI (eventually consistent, then re-read
+from the base table). A user's orders are one strongly consistent query of the
+collection, sorted client-side by (created_at, id) descending; orders by status
+scan the Users table. Checkout is one TransactWriteItems: the order, every
+product's conditional inventory reduction, the deletion of every cart line and
+a check that the user still exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from adapters.dynamodb.base import ORDER_LINES, Backend, key_of, to_model
+from adapters.dynamodb.batch import batch_get
+from adapters.dynamodb.carts import cart_lines
+from adapters.dynamodb.client import MAX_TRANSACTION_ACTIONS, Item
+from adapters.dynamodb.collection import owner_fields, partition_of
+from adapters.dynamodb.errors import TransactionCancelled, translate
+from adapters.dynamodb.expressions import Action, Expr, check, delete, put, update
+from adapters.dynamodb.paging import Listing
+from adapters.dynamodb.users import require_user
+from adapters.dynamodb.versioning import Stale, build, retry_stale, revise, version_condition
+from interfaces import (
+    AlreadyExists,
+    CartLine,
+    ConcurrencyConflict,
+    EmptyCart,
+    InsufficientInventory,
+    NewOrder,
+    NotFound,
+    Order,
+    OrderItem,
+    OrderStatus,
+    Page,
+    Product,
+    ValidationFailed,
+)
+from interfaces.paging import DEFAULT_PAGE_SIZE
+
+__all__ = ["DynamoOrderRepository"]
+
+
+def _newest_first(scope: tuple[object, ...]) -> Listing[Order]:
+    return Listing(
+        scope, key=lambda o: (o.created_at, o.id), types=(datetime, int), descending=True
+    )
+
+
+def _status(value: str) -> OrderStatus:
+    try:
+        return OrderStatus(value)
+    except ValueError as exc:
+        raise ValidationFailed(f"not an order status: {value!r}", field="status") from exc
+
+
+def _total(items: Iterable[OrderItem]) -> Decimal:
+    return sum((item.price_at_time * item.quantity for item in items), start=Decimal("0.00"))
+
+
+class DynamoOrderRepository:
+    """:class:`~interfaces.OrderRepository` over ORDER items of the Users table."""
+
+    def __init__(self, backend: Backend) -> None:
+        self._b = backend
+        self._layout = backend.layouts.orders
+
+    # --- queries --------------------------------------------------------------------------
+
+    def get(self, order_id: int) -> Order:
+        """The order with its items (GSI on the order id); NotFound."""
+        return self._require(order_id)[1]
+
+    def list_by_user(
+        self, user_id: int, page_size: int = DEFAULT_PAGE_SIZE, page_token: str | None = None
+    ) -> Page[Order]:
+        """The user's orders, newest first: the whole collection's orders, sorted and cut."""
+        listing = _newest_first(("orders.list_by_user", user_id))
+        after = listing.after(page_size, page_token)
+        return listing.page(self._of_user(user_id), page_size, after)
+
+    def list_by_status(
+        self, status: OrderStatus, page_size: int = DEFAULT_PAGE_SIZE, page_token: str | None = None
+    ) -> Page[Order]:
+        """Orders with ``status``, newest first (a consistent Scan of the Users table)."""
+        wanted = _status(status)
+        listing = _newest_first(("orders.list_by_status", wanted))
+        after = listing.after(page_size, page_token)
+        having = self._layout.attr("status")
+        orders = (
+            self._order(item)
+            for item in self._b.scan(self._layout, having=having)
+            if self._layout.owns(item)
+        )
+        return listing.page((o for o in orders if o.status == wanted), page_size, after)
+
+    def count_by_user(self, user_id: int) -> int:
+        """How many orders the user has."""
+        return len(self._of_user(user_id))
+
+    # --- commands -------------------------------------------------------------------------
+
+    def create(self, new: NewOrder) -> Order:
+        """Create the order; NotFound for a missing user or product (checked in the transaction)."""
+        user_item, user = require_user(self._b, new.user_id)
+        products = self._products([line.product_id for line in new.items])
+        for line in new.items:
+            if line.product_id not in products:
+                raise NotFound("product", line.product_id)
+        items = [OrderItem.model_validate(line.model_dump()) for line in new.items]
+        order = self._new_order(new.user_id, items, new.status)
+        actions = [self._put(order, user.email), self._user_exists(user_item)]
+        actions += [self._product_exists(products[line.product_id]) for line in new.items]
+        if len(actions) > MAX_TRANSACTION_ACTIONS:
+            actions = actions[:MAX_TRANSACTION_ACTIONS]  # products were checked just before
+        try:
+            self._b.transact(actions)
+        except TransactionCancelled as cancelled:
+            index = cancelled.failed_condition()
+            if index == 1:
+                raise NotFound("user", new.user_id) from cancelled
+            if index is not None and index >= 2:
+                raise NotFound("product", new.items[index - 2].product_id) from cancelled
+            raise self._failed(cancelled, order) from cancelled
+        return order
+
+    def update_status(
+        self, order_id: int, status: OrderStatus, expected_version: int | None = None
+    ) -> Order:
+        """Set the status: ValidationFailed(status), NotFound, ConcurrencyConflict."""
+        wanted = _status(status)
+        return retry_stale(
+            lambda: self._set_status(order_id, wanted, expected_version), "order", order_id
+        )
+
+    def checkout(self, user_id: int) -> Order:
+        """Turn the cart into a pending order in one transaction (see the module docstring).
+
+        NotFound (user), EmptyCart, InsufficientInventory for the first short line
+        by product id. A cart of up to 49 lines is checked out in one transaction;
+        up to 98 lines the order and the inventory are still one transaction and
+        the cart lines are deleted right after it; more lines are refused
+        (ValidationFailed), since DynamoDB cannot make them atomic.
+        """
+        return retry_stale(lambda: self._checkout(user_id), "cart", user_id)
+
+    # --- internals ------------------------------------------------------------------------
+
+    def _order(self, item: Item) -> Order:
+        row = self._layout.row(item)[0]
+        lines = tuple(OrderItem.model_validate(line) for line in row.get(ORDER_LINES) or [])
+        return to_model(Order, {**row, "items": lines})
+
+    def _require(self, order_id: int) -> tuple[Item, Order]:
+        item = self._b.lookup(self._layout, "id", order_id)
+        if item is None:
+            raise NotFound("order", order_id)
+        return item, self._order(item)
+
+    def _of_user(self, user_id: int) -> list[Order]:
+        item = self._b.lookup(self._b.layouts.users, "id", user_id)
+        if item is None:
+            return []
+        email = str(self._b.layouts.users.row(item)[0]["email"])
+        prefix = self._layout.entity.sk_template.prefix if self._layout.entity.sk_template else ""
+        found = self._b.query(
+            self._layout,
+            self._layout.base,
+            partition_of(self._layout, email),
+            sort_prefix=prefix or None,
+        )
+        return [self._order(item) for item in found if self._layout.owns(item)]
+
+    def _products(self, product_ids: Sequence[int]) -> dict[int, Item]:
+        products = self._b.layouts.products
+        keys = [products.key({"id": pid}) for pid in dict.fromkeys(product_ids)]
+        found = batch_get(self._b.client, products.table_name, keys, consistent=True)
+        return {to_model(Product, products.row(item)[0]).id: item for item in found}
+
+    def _new_order(self, user_id: int, items: Sequence[OrderItem], status: OrderStatus) -> Order:
+        now = self._b.now()
+        return build(
+            Order,
+            id=self._b.ids.allocate("orders"),
+            user_id=user_id,
+            total_amount=_total(items),
+            status=status,
+            items=tuple(items),
+            created_at=now,
+            updated_at=now,
+            version=1,
+        )
+
+    def _put(self, order: Order, email: str, condition_version: int | None = None) -> Action:
+        row: dict[str, Any] = {
+            **order.model_dump(exclude={"items"}),
+            ORDER_LINES: [line.model_dump() for line in order.items],
+            **owner_fields(self._layout, email),
+        }
+        expr = Expr()
+        if condition_version is None:
+            condition = expr.missing(self._layout.table.pk)
+        else:
+            condition = version_condition(expr, self._layout.attr("version"), condition_version)
+        return put(self._layout.table_name, self._layout.item(row), condition, expr)
+
+    def _user_exists(self, user_item: Item) -> Action:
+        users = self._b.layouts.users
+        expr = Expr()
+        return check(users.table_name, key_of(users, user_item), expr.exists(users.table.pk), expr)
+
+    def _product_exists(self, product_item: Item) -> Action:
+        products = self._b.layouts.products
+        expr = Expr()
+        key = key_of(products, product_item)
+        return check(products.table_name, key, expr.exists(products.table.pk), expr)
+
+    def _failed(self, cancelled: TransactionCancelled, order: Order) -> Exception:
+        if cancelled.failed_condition() == 0:
+            return AlreadyExists("order", "id", order.id)
+        return translate(cancelled)
+
+    def _set_status(self, order_id: int, status: OrderStatus, expected: int | None) -> Order:
+        item, current = self._require(order_id)
+        if expected is not None and current.version != expected:
+            raise ConcurrencyConflict("order", order_id, expected)
+        new = revise(current, self._b.now(), {"status": status})
+        row = self._layout.row(item)[0]
+        email = str(row[self._layout.entity.pk_template.fields[0]])
+        action = self._put(new, email, current.version)
+        try:
+            self._b.transact([action])
+        except TransactionCancelled as cancelled:
+            raise Stale() from cancelled
+        return new
+
+    def _checkout(self, user_id: int) -> Order:
+        user_item, user = require_user(self._b, user_id)
+        lines = cart_lines(self._b, user.email)
+        if not lines:
+            raise EmptyCart(user_id)
+        if 2 + len(lines) > MAX_TRANSACTION_ACTIONS:
+            raise ValidationFailed(
+                f"a checkout of {len(lines)} lines exceeds what one DynamoDB transaction holds "
+                f"({MAX_TRANSACTION_ACTIONS - 2} lines)",
+                field="cart",
+            )
+        stored = self._products([line.product_id for _, line in lines])
+        products = {
+            pid: to_model(Product, self._b.layouts.products.row(item)[0])
+            for pid, item in stored.items()
+        }
+        for _, line in lines:
+            product = products.get(line.product_id)
+            if product is None:
+                raise NotFound("product", line.product_id)
+            if product.inventory_quantity < line.quantity:
+                raise InsufficientInventory(product.id, line.quantity, product.inventory_quantity)
+        items = [
+            OrderItem(
+                product_id=line.product_id,
+                quantity=line.quantity,
+                price_at_time=products[line.product_id].price,
+            )
+            for _, line in lines
+        ]
+        order = self._new_order(user_id, items, OrderStatus.PENDING)
+        reductions = [
+            self._reduce(stored[line.product_id], line, order.created_at) for _, line in lines
+        ]
+        removals = [self._remove(item, line) for item, line in lines]
+        actions = [self._put(order, user.email), self._user_exists(user_item), *reductions]
+        atomic_cart = len(actions) + len(removals) <= MAX_TRANSACTION_ACTIONS
+        if atomic_cart:
+            actions += removals
+        try:
+            self._b.transact(actions)
+        except TransactionCancelled as cancelled:
+            raise self._checkout_error(cancelled, user_id, lines, order) from cancelled
+        if not atomic_cart:
+            self._b.transact(
+                [
+                    {"Delete": {k: v for k, v in r["Delete"].items() if k in ("TableName", "Key")}}
+                    for r in removals
+                ]
+            )
+        return order
+
+    def _reduce(self, product_item: Item, line: CartLine, now: datetime) -> Action:
+        products = self._b.layouts.products
+        expr = Expr()
+        quantity = expr.name(products.attr("inventory_quantity"))
+        version = expr.name(products.attr("version"))
+        stamp_name, stamp = products.encode("updated_at", now)
+        wanted = expr.value(line.quantity)
+        expression = (
+            f"SET {quantity} = {quantity} - {wanted}, {version} = {version} + {expr.value(1)}, "
+            f"{expr.name(stamp_name)} = {expr.wire(stamp)}"
+        )
+        condition = f"{expr.exists(products.table.pk)} AND {quantity} >= {wanted}"
+        return update(
+            products.table_name, key_of(products, product_item), expression, expr, condition
+        )
+
+    def _remove(self, item: Item, line: CartLine) -> Action:
+        carts = self._b.layouts.carts
+        expr = Expr()
+        name, value = carts.encode("quantity", line.quantity)
+        condition = f"{expr.name(name)} = {expr.wire(value)}"
+        return delete(carts.table_name, key_of(carts, item), condition, expr)
+
+    def _checkout_error(
+        self,
+        cancelled: TransactionCancelled,
+        user_id: int,
+        lines: list[tuple[Item, CartLine]],
+        order: Order,
+    ) -> Exception:
+        failed = [i for i, r in enumerate(cancelled.reasons) if r.code == "ConditionalCheckFailed"]
+        if 1 in failed:
+            return NotFound("user", user_id)
+        short = [i - 2 for i in failed if 2 <= i < 2 + len(lines)]
+        if short:
+            position = min(short, key=lambda i: lines[i][1].product_id)
+            line = lines[position][1]
+            old = cancelled.reasons[position + 2].old_item
+            if old is None:
+                return NotFound("product", line.product_id)
+            available = to_model(Product, self._b.layouts.products.row(old)[0]).inventory_quantity
+            return InsufficientInventory(line.product_id, line.quantity, available)
+        if any(i >= 2 + len(lines) for i in failed):
+            return Stale()  # the cart changed meanwhile: read it again
+        return self._failed(cancelled, order)

@@ -1,0 +1,372 @@
+"""Products in DynamoDB: one item per product, GSIs by category and by seller (sorted by name).
+
+Inventory changes are single conditional UpdateItems (``inventory_quantity >=
+:q`` for a reduction). Creating, moving and deleting a product keeps the
+category's calculated ``product_count`` right in the same transaction.
+Listings by category or seller read their GSI in name order (eventually
+consistent); the unfiltered listing and text search scan the table and filter
+and sort client-side (cost grows with the table).
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterator
+from typing import Any
+
+from adapters.dynamodb.base import ORDER_LINES, Backend, key_of, to_model
+from adapters.dynamodb.categories import CategoryTree, product_count_change, product_derived
+from adapters.dynamodb.client import Item
+from adapters.dynamodb.errors import ConditionFailed, TransactionCancelled, translate
+from adapters.dynamodb.expressions import Action, Expr, check, delete, put
+from adapters.dynamodb.layout import EntityLayout
+from adapters.dynamodb.paging import Listing
+from adapters.dynamodb.users import require_user
+from adapters.dynamodb.versioning import Stale, build, retry_stale, revise, version_condition
+from interfaces import (
+    AlreadyExists,
+    ConcurrencyConflict,
+    InsufficientInventory,
+    NewProduct,
+    NotFound,
+    NotOwner,
+    Page,
+    Product,
+    ProductChanges,
+    ProductDetails,
+    ProductFilter,
+    ReferenceConflict,
+    UnstorableValue,
+    ValidationFailed,
+)
+from interfaces.paging import DEFAULT_PAGE_SIZE
+
+__all__ = ["DynamoProductRepository", "check_quantity", "matches"]
+
+MAX_QUANTITY = 2_147_483_647
+
+
+def check_quantity(value: int, minimum: int) -> int:
+    """``value`` if it is a whole number from ``minimum`` to the INT limit."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationFailed(f"must be an integer, got {value!r}", field="quantity")
+    if value < minimum:
+        raise ValidationFailed(f"must be at least {minimum}, got {value}", field="quantity")
+    if value > MAX_QUANTITY:
+        raise UnstorableValue(f"must be at most {MAX_QUANTITY}, got {value}", field="quantity")
+    return value
+
+
+def matches(product: Product, filters: ProductFilter) -> bool:
+    """Whether ``product`` passes every filter set (text: case-insensitive substring)."""
+    f = filters
+    text = None if f.text is None else f.text.lower()
+    return (
+        (f.category_id is None or product.category_id == f.category_id)
+        and (f.seller_id is None or product.seller_id == f.seller_id)
+        and (f.min_price is None or product.price >= f.min_price)
+        and (f.max_price is None or product.price <= f.max_price)
+        and (
+            text is None
+            or text in product.name.lower()
+            or text in (product.description or "").lower()
+        )
+    )
+
+
+def _by_name(scope: tuple[object, ...]) -> Listing[Product]:
+    return Listing(scope, key=lambda p: (p.name, p.id), types=(str, int))
+
+
+class DynamoProductRepository:
+    """:class:`~interfaces.ProductRepository` over the Products table."""
+
+    def __init__(self, backend: Backend) -> None:
+        self._b = backend
+        self._layout: EntityLayout = backend.layouts.products
+
+    # --- queries --------------------------------------------------------------------------
+
+    def get(self, product_id: int) -> Product:
+        """The product (consistent read); NotFound."""
+        return self._require(product_id)[1]
+
+    def get_details(self, product_id: int) -> ProductDetails:
+        """The product with its category's name and its seller's username; NotFound."""
+        product = self.get(product_id)
+        category = CategoryTree.load(self._b).require(product.category_id)
+        seller = require_user(self._b, product.seller_id)[1]
+        return build(
+            ProductDetails,
+            **product.model_dump(),
+            category_name=category.name,
+            seller_username=seller.username,
+        )
+
+    def list(
+        self,
+        filters: ProductFilter | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        page_token: str | None = None,
+    ) -> Page[Product]:
+        """Products matching every filter, by (name, id): a GSI when a category or seller is set."""
+        given = filters if filters is not None else ProductFilter()
+        listing = _by_name(("products.list", given))
+        after = listing.after(page_size, page_token)
+
+        def wanted(product: Product) -> bool:
+            return matches(product, given)
+
+        if given.category_id is not None:
+            rows = self._by_index("category_id", given.category_id, after)
+        elif given.seller_id is not None:
+            rows = self._by_index("seller_id", given.seller_id, after)
+        else:
+            return listing.page(filter(wanted, self._scan()), page_size, after)
+        return listing.page_from_index(filter(wanted, rows), page_size, after)
+
+    def list_by_seller(
+        self, seller_id: int, page_size: int = DEFAULT_PAGE_SIZE, page_token: str | None = None
+    ) -> Page[Product]:
+        """A seller's products by (name, id), from the GSI on seller id."""
+        return self._indexed(
+            "products.list_by_seller", "seller_id", seller_id, page_size, page_token
+        )
+
+    def list_by_category(
+        self, category_id: int, page_size: int = DEFAULT_PAGE_SIZE, page_token: str | None = None
+    ) -> Page[Product]:
+        """Products of one category by (name, id), from the GSI on category id."""
+        return self._indexed(
+            "products.list_by_category", "category_id", category_id, page_size, page_token
+        )
+
+    def search(
+        self, text: str, page_size: int = DEFAULT_PAGE_SIZE, page_token: str | None = None
+    ) -> Page[Product]:
+        """Products whose name or description contains ``text``: a Scan filtered client-side."""
+        try:
+            wanted = ProductFilter(text=text)
+        except ValueError as exc:
+            raise ValidationFailed(str(exc), field="text") from exc
+        listing = _by_name(("products.search", text))
+        after = listing.after(page_size, page_token)
+        return listing.page((p for p in self._scan() if matches(p, wanted)), page_size, after)
+
+    def has_inventory(self, product_id: int, quantity: int) -> bool:
+        """Whether at least ``quantity`` units are in stock; NotFound."""
+        check_quantity(quantity, minimum=0)
+        return self.get(product_id).inventory_quantity >= quantity
+
+    # --- commands -------------------------------------------------------------------------
+
+    def create(self, new: NewProduct) -> Product:
+        """Create the product and count it in its category, in one transaction.
+
+        NotFound (seller, then category); NotOwner when the user is not a seller.
+        """
+        seller_item, seller = require_user(self._b, new.seller_id)
+        tree = CategoryTree.load(self._b)
+        tree.require(new.category_id)
+        if not seller.is_seller:
+            raise NotOwner("product", new.name, new.seller_id)
+        now = self._b.now()
+        product = build(
+            Product,
+            **new.model_dump(),
+            id=self._b.ids.allocate("products"),
+            created_at=now,
+            updated_at=now,
+            version=1,
+        )
+        expr = Expr()
+        item = self._layout.item(product.model_dump(), product_derived(self._layout, tree, product))
+        users = self._b.layouts.users
+        seller_expr = Expr()
+        actions = [
+            put(self._layout.table_name, item, expr.missing(self._layout.table.pk), expr),
+            product_count_change(self._b, tree, new.category_id, +1),
+            check(
+                users.table_name,
+                key_of(users, seller_item),
+                seller_expr.equals(users.attr("is_seller"), True),
+                seller_expr,
+            ),
+        ]
+        errors: dict[int, Exception] = {
+            0: AlreadyExists("product", "id", product.id),
+            1: NotFound("category", new.category_id),
+            2: NotOwner("product", new.name, new.seller_id),
+        }
+        self._transact(actions, errors)
+        return product
+
+    def update(
+        self,
+        product_id: int,
+        seller_id: int,
+        changes: ProductChanges,
+        expected_version: int | None = None,
+    ) -> Product:
+        """Owner-checked update: NotFound, NotOwner, ConcurrencyConflict, NotFound (category)."""
+        fields = changes.changed()
+        return retry_stale(
+            lambda: self._update(product_id, seller_id, fields, expected_version),
+            "product",
+            product_id,
+        )
+
+    def delete(self, product_id: int, seller_id: int) -> None:
+        """Owner-checked delete with the cart lines holding the product.
+
+        NotFound, NotOwner; ReferenceConflict(referenced_by="orders") when an order
+        holds the product (found by scanning the orders of the Users table).
+        """
+        retry_stale(lambda: self._delete(product_id, seller_id), "product", product_id)
+
+    def set_inventory(self, product_id: int, quantity: int) -> Product:
+        """Set the stock (>= 0); NotFound."""
+        check_quantity(quantity, minimum=0)
+        return self._stock(product_id, quantity, "SET {q} = {n}", None)
+
+    def reduce_inventory(self, product_id: int, quantity: int) -> Product:
+        """Take ``quantity`` units atomically (``inventory_quantity >= :q``); never below zero.
+
+        NotFound; InsufficientInventory (with the units in stock) when short.
+        """
+        check_quantity(quantity, minimum=1)
+        return self._stock(product_id, quantity, "SET {q} = {q} - {n}", "{q} >= {n}")
+
+    # --- internals ------------------------------------------------------------------------
+
+    def _require(self, product_id: int) -> tuple[Item, Product]:
+        item = self._b.get(self._layout, {"id": product_id})
+        if item is None:
+            raise NotFound("product", product_id)
+        return item, self._product(item)
+
+    def _product(self, item: Item) -> Product:
+        return to_model(Product, self._layout.row(item)[0])
+
+    def _owned(self, product_id: int, seller_id: int) -> tuple[Item, Product]:
+        item, product = self._require(product_id)
+        if product.seller_id != seller_id:
+            raise NotOwner("product", product_id, seller_id)
+        return item, product
+
+    def _scan(self) -> Iterator[Product]:
+        having = self._layout.attr("seller_id")
+        for item in self._b.scan(self._layout, having=having):
+            if self._layout.owns(item):
+                yield self._product(item)
+
+    def _by_index(
+        self, column: str, value: int, after: tuple[Any, ...] | None
+    ) -> Iterator[Product]:
+        index = self._layout.index_on(column, "name")
+        partition = self._layout.key_value(index.pk, {column: value})
+        start = None
+        if after is not None and index.sk is not None:
+            start = self._layout.key_value(index.sk, {"name": after[0]})
+        for item in self._b.query(self._layout, index, partition, sort_from=start):
+            yield self._product(item)
+
+    def _indexed(
+        self, name: str, column: str, value: int, page_size: int, page_token: str | None
+    ) -> Page[Product]:
+        listing = _by_name((name, value))
+        after = listing.after(page_size, page_token)
+        return listing.page_from_index(self._by_index(column, value, after), page_size, after)
+
+    def _stock(self, product_id: int, quantity: int, update: str, condition: str | None) -> Product:
+        expr = Expr()
+        names = {"q": expr.name(self._layout.attr("inventory_quantity")), "n": expr.value(quantity)}
+        version = expr.name(self._layout.attr("version"))
+        stamp_name, stamp = self._layout.encode("updated_at", self._b.now())
+        expression = (
+            update.format(**names) + f", {version} = {version} + {expr.value(1)}, "
+            f"{expr.name(stamp_name)} = {expr.wire(stamp)}"
+        )
+        exists = expr.exists(self._layout.table.pk)
+        full = exists if condition is None else f"{exists} AND {condition.format(**names)}"
+        key = self._layout.key({"id": product_id})
+        request = expr.request(ConditionExpression=full)
+        try:
+            item = self._b.client.update(self._layout.table_name, key, expression, **request)
+        except ConditionFailed as failed:
+            if failed.old_item is None:
+                raise NotFound("product", product_id) from failed
+            available = self._product(failed.old_item).inventory_quantity
+            raise InsufficientInventory(product_id, quantity, available) from failed
+        return self._product(item)
+
+    def _update(
+        self, product_id: int, seller_id: int, fields: dict[str, object], expected: int | None
+    ) -> Product:
+        item, current = self._owned(product_id, seller_id)
+        if expected is not None and current.version != expected:
+            raise ConcurrencyConflict("product", product_id, expected)
+        new = revise(current, self._b.now(), fields)
+        expr = Expr()
+        condition = version_condition(expr, self._layout.attr("version"), current.version)
+        if new.category_id == current.category_id:
+            derived = self._layout.row(item)[1]
+            new_item = self._layout.item(new.model_dump(), derived)
+            self._transact([put(self._layout.table_name, new_item, condition, expr)], {0: Stale()})
+            return new
+        tree = CategoryTree.load(self._b)
+        tree.require(new.category_id)
+        new_item = self._layout.item(new.model_dump(), product_derived(self._layout, tree, new))
+        actions = [
+            put(self._layout.table_name, new_item, condition, expr),
+            product_count_change(self._b, tree, current.category_id, -1),
+            product_count_change(self._b, tree, new.category_id, +1),
+        ]
+        self._transact(actions, {0: Stale(), 2: NotFound("category", new.category_id)})
+        return new
+
+    def _delete(self, product_id: int, seller_id: int) -> None:
+        item, current = self._owned(product_id, seller_id)
+        carts = self._referencing(product_id)
+        expr = Expr()
+        condition = version_condition(expr, self._layout.attr("version"), current.version)
+        tree = CategoryTree.load(self._b)
+        actions = [delete(self._layout.table_name, key_of(self._layout, item), condition, expr)]
+        if tree.find(current.category_id) is not None:
+            actions.append(product_count_change(self._b, tree, current.category_id, -1))
+        carts_layout = self._b.layouts.carts
+        lines = [delete(carts_layout.table_name, key_of(carts_layout, line)) for line in carts]
+        self._transact(actions + lines[: 100 - len(actions)], {0: Stale()})
+        for start in range(100 - len(actions), len(lines), 100):
+            self._b.transact(lines[start : start + 100])
+
+    def _referencing(self, product_id: int) -> builtins.list[Item]:
+        """Cart lines holding the product; ReferenceConflict if an order holds it."""
+        layouts = self._b.layouts
+        lines = []
+        for item in self._b.scan(layouts.users, having=layouts.users.table.pk):
+            if layouts.orders.owns(item):
+                row = layouts.orders.row(item)[0]
+                if any(
+                    _same(line.get("product_id"), product_id) for line in row.get(ORDER_LINES) or []
+                ):
+                    raise ReferenceConflict("product", product_id, "orders")
+            elif layouts.carts.owns(item) and _same(
+                layouts.carts.row(item)[0].get("product_id"), product_id
+            ):
+                lines.append(item)
+        return lines
+
+    def _transact(self, actions: builtins.list[Action], errors: dict[int, Exception]) -> None:
+        """Run one transaction; a failed condition raises the error given for its action."""
+        try:
+            self._b.transact(actions)
+        except TransactionCancelled as cancelled:
+            index = cancelled.failed_condition()
+            if index in errors:
+                raise errors[index] from cancelled
+            raise translate(cancelled) from cancelled
+
+
+def _same(value: object, wanted: int) -> bool:
+    return value is not None and str(value) == str(wanted)

@@ -1,0 +1,52 @@
+"""Assemble the DynamoDB repositories into one :class:`~interfaces.Store`."""
+
+from __future__ import annotations
+
+from adapters.dynamodb.base import Backend, Layouts
+from adapters.dynamodb.carts import DynamoCartRepository
+from adapters.dynamodb.categories import DynamoCategoryRepository
+from adapters.dynamodb.client import DynamoClient, connect
+from adapters.dynamodb.ids import DynamoIdAllocator
+from adapters.dynamodb.orders import DynamoOrderRepository
+from adapters.dynamodb.products import DynamoProductRepository
+from adapters.dynamodb.retry import RetryPolicy
+from adapters.dynamodb.users import DynamoUserRepository
+from dal.contract import Contract
+from interfaces import Clock, IdAllocator, Store, SystemClock, no_unit_of_work
+
+__all__ = ["build_store"]
+
+
+def build_store(
+    *,
+    contract: Contract,
+    table_prefix: str = "",
+    endpoint: str | None = None,
+    region: str = "us-east-1",
+    clock: Clock | None = None,
+    ids: IdAllocator | None = None,
+    retry: RetryPolicy | None = None,
+) -> Store:
+    """A store over the contract's DynamoDB tables (names prefixed with ``table_prefix``).
+
+    ``endpoint`` None (or empty) is the real AWS endpoint of ``region``; ids
+    default to a :class:`DynamoIdAllocator` on ``{table_prefix}dal_sequences``
+    (create it with :func:`ensure_sequences_table`), the clock to
+    :class:`~interfaces.SystemClock`, retries to :class:`RetryPolicy`'s defaults.
+    Every command is atomic on its own, so ``unit_of_work`` is a no-op.
+    """
+    client = DynamoClient(connect(endpoint, region), retry)
+    backend = Backend(
+        client=client,
+        layouts=Layouts.from_contract(contract, table_prefix),
+        clock=clock if clock is not None else SystemClock(),
+        ids=ids if ids is not None else DynamoIdAllocator(client, table_prefix),
+    )
+    return Store(
+        users=DynamoUserRepository(backend),
+        categories=DynamoCategoryRepository(backend),
+        products=DynamoProductRepository(backend),
+        carts=DynamoCartRepository(backend),
+        orders=DynamoOrderRepository(backend),
+        unit_of_work=no_unit_of_work,
+    )

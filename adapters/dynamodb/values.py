@@ -1,0 +1,217 @@
+"""Python values <-> DynamoDB attribute values, refusing what DynamoDB cannot store.
+
+Every value is checked before a request is sent, so a value DynamoDB would
+refuse (or silently round) raises :class:`~interfaces.UnstorableValue` naming
+the field and nothing is written:
+
+* numbers: at most 38 significant digits, magnitude within 1e-130 .. 9.99...e125,
+  finite, never ``float`` (use ``Decimal``: floats are not exact);
+* sets: never empty;
+* items: at most 400 KB; partition keys at most 2048 bytes, sort keys at most 1024
+  bytes, key strings never empty.
+
+Numbers are read back as ``int`` when integral and ``Decimal`` otherwise, so a
+``Decimal`` round-trips exactly (up to DynamoDB's normalization of trailing zeros,
+which the domain models undo by quantizing money).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from interfaces import UnstorableValue
+
+__all__ = [
+    "MAX_ITEM_BYTES",
+    "MAX_PARTITION_KEY_BYTES",
+    "MAX_SORT_KEY_BYTES",
+    "AttributeValue",
+    "check_item_size",
+    "check_key",
+    "decode_item",
+    "decode_value",
+    "encode_item",
+    "encode_value",
+    "format_timestamp",
+    "parse_timestamp",
+]
+
+AttributeValue = dict[str, Any]
+"""One attribute value in DynamoDB's wire form, e.g. ``{"N": "12.5"}``."""
+
+MAX_ITEM_BYTES = 400 * 1024
+MAX_PARTITION_KEY_BYTES = 2048
+MAX_SORT_KEY_BYTES = 1024
+_MAX_DIGITS = 38
+_SMALLEST = Decimal("1e-130")
+_LARGEST = Decimal("9.9999999999999999999999999999999999999e125")
+
+
+# --- timestamps ----------------------------------------------------------------------------
+
+
+def format_timestamp(value: datetime) -> str:
+    """The canonical form: UTC, ``Z``, whole seconds unless the value has microseconds."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise UnstorableValue("timestamp must be timezone-aware")
+    utc = value.astimezone(UTC)
+    spec = "seconds" if utc.microsecond == 0 else "microseconds"
+    return utc.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+
+
+def parse_timestamp(text: str) -> datetime:
+    """Parse a timestamp written by :func:`format_timestamp` (any ISO-8601 offset accepted)."""
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+# --- numbers -------------------------------------------------------------------------------
+
+
+def _check_number(value: Decimal, field: str) -> str:
+    if not value.is_finite():
+        raise UnstorableValue(f"DynamoDB cannot store {value}", field=field)
+    if value == 0:
+        return "0"
+    digits = value.normalize().as_tuple().digits
+    if len(digits) > _MAX_DIGITS:
+        raise UnstorableValue(
+            f"{len(digits)} significant digits, DynamoDB stores at most {_MAX_DIGITS}", field=field
+        )
+    if not _SMALLEST <= abs(value) <= _LARGEST:
+        raise UnstorableValue(
+            f"magnitude of {value} is outside DynamoDB's range 1e-130 .. 9.99e125", field=field
+        )
+    return str(value)
+
+
+# --- encoding ------------------------------------------------------------------------------
+
+
+def encode_value(value: object, field: str) -> AttributeValue:
+    """The attribute value of ``value``; UnstorableValue naming ``field`` if it cannot be stored."""
+    if value is None:
+        return {"NULL": True}
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, int):
+        return {"N": _check_number(Decimal(value), field)}
+    if isinstance(value, Decimal):
+        return {"N": _check_number(value, field)}
+    if isinstance(value, float):
+        raise UnstorableValue("floats are not exact; use Decimal", field=field)
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, (bytes, bytearray)):
+        return {"B": bytes(value)}
+    if isinstance(value, datetime):
+        return {"S": format_timestamp(value)}
+    if isinstance(value, Mapping):
+        return {"M": {str(k): encode_value(v, f"{field}.{k}") for k, v in value.items()}}
+    if isinstance(value, (set, frozenset)):
+        return _encode_set(value, field)
+    if isinstance(value, (list, tuple)):
+        return {"L": [encode_value(v, f"{field}[{i}]") for i, v in enumerate(value)]}
+    raise UnstorableValue(f"cannot store a {type(value).__name__}", field=field)
+
+
+def _encode_set(values: set[Any] | frozenset[Any], field: str) -> AttributeValue:
+    if not values:
+        raise UnstorableValue("DynamoDB cannot store an empty set", field=field)
+    if all(isinstance(v, str) for v in values):
+        return {"SS": sorted(values)}
+    if all(isinstance(v, (int, Decimal)) and not isinstance(v, bool) for v in values):
+        return {"NS": [_check_number(Decimal(v), field) for v in values]}
+    if all(isinstance(v, bytes) for v in values):
+        return {"BS": sorted(values)}
+    raise UnstorableValue("a set must hold only strings, only numbers or only bytes", field=field)
+
+
+def encode_item(
+    values: Mapping[str, object], fields: Mapping[str, str] | None = None
+) -> dict[str, AttributeValue]:
+    """Encode a whole item; ``fields`` names the domain field of an attribute for errors."""
+    names = fields or {}
+    return {name: encode_value(v, names.get(name, name)) for name, v in values.items()}
+
+
+# --- decoding ------------------------------------------------------------------------------
+
+
+def _decode_number(text: str) -> int | Decimal:
+    number = Decimal(text)
+    return int(number) if number == number.to_integral_value() and "." not in text else number
+
+
+def decode_value(value: AttributeValue) -> Any:
+    """The Python value of an attribute value (numbers as int or Decimal)."""
+    ((kind, raw),) = value.items()
+    decoders: dict[str, Any] = {
+        "S": lambda r: r,
+        "N": _decode_number,
+        "BOOL": bool,
+        "NULL": lambda _r: None,
+        "B": bytes,
+        "M": lambda r: {k: decode_value(v) for k, v in r.items()},
+        "L": lambda r: [decode_value(v) for v in r],
+        "SS": set,
+        "NS": lambda r: {_decode_number(v) for v in r},
+        "BS": set,
+    }
+    return decoders[kind](raw)
+
+
+def decode_item(item: Mapping[str, AttributeValue]) -> dict[str, Any]:
+    """Decode a whole item."""
+    return {name: decode_value(v) for name, v in item.items()}
+
+
+# --- sizes ---------------------------------------------------------------------------------
+
+
+def _value_size(value: AttributeValue) -> int:
+    ((kind, raw),) = value.items()
+    if kind == "S":
+        return len(raw.encode())
+    if kind == "N":
+        return len(raw.lstrip("-").replace(".", "")) // 2 + 2
+    if kind == "B":
+        return len(raw)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "M":
+        return 3 + sum(len(k.encode()) + _value_size(v) + 1 for k, v in raw.items())
+    if kind == "L":
+        return 3 + sum(_value_size(v) + 1 for v in raw)
+    if kind == "SS":
+        return sum(len(s.encode()) for s in raw)
+    if kind == "NS":
+        return sum(len(n) // 2 + 2 for n in raw)
+    return sum(len(b) for b in raw)
+
+
+def check_item_size(item: Mapping[str, AttributeValue], what: str) -> None:
+    """Refuse an item larger than DynamoDB's 400 KB (sizes as DynamoDB counts them)."""
+    size = sum(len(name.encode()) + _value_size(v) for name, v in item.items())
+    if size > MAX_ITEM_BYTES:
+        raise UnstorableValue(
+            f"item of {size} bytes exceeds DynamoDB's {MAX_ITEM_BYTES}-byte limit", field=what
+        )
+
+
+def check_key(value: str, *, field: str, partition: bool) -> None:
+    """Refuse an empty key string or one longer than DynamoDB allows (2048 / 1024 bytes)."""
+    if value == "":
+        raise UnstorableValue("DynamoDB keys cannot be empty strings", field=field)
+    limit = MAX_PARTITION_KEY_BYTES if partition else MAX_SORT_KEY_BYTES
+    size = len(value.encode())
+    if size > limit:
+        kind = "partition" if partition else "sort"
+        raise UnstorableValue(
+            f"{kind} key of {size} bytes exceeds DynamoDB's {limit}-byte limit", field=field
+        )
