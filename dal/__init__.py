@@ -1,1 +1,63 @@
-"""The machinery of the dual-database layer: contract, routing, comparison, tools, CLI."""
+"""The machinery of the dual-database layer: contract, routing, comparison, tools, CLI.
+
+The migration router is importable from here::
+
+    from dal import MemoryRecorder, Router, Stage, StaticFlags
+
+    router = Router(flags=StaticFlags({"users": Stage.SHADOW}), recorder=MemoryRecorder())
+    users = router.route("users", UserRepository, old=mysql_users, new=dynamo_users)
+"""
+
+from dal.routing import (
+    Category,
+    CompareSettings,
+    Comparison,
+    Difference,
+    DropRecord,
+    EnvFlags,
+    ErrorRecord,
+    FileFlags,
+    FlagsError,
+    FlagSource,
+    JsonlRecorder,
+    LoggingRecorder,
+    MemoryRecorder,
+    MetricsRecord,
+    MultiRecorder,
+    Recorder,
+    RepairEntry,
+    RepairLog,
+    ReplayingClock,
+    ReplayingIdAllocator,
+    Router,
+    ShadowSettings,
+    Stage,
+    StaticFlags,
+)
+
+__all__ = [
+    "Category",
+    "CompareSettings",
+    "Comparison",
+    "Difference",
+    "DropRecord",
+    "EnvFlags",
+    "ErrorRecord",
+    "FileFlags",
+    "FlagSource",
+    "FlagsError",
+    "JsonlRecorder",
+    "LoggingRecorder",
+    "MemoryRecorder",
+    "MetricsRecord",
+    "MultiRecorder",
+    "Recorder",
+    "RepairEntry",
+    "RepairLog",
+    "ReplayingClock",
+    "ReplayingIdAllocator",
+    "Router",
+    "ShadowSettings",
+    "Stage",
+    "StaticFlags",
+]

@@ -1,0 +1,80 @@
+"""The migration router: stages, flags, shadow reads, comparison, recording, repair log.
+
+See ``docs/router.md``. The names below are the public API; the modules behind
+them are private to the package.
+"""
+
+from dal.routing.compare import Comparator, CompareSettings, Outcome, Verdict
+from dal.routing.flags import (
+    EnvFlags,
+    FileFlags,
+    FlagsError,
+    FlagSnapshot,
+    FlagSource,
+    StaticFlags,
+    parse_flags,
+)
+from dal.routing.metrics import Metrics
+from dal.routing.recording import (
+    Category,
+    Comparison,
+    Difference,
+    DropRecord,
+    ErrorRecord,
+    JsonlRecorder,
+    LoggingRecorder,
+    MemoryRecorder,
+    MetricsRecord,
+    MultiRecorder,
+    Record,
+    Recorder,
+    to_json,
+)
+from dal.routing.redaction import Redactor
+from dal.routing.repairlog import RepairEntry, RepairLog, RepairLogError
+from dal.routing.replay import ReplayingClock, ReplayingIdAllocator, replay_scope
+from dal.routing.router import Router
+from dal.routing.shadow import CircuitBreaker, ShadowSettings
+from dal.routing.stages import PLANS, Plan, Side, Stage
+
+__all__ = [
+    "PLANS",
+    "Category",
+    "CircuitBreaker",
+    "Comparator",
+    "CompareSettings",
+    "Comparison",
+    "Difference",
+    "DropRecord",
+    "EnvFlags",
+    "ErrorRecord",
+    "FileFlags",
+    "FlagSnapshot",
+    "FlagSource",
+    "FlagsError",
+    "JsonlRecorder",
+    "LoggingRecorder",
+    "MemoryRecorder",
+    "Metrics",
+    "MetricsRecord",
+    "MultiRecorder",
+    "Outcome",
+    "Plan",
+    "Record",
+    "Recorder",
+    "Redactor",
+    "RepairEntry",
+    "RepairLog",
+    "RepairLogError",
+    "ReplayingClock",
+    "ReplayingIdAllocator",
+    "Router",
+    "ShadowSettings",
+    "Side",
+    "Stage",
+    "StaticFlags",
+    "Verdict",
+    "parse_flags",
+    "replay_scope",
+    "to_json",
+]

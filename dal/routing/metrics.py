@@ -1,0 +1,171 @@
+"""Counters and latency percentiles per entity and operation.
+
+:meth:`Metrics.snapshot` returns plain data (dicts, ints, floats) keyed by
+``"entity.operation"``; the router writes it as a ``metrics`` record
+periodically and on :meth:`~dal.routing.router.Router.flush`. Latencies are
+kept per side in a bounded reservoir sample, so memory stays constant however
+many calls are made.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+__all__ = ["LatencyReservoir", "Metrics", "OperationMetrics"]
+
+RESERVOIR_SIZE = 1024
+
+
+class LatencyReservoir:
+    """A uniform sample of at most ``size`` latencies (Vitter's algorithm R); not locked."""
+
+    __slots__ = ("_seen", "_size", "_values")
+
+    def __init__(self, size: int = RESERVOIR_SIZE) -> None:
+        self._size = size
+        self._seen = 0
+        self._values: list[float] = []
+
+    def add(self, seconds: float) -> None:
+        """Offer one latency to the sample."""
+        self._seen += 1
+        if len(self._values) < self._size:
+            self._values.append(seconds)
+            return
+        slot = random.randrange(self._seen)
+        if slot < self._size:
+            self._values[slot] = seconds
+
+    def summary(self) -> dict[str, float | int | None]:
+        """``count`` and p50/p95/p99/max in milliseconds (None when empty)."""
+        ordered = sorted(self._values)
+        return {
+            "count": self._seen,
+            "p50": _percentile(ordered, 0.50),
+            "p95": _percentile(ordered, 0.95),
+            "p99": _percentile(ordered, 0.99),
+            "max": round(ordered[-1] * 1000, 3) if ordered else None,
+        }
+
+
+def _percentile(ordered: list[float], share: float) -> float | None:
+    if not ordered:
+        return None
+    rank = max(0, min(len(ordered) - 1, int(share * len(ordered) + 0.5) - 1))
+    return round(ordered[rank] * 1000, 3)
+
+
+class OperationMetrics:
+    """The counters of one ``entity.operation``; every method is thread-safe."""
+
+    def __init__(self, entity: str, operation: str) -> None:
+        self.entity = entity
+        self.operation = operation
+        self._lock = threading.Lock()
+        self._calls = 0
+        self._comparisons = 0
+        self._matches = 0
+        self._categories: Counter[str] = Counter()
+        self._errors: Counter[str] = Counter()
+        self._shadow: Counter[str] = Counter()
+        self._repairs = 0
+        self._latency = {"old": LatencyReservoir(), "new": LatencyReservoir()}
+
+    def called(self, side: str, seconds: float) -> None:
+        """Count one routed call whose answering ``side`` took ``seconds``."""
+        with self._lock:
+            self._calls += 1
+            self._latency[side].add(seconds)
+
+    def latency(self, side: str, seconds: float) -> None:
+        """Record how long ``side`` (``old``/``new``) took to answer."""
+        with self._lock:
+            self._latency[side].add(seconds)
+
+    def comparison(self, matched: bool, category: str) -> None:
+        """Count one comparison and its category."""
+        with self._lock:
+            self._comparisons += 1
+            self._matches += matched
+            self._categories[category] += 1
+
+    def error(self, origin: str) -> None:
+        """Count one failure of ``origin`` (``old``, ``new`` or ``router``)."""
+        with self._lock:
+            self._errors[origin] += 1
+
+    def shadow(self, reason: str) -> None:
+        """Count shadow work that did not happen (``pool_full``, ``timeout``...)."""
+        with self._lock:
+            self._shadow[reason] += 1
+
+    def repair(self) -> None:
+        """Count one entry written to the repair log."""
+        with self._lock:
+            self._repairs += 1
+
+    @property
+    def active(self) -> bool:
+        """Whether anything was counted yet."""
+        with self._lock:
+            return bool(self._calls or self._errors or self._shadow or self._repairs)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The counters as plain data."""
+        with self._lock:
+            return {
+                "entity": self.entity,
+                "operation": self.operation,
+                "calls": self._calls,
+                "comparisons": self._comparisons,
+                "matches": self._matches,
+                "mismatches": self._comparisons - self._matches,
+                "categories": dict(self._categories),
+                "errors": dict(self._errors),
+                "shadow": dict(self._shadow),
+                "repairs": self._repairs,
+                "latency_ms": {side: r.summary() for side, r in self._latency.items()},
+            }
+
+
+class Metrics:
+    """Every operation's counters, plus failures of the router's own machinery."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._operations: dict[tuple[str, str], OperationMetrics] = {}
+        self._internal_errors = 0
+
+    def operation(self, entity: str, operation: str) -> OperationMetrics:
+        """The counters of ``entity.operation`` (created on first use)."""
+        key = (entity, operation)
+        found = self._operations.get(key)
+        if found is None:
+            with self._lock:
+                found = self._operations.setdefault(key, OperationMetrics(entity, operation))
+        return found
+
+    def internal_error(self) -> None:
+        """Count a failure of the comparator, a recorder or another part of the router."""
+        with self._lock:
+            self._internal_errors += 1
+
+    def snapshot(self) -> dict[str, Any]:
+        """Plain data: ``{"taken_at", "internal_errors", "operations": {"users.get": {...}}}``.
+
+        Operations with nothing counted yet are left out.
+        """
+        with self._lock:
+            operations = sorted(self._operations.items())
+            internal = self._internal_errors
+        return {
+            "taken_at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "internal_errors": internal,
+            "operations": {
+                f"{e}.{o}": stats.snapshot() for (e, o), stats in operations if stats.active
+            },
+        }

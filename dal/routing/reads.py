@@ -1,0 +1,221 @@
+"""Queries: the caller's answer on the request path, the shadow read off it.
+
+In a stage that reads both sides, the secondary read is handed to the shadow
+pool *before* the primary runs, so both run at the same time; the caller gets
+the primary's answer (or error) as soon as it is there and never waits for the
+secondary. The worker then waits for the primary's outcome, compares, and
+records. A read the flags sample out, an open circuit breaker, a full pool or
+a unit of work that has already written skips the shadow read (counted).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from dal.routing.calls import Operation, Targets
+from dal.routing.compare import Outcome, Verdict, is_answer
+from dal.routing.flags import FlagSnapshot
+from dal.routing.recording import Category
+from dal.routing.services import Services
+from dal.routing.shadow import Attempt
+from dal.routing.stages import PLANS, Side, Stage
+from dal.routing.uow import current_unit_of_work
+
+__all__ = ["Reads", "oriented"]
+
+
+def oriented(side: Side, mine: Outcome, other: Outcome) -> tuple[Outcome, Outcome]:
+    """``(old, new)`` from the outcome of ``side`` and the outcome of the other side."""
+    return (mine, other) if side is Side.OLD else (other, mine)
+
+
+class Reads:
+    """Runs queries as the stage plans them."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    def call(
+        self, targets: Targets, operation: Operation, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        """Run one query and return the primary side's answer."""
+        snapshot = self._services.flags.snapshot()
+        stage = snapshot.stage_for(operation.key, operation.entity)
+        plan = PLANS[stage]
+        primary = plan.returned
+        shadow = None
+        if plan.shadow is not None:
+            shadow = self._start_shadow(targets, operation, stage, snapshot, args, kwargs)
+        method = targets.method(primary, operation.name)
+        started = time.perf_counter()
+        try:
+            value = method(*args, **kwargs)
+        except BaseException as exc:
+            elapsed = time.perf_counter() - started
+            operation.metrics.called(primary.value, elapsed)
+            if shadow is not None:
+                shadow.deliver(Outcome(error=exc, latency=elapsed))
+            if isinstance(exc, Exception) and not is_answer(exc):
+                self._services.failure(operation, primary, stage, exc, elapsed, args, kwargs)
+            raise
+        elapsed = time.perf_counter() - started
+        operation.metrics.called(primary.value, elapsed)
+        if shadow is not None:
+            shadow.deliver(Outcome(value=value, latency=elapsed))
+        return value
+
+    def _start_shadow(
+        self,
+        targets: Targets,
+        operation: Operation,
+        stage: Stage,
+        snapshot: FlagSnapshot,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> _ShadowRead | None:
+        services = self._services
+        skip = self._skip_reason(operation, snapshot)
+        if skip is not None:
+            operation.metrics.shadow(skip)
+            return None
+        breaker = services.breakers.get(operation.entity, "read")
+        if not breaker.allow():
+            services.dropped(operation, stage, "circuit_open")
+            return None
+        read = _ShadowRead(services, targets, operation, stage, snapshot, args, kwargs)
+        attempt = services.runner.submit(
+            read.run, budget=services.settings.budget, on_timeout=read.timed_out
+        )
+        if attempt is None:
+            breaker.release()
+            services.dropped(operation, stage, "closed" if services.runner.closed else "pool_full")
+            return None
+        return read
+
+    @staticmethod
+    def _skip_reason(operation: Operation, snapshot: FlagSnapshot) -> str | None:
+        ratio = snapshot.sampling_ratio(operation.entity, operation.name)
+        if ratio < 1.0 and random.random() >= ratio:
+            return "sampled_out"
+        unit_of_work = current_unit_of_work()
+        if unit_of_work is not None and unit_of_work.dirty:
+            return "dirty_unit_of_work"
+        return None
+
+
+class _ShadowRead:
+    """One shadow read: run on a worker, compared with the primary's outcome."""
+
+    def __init__(
+        self,
+        services: Services,
+        targets: Targets,
+        operation: Operation,
+        stage: Stage,
+        snapshot: FlagSnapshot,
+        args: tuple[Any, ...],
+        kwargs: Mapping[str, Any],
+    ) -> None:
+        self._services = services
+        self._targets = targets
+        self._operation = operation
+        self._stage = stage
+        self._plan = PLANS[stage]
+        self._snapshot = snapshot
+        self._args = args
+        self._kwargs = kwargs
+        self._primary: Outcome | None = None
+        self._primary_ready = threading.Event()
+
+    def deliver(self, outcome: Outcome) -> None:
+        """Hand over the primary's outcome (called on the caller's thread)."""
+        self._primary = outcome
+        self._primary_ready.set()
+
+    def timed_out(self) -> None:
+        """The secondary did not answer within the budget."""
+        self._services.breakers.get(self._operation.entity, "read").failure()
+        self._services.dropped(self._operation, self._stage, "timeout")
+
+    def run(self, attempt: Attempt) -> None:
+        """The worker's part: read the secondary, wait for the primary, compare, record."""
+        if not attempt.begin():
+            return
+        side = self._plan.returned.other
+        name, args, kwargs = self._operation.name, self._args, self._kwargs
+        secondary = self._targets.call_isolated(side, name, args, kwargs)
+        if not attempt.end_budget():
+            return
+        if not self._secondary_answered(side, secondary):
+            return
+        if not self._primary_ready.wait(self._services.settings.primary_wait):
+            self._services.dropped(self._operation, self._stage, "primary_lost")
+            return
+        primary = self._primary
+        if primary is None or not primary.answered:
+            return
+        old, new = oriented(self._plan.returned, primary, secondary)
+        verdict, reread = self._compare(old, new), False
+        if not verdict.matched and self._eventually_consistent():
+            reread_verdict = self._reread(attempt)
+            if reread_verdict is None:
+                return
+            verdict, reread = _after_reread(verdict, reread_verdict), True
+        self._record(verdict, old, new, reread)
+
+    def _secondary_answered(self, side: Side, secondary: Outcome) -> bool:
+        services, operation = self._services, self._operation
+        breaker = services.breakers.get(operation.entity, "read")
+        if secondary.latency is not None:
+            operation.metrics.latency(side.value, secondary.latency)
+        if secondary.answered:
+            breaker.success()
+            return True
+        breaker.failure()
+        error = secondary.error
+        if isinstance(error, Exception):
+            context = (self._args, self._kwargs)
+            services.failure(operation, side, self._stage, error, secondary.latency, *context)
+        return False
+
+    def _eventually_consistent(self) -> bool:
+        key = (self._operation.entity, self._operation.name)
+        return key in self._services.eventually_consistent
+
+    def _compare(self, old: Outcome, new: Outcome) -> Verdict:
+        entity, name = self._operation.entity, self._operation.name
+        return self._services.comparator.compare(
+            entity,
+            name,
+            old,
+            new,
+            ignore=self._snapshot.ignore_rules(entity, name),
+            unordered=self._snapshot.unordered_paths(entity, name),
+        )
+
+    def _reread(self, attempt: Attempt) -> Verdict | None:
+        """Read both sides again after the delay; None when the re-read ran out of time."""
+        settings = self._services.settings
+        time.sleep(settings.reread_delay)
+        if not attempt.rearm(settings.budget):
+            return None
+        name, args, kwargs = self._operation.name, self._args, self._kwargs
+        old = self._targets.call_isolated(Side.OLD, name, args, kwargs)
+        new = self._targets.call_isolated(Side.NEW, name, args, kwargs)
+        if not attempt.end_budget() or not (old.answered and new.answered):
+            return None
+        return self._compare(old, new)
+
+    def _record(self, verdict: Verdict, old: Outcome, new: Outcome, reread: bool) -> None:
+        self._services.compared(self._operation, self._stage, verdict, old, new, reread)
+
+
+def _after_reread(first: Verdict, second: Verdict) -> Verdict:
+    """A difference the re-read no longer shows is transient; else the re-read's verdict counts."""
+    if second.matched:
+        return Verdict(matched=True, category=Category.TRANSIENT, differences=first.differences)
+    return second

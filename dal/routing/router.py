@@ -1,0 +1,274 @@
+"""The migration router: one object that routes every repository by the stage flags.
+
+::
+
+    router = Router(flags=StaticFlags({"users": Stage.SHADOW}), recorder=MemoryRecorder())
+    users = router.route("users", UserRepository, old=mysql_users, new=dynamo_users)
+    store = router.route_store(old=mysql_store, new=dynamo_store)
+    ...
+    router.flush()   # wait for pending shadow work (tests, shutdown)
+    router.close()   # stop the pool and the timer thread
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+import os
+import re
+import typing
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from dal.routing.calls import Operation, Targets
+from dal.routing.compare import Comparator, CompareSettings
+from dal.routing.flags import FlagSource
+from dal.routing.metrics import Metrics
+from dal.routing.proxy import RoutedBase, protocol_operations, routed_class
+from dal.routing.reads import Reads
+from dal.routing.recording import Recorder
+from dal.routing.repairlog import RepairLog
+from dal.routing.services import RaisedHook, Services
+from dal.routing.shadow import ShadowSettings
+from dal.routing.stages import PLANS, Side
+from dal.routing.uow import RoutedUnitOfWork
+from dal.routing.writes import Writes
+from interfaces import Store, UnitOfWorkFactory
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeForm
+
+__all__ = ["Router"]
+
+P = TypeVar("P")
+
+_ENTITY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _store_repositories() -> dict[str, type]:
+    """Entity name -> repository Protocol of every repository field of :class:`Store`."""
+    hints = typing.get_type_hints(Store)
+    return {
+        field.name: hints[field.name]
+        for field in dataclasses.fields(Store)
+        if field.name != "unit_of_work"
+    }
+
+
+class Router:
+    """Routes repository calls between an old and a new backend by migration stage.
+
+    ``flags`` answers each entity's (or operation's) stage; ``recorder``
+    receives comparisons, errors, metrics and drops; ``comparator`` (or its
+    settings) decides what counts as equal; ``repair_log`` (a
+    :class:`RepairLog` or a path) keeps failed secondary writes durably;
+    ``shadow`` bounds the work off the request path; ``eventually_consistent``
+    lists the reads, as ``(entity, operation)`` or ``"entity.operation"``, that
+    are re-read once before a difference counts; metrics are recorded every
+    ``metrics_interval`` seconds (None: only on flush); ``on_raised(operation,
+    error)`` hears of every failure of the router's own machinery.
+    """
+
+    def __init__(
+        self,
+        flags: FlagSource,
+        recorder: Recorder | None = None,
+        *,
+        comparator: Comparator | CompareSettings | None = None,
+        repair_log: RepairLog | str | os.PathLike[str] | None = None,
+        shadow: ShadowSettings | None = None,
+        eventually_consistent: Iterable[tuple[str, str] | str] = (),
+        metrics_interval: float | None = 60.0,
+        on_raised: RaisedHook | None = None,
+    ) -> None:
+        if metrics_interval is not None and metrics_interval <= 0:
+            raise ValueError(f"metrics_interval must be positive, got {metrics_interval}")
+        self._services = Services(
+            flags=flags,
+            recorder=recorder,
+            comparator=_comparator(comparator),
+            repair_log=_repair_log(repair_log),
+            settings=shadow if shadow is not None else ShadowSettings(),
+            eventually_consistent=_reads(eventually_consistent),
+            on_raised=on_raised,
+        )
+        self._reads = Reads(self._services)
+        self._writes = Writes(self._services)
+        self._metrics_interval = metrics_interval
+        self._periodic_started = False
+        self._closed = False
+
+    # --- public API ----------------------------------------------------------------------
+
+    @property
+    def metrics(self) -> Metrics:
+        """Counters and latencies per entity and operation; ``metrics.snapshot()``."""
+        return self._services.metrics
+
+    @property
+    def repair_log(self) -> RepairLog | None:
+        """The repair log failed secondary writes go to, if any."""
+        return self._services.repair_log
+
+    def route(self, entity: str, protocol: TypeForm[P], *, old: P, new: P) -> P:
+        """An object implementing ``protocol`` that routes each call between ``old`` and ``new``.
+
+        Every method of ``protocol`` must be marked ``@query`` or ``@command``
+        and exist on both implementations (TypeError otherwise, naming it).
+        """
+        return typing.cast(P, self._route(entity, protocol, old, new, None))
+
+    def route_store(self, old: Store, new: Store) -> Store:
+        """A :class:`~interfaces.Store` routing every repository, entity names as its fields.
+
+        Its unit of work opens both sides' units of work (see
+        :mod:`dal.routing.uow` for what it does when one of them fails).
+        """
+        factories: dict[Side, UnitOfWorkFactory] = {
+            Side.OLD: old.unit_of_work,
+            Side.NEW: new.unit_of_work,
+        }
+        repositories: dict[str, Any] = {}
+        operations: list[Operation] = []
+        for entity, protocol in _store_repositories().items():
+            routed = self._route(
+                entity, protocol, getattr(old, entity), getattr(new, entity), factories
+            )
+            repositories[entity] = routed
+            operations.extend(self._operations(entity, protocol))
+        required = functools.partial(self._required_sides, tuple(operations))
+        unit_of_work = RoutedUnitOfWork(factories, required, self._services)
+        return Store(**repositories, unit_of_work=unit_of_work)
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait for pending shadow work, then record pending drops and a metrics snapshot.
+
+        Returns False when ``timeout`` seconds passed first.
+        """
+        done = self._services.runner.flush(timeout)
+        self._services.flush_drops()
+        self._services.emit_metrics()
+        return done
+
+    def close(self, timeout: float | None = 5.0) -> None:
+        """Flush (up to ``timeout``), then stop the shadow pool and the timer thread.
+
+        Routed objects keep working afterwards, without shadow reads or write comparisons.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        self.flush(timeout)
+        self._services.runner.close()
+
+    def raised(self, operation: str, error: BaseException) -> None:
+        """Report a failure of the router's own machinery (never raises)."""
+        self._services.raised(operation, error)
+
+    def __enter__(self) -> Router:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # --- building routed objects ---------------------------------------------------------
+
+    def _route(
+        self,
+        entity: str,
+        protocol: object,
+        old: object,
+        new: object,
+        units_of_work: Mapping[Side, UnitOfWorkFactory] | None,
+    ) -> Any:
+        if not isinstance(entity, str) or not _ENTITY.match(entity):
+            raise ValueError(f"entity name {entity!r} must be an identifier such as 'users'")
+        if not isinstance(protocol, type):
+            raise TypeError(f"{protocol!r} is not a typing.Protocol class")
+        klass = routed_class(protocol)
+        names = list(protocol_operations(protocol))
+        methods = {
+            Side.OLD: _methods(protocol, names, old, "old"),
+            Side.NEW: _methods(protocol, names, new, "new"),
+        }
+        targets = Targets(entity, methods, units_of_work)
+        calls = {
+            operation.name: functools.partial(self._dispatcher(operation), targets, operation)
+            for operation in self._operations(entity, protocol)
+        }
+        self._start_periodic_metrics()
+        routed: RoutedBase = klass(entity, calls)
+        return routed
+
+    def _operations(self, entity: str, protocol: type) -> list[Operation]:
+        return [
+            Operation(
+                entity=entity,
+                name=name,
+                kind=kind,
+                signature=inspect.signature(member),
+                metrics=self._services.metrics.operation(entity, name),
+            )
+            for name, (kind, member) in protocol_operations(protocol).items()
+        ]
+
+    def _dispatcher(self, operation: Operation) -> Callable[..., Any]:
+        return self._reads.call if operation.kind == "query" else self._writes.call
+
+    def _required_sides(self, operations: tuple[Operation, ...]) -> frozenset[Side]:
+        snapshot = self._services.flags.snapshot()
+        return frozenset(
+            PLANS[snapshot.stage_for(operation.key, operation.entity)].authoritative
+            for operation in operations
+        )
+
+    def _start_periodic_metrics(self) -> None:
+        if self._periodic_started or self._metrics_interval is None:
+            return
+        self._periodic_started = True
+        self._services.runner.scheduler.call_every(
+            self._metrics_interval, self._services.emit_metrics
+        )
+
+
+def _methods(protocol: type, names: list[str], implementation: object, side: str) -> dict[str, Any]:
+    methods: dict[str, Any] = {}
+    for name in names:
+        method = getattr(implementation, name, None)
+        if not callable(method):
+            raise TypeError(
+                f"{side} implementation {type(implementation).__name__} lacks "
+                f"{protocol.__name__}.{name}"
+            )
+        methods[name] = method
+    return methods
+
+
+def _comparator(given: Comparator | CompareSettings | None) -> Comparator:
+    if isinstance(given, Comparator):
+        return given
+    return Comparator(given)
+
+
+def _repair_log(given: RepairLog | str | os.PathLike[str] | None) -> RepairLog | None:
+    if given is None or isinstance(given, RepairLog):
+        return given
+    return RepairLog(Path(given))
+
+
+def _reads(given: Iterable[tuple[str, str] | str]) -> set[tuple[str, str]]:
+    reads: set[tuple[str, str]] = set()
+    for item in given:
+        pair = tuple(item.split(".")) if isinstance(item, str) else tuple(item)
+        if len(pair) != 2 or not all(isinstance(p, str) and _ENTITY.match(p) for p in pair):
+            raise ValueError(f"eventually consistent read {item!r} must be 'entity.operation'")
+        reads.add((pair[0], pair[1]))
+    return reads

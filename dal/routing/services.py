@@ -1,0 +1,243 @@
+"""What the read, write and unit-of-work paths of the router share.
+
+Recording never fails the caller: :meth:`Services.emit` hands a record to the
+recorder and reports a failure through :meth:`Services.raised`, which logs it,
+counts it and calls the router's ``on_raised`` hook. Drop records are
+aggregated per operation and reason (at most one per ``drop_interval``) so that
+an open circuit breaker under load does not flood the recorder.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from dal.routing.calls import Operation, result_key
+from dal.routing.compare import Comparator, Outcome, Verdict
+from dal.routing.flags import FlagSource
+from dal.routing.metrics import Metrics
+from dal.routing.recording import (
+    Comparison,
+    DropRecord,
+    ErrorRecord,
+    MetricsRecord,
+    Record,
+    Recorder,
+)
+from dal.routing.repairlog import RepairEntry, RepairLog
+from dal.routing.shadow import Breakers, ShadowRunner, ShadowSettings
+from dal.routing.stages import Side, Stage
+
+__all__ = ["RaisedHook", "Services"]
+
+log = logging.getLogger("dal.routing")
+
+RaisedHook = Callable[[str, BaseException], None]
+
+_DROP_KEY = tuple[str, str, Stage | None, str]
+
+
+@dataclass
+class _DropTally:
+    count: int = 0
+    last_emitted: float = float("-inf")
+
+
+class Services:
+    """The router's shared parts; one instance per :class:`~dal.routing.router.Router`."""
+
+    def __init__(
+        self,
+        *,
+        flags: FlagSource,
+        recorder: Recorder | None,
+        comparator: Comparator,
+        repair_log: RepairLog | None,
+        settings: ShadowSettings,
+        eventually_consistent: Collection[tuple[str, str]],
+        on_raised: RaisedHook | None,
+        drop_interval: float = 1.0,
+    ) -> None:
+        self.flags = flags
+        self.recorder = recorder
+        self.comparator = comparator
+        self.repair_log = repair_log
+        self.settings = settings
+        self.eventually_consistent = frozenset(eventually_consistent)
+        self.metrics = Metrics()
+        self.breakers = Breakers(settings)
+        self.runner = ShadowRunner(settings, self.raised)
+        self._on_raised = on_raised
+        self._drop_interval = drop_interval
+        self._drops: dict[_DROP_KEY, _DropTally] = {}
+        self._drops_lock = threading.Lock()
+
+    # --- failures of the machinery -------------------------------------------------------
+
+    def raised(self, operation: str, error: BaseException) -> None:
+        """Report a failure of the router's own machinery; never raises."""
+        try:
+            self.metrics.internal_error()
+            log.warning("routing machinery failed in %s: %r", operation, error)
+            if self._on_raised is not None:
+                self._on_raised(operation, error)
+            if self.recorder is not None and operation != "recorder":
+                message = f"{operation}: {type(error).__name__}: {error}"
+                self.recorder.record(
+                    ErrorRecord("router", "", operation, None, error, message, None)
+                )
+        except Exception:
+            log.exception("reporting a routing failure failed")
+
+    def emit(self, record: Record) -> None:
+        """Give ``record`` to the recorder; a recorder failure goes to :meth:`raised`."""
+        if self.recorder is None:
+            return
+        try:
+            self.recorder.record(record)
+        except Exception as exc:
+            self.raised("recorder", exc)
+
+    def compared(
+        self,
+        operation: Operation,
+        stage: Stage,
+        verdict: Verdict,
+        old: Outcome,
+        new: Outcome,
+        reread: bool = False,
+    ) -> None:
+        """Count and record the comparison of ``old`` and ``new``."""
+        operation.metrics.comparison(verdict.matched, verdict.category.value)
+        self.emit(
+            Comparison(
+                entity=operation.entity,
+                operation=operation.name,
+                stage=stage,
+                matched=verdict.matched,
+                category=verdict.category,
+                differences=verdict.differences,
+                op_kind=operation.kind,
+                old_latency_ms=_ms(old.latency),
+                new_latency_ms=_ms(new.latency),
+                reread=reread,
+            )
+        )
+
+    # --- side failures, drops, repairs ---------------------------------------------------
+
+    def failure(
+        self,
+        operation: Operation,
+        side: Side,
+        stage: Stage,
+        error: Exception,
+        latency: float | None,
+        *context: object,
+    ) -> None:
+        """Count and record a failure of ``side``.
+
+        ``context`` holds the call's values: sensitive ones are scrubbed from the message.
+        """
+        operation.metrics.error(side.value)
+        redactor = self.comparator.redactor
+        message = redactor.scrub(str(error), redactor.secrets(*context))
+        latency_ms = _ms(latency)
+        self.emit(
+            ErrorRecord(
+                side.value,
+                operation.entity,
+                operation.name,
+                stage,
+                error,
+                message,
+                operation.kind,
+                latency_ms,
+            )
+        )
+
+    def dropped(self, operation: Operation, stage: Stage | None, reason: str) -> None:
+        """Count shadow work skipped for ``reason`` and record it (aggregated)."""
+        operation.metrics.shadow(reason)
+        key = (operation.entity, operation.name, stage, reason)
+        now = time.monotonic()
+        with self._drops_lock:
+            tally = self._drops.setdefault(key, _DropTally())
+            tally.count += 1
+            if now - tally.last_emitted < self._drop_interval:
+                return
+            count, tally.count, tally.last_emitted = tally.count, 0, now
+        self.emit(DropRecord(key[0], key[1], stage, reason, count))
+
+    def flush_drops(self) -> None:
+        """Record every drop counted but not yet recorded."""
+        with self._drops_lock:
+            pending = [(key, tally.count) for key, tally in self._drops.items() if tally.count]
+            for key, _ in pending:
+                self._drops[key].count = 0
+        for (entity, name, stage, reason), count in pending:
+            self.emit(DropRecord(entity, name, stage, reason, count))
+
+    def emit_metrics(self) -> None:
+        """Record a snapshot of the metrics, with the circuit breakers' states."""
+        snapshot = self.metrics.snapshot()
+        snapshot["breakers"] = self.breakers.states()
+        self.emit(MetricsRecord(snapshot))
+
+    def repair(
+        self,
+        operation: Operation,
+        stage: Stage,
+        side: Side,
+        reason: str,
+        call: tuple[tuple[Any, ...], Mapping[str, Any]],
+        authoritative_value: object,
+        error: BaseException | None,
+    ) -> None:
+        """Append an entry for a write ``side`` may lack (or hold wrongly) to the repair log."""
+        operation.metrics.repair()
+        try:
+            entry = self._repair_entry(
+                operation, stage, side, reason, call, authoritative_value, error
+            )
+            if self.repair_log is None:
+                log.warning("no repair log configured; lost repair entry %s", entry.to_json())
+            else:
+                self.repair_log.append(entry)
+        except Exception as exc:
+            self.raised("repair log", exc)
+
+    def _repair_entry(
+        self,
+        operation: Operation,
+        stage: Stage,
+        side: Side,
+        reason: str,
+        call: tuple[tuple[Any, ...], Mapping[str, Any]],
+        authoritative_value: object,
+        error: BaseException | None,
+    ) -> RepairEntry:
+        redactor = self.comparator.redactor
+        arguments = operation.arguments(*call)
+        key = result_key(authoritative_value)
+        return RepairEntry(
+            entity=operation.entity,
+            operation=operation.name,
+            stage=stage.value,
+            side=side.value,
+            reason=reason,
+            args=redactor.redact(arguments),
+            result_key=None if key is None else redactor.redact(key),
+            error_type=None if error is None else type(error).__name__,
+            error=None
+            if error is None
+            else redactor.scrub(str(error), redactor.secrets(arguments, authoritative_value)),
+        )
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else seconds * 1000

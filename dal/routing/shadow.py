@@ -1,0 +1,337 @@
+"""Shadow work off the request path: a bounded pool, a time budget, circuit breakers.
+
+:class:`ShadowRunner` accepts work for its pool (or refuses it at once when the
+pool and its queue are full: the caller never waits). Each accepted piece of
+work gets an :class:`Attempt` whose budgeted part must finish before a
+deadline; a secondary slower than the budget is abandoned: its result is
+discarded when it finally comes, and the timeout is reported when the deadline
+passes, not when the slow call returns. :meth:`ShadowRunner.flush` waits until
+every accepted piece of work has finished or been abandoned.
+
+:class:`CircuitBreaker` opens after ``threshold`` consecutive failures or
+timeouts and lets a single probe through after ``cooldown`` seconds.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
+from dal.routing.timers import ErrorHook, Scheduler, Timer
+
+__all__ = [
+    "Attempt",
+    "Breakers",
+    "CircuitBreaker",
+    "ShadowRunner",
+    "ShadowSettings",
+]
+
+
+@dataclass(frozen=True)
+class ShadowSettings:
+    """Limits of shadow work.
+
+    ``workers`` threads take work from a queue of ``queue_size``; ``budget``
+    seconds are allowed from submission until the secondary answers;
+    ``breaker_threshold`` consecutive failures open an entity's breaker for
+    ``breaker_cooldown`` seconds; a worker waits at most ``primary_wait``
+    seconds for the caller's own answer; an eventually consistent read that
+    differs is re-read once after ``reread_delay`` seconds; ``break_writes``
+    also skips secondary writes (into the repair log) while a breaker is open.
+    """
+
+    workers: int = 4
+    queue_size: int = 16
+    budget: float = 1.0
+    breaker_threshold: int = 5
+    breaker_cooldown: float = 30.0
+    primary_wait: float = 30.0
+    reread_delay: float = 0.2
+    break_writes: bool = True
+
+    def __post_init__(self) -> None:
+        checks = {
+            "workers": self.workers >= 1,
+            "queue_size": self.queue_size >= 1,
+            "budget": self.budget > 0,
+            "breaker_threshold": self.breaker_threshold >= 1,
+            "breaker_cooldown": self.breaker_cooldown >= 0,
+            "primary_wait": self.primary_wait > 0,
+            "reread_delay": self.reread_delay >= 0,
+        }
+        wrong = [name for name, ok in checks.items() if not ok]
+        if wrong:
+            raise ValueError(f"invalid shadow settings: {', '.join(wrong)} out of range")
+
+
+# --- circuit breaker ---------------------------------------------------------------------
+
+
+class BreakerState(Enum):
+    """The states of a circuit breaker."""
+
+    CLOSED = "closed"
+    OPEN = "open"
+    HALF_OPEN = "half_open"
+
+
+class CircuitBreaker:
+    """Stops calling a failing secondary; thread-safe."""
+
+    def __init__(
+        self, threshold: int, cooldown: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._threshold = threshold
+        self._cooldown = cooldown
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._state = BreakerState.CLOSED
+        self._failures = 0
+        self._opened_at = 0.0
+        self._probing = False
+
+    @property
+    def state(self) -> BreakerState:
+        """The current state (an open breaker past its cool-down still reads open)."""
+        return self._state
+
+    def allow(self) -> bool:
+        """Whether a call may go to the secondary now (in half-open: one probe at a time)."""
+        with self._lock:
+            if self._state is BreakerState.CLOSED:
+                return True
+            if self._state is BreakerState.OPEN:
+                if self._clock() - self._opened_at < self._cooldown:
+                    return False
+                self._state = BreakerState.HALF_OPEN
+            if self._probing:
+                return False
+            self._probing = True
+            return True
+
+    def success(self) -> None:
+        """The secondary answered: close the breaker."""
+        with self._lock:
+            self._state = BreakerState.CLOSED
+            self._failures = 0
+            self._probing = False
+
+    def failure(self) -> None:
+        """The secondary failed or timed out."""
+        with self._lock:
+            self._failures += 1
+            self._probing = False
+            half_open = self._state is BreakerState.HALF_OPEN
+            if half_open or self._failures >= self._threshold:
+                self._state = BreakerState.OPEN
+                self._opened_at = self._clock()
+
+    def release(self) -> None:
+        """A call :meth:`allow` let through never ran (the pool was full)."""
+        with self._lock:
+            self._probing = False
+
+
+class Breakers:
+    """One breaker per (entity, ``"read"``/``"write"``), created on first use."""
+
+    def __init__(self, settings: ShadowSettings) -> None:
+        self._settings = settings
+        self._lock = threading.Lock()
+        self._breakers: dict[tuple[str, str], CircuitBreaker] = {}
+
+    def get(self, entity: str, kind: str) -> CircuitBreaker:
+        """The breaker of ``entity``'s secondary reads or writes."""
+        key = (entity, kind)
+        breaker = self._breakers.get(key)
+        if breaker is None:
+            with self._lock:
+                breaker = self._breakers.get(key)
+                if breaker is None:
+                    settings = self._settings
+                    breaker = CircuitBreaker(settings.breaker_threshold, settings.breaker_cooldown)
+                    self._breakers[key] = breaker
+        return breaker
+
+    def states(self) -> dict[str, str]:
+        """``{"users.read": "closed", ...}`` for every breaker used so far."""
+        with self._lock:
+            items = sorted(self._breakers.items())
+        return {f"{entity}.{kind}": b.state.value for (entity, kind), b in items}
+
+
+# --- attempts ----------------------------------------------------------------------------
+
+
+class _Phase(Enum):
+    QUEUED = "queued"
+    BUDGETED = "budgeted"
+    FREE = "free"
+    EXPIRED = "expired"
+    SETTLED = "settled"
+
+
+class Attempt:
+    """One piece of shadow work and its deadline; exactly one of finishing or expiring wins."""
+
+    def __init__(self, runner: ShadowRunner, on_timeout: Callable[[], None]) -> None:
+        self._runner = runner
+        self._on_timeout = on_timeout
+        self._lock = threading.Lock()
+        self._phase = _Phase.QUEUED
+        self._timer: Timer | None = None
+
+    def begin(self) -> bool:
+        """Start the budgeted part; False if the deadline passed while queued."""
+        with self._lock:
+            if self._phase is not _Phase.QUEUED:
+                return False
+            self._phase = _Phase.BUDGETED
+            return True
+
+    def end_budget(self) -> bool:
+        """End the budgeted part; False if it was abandoned (its result must be dropped)."""
+        with self._lock:
+            if self._phase is not _Phase.BUDGETED:
+                return False
+            self._phase = _Phase.FREE
+            if self._timer is not None:
+                self._timer.cancel()
+            return True
+
+    def rearm(self, seconds: float) -> bool:
+        """Start another budgeted part of ``seconds`` (a re-read); False once abandoned."""
+        with self._lock:
+            if self._phase is not _Phase.FREE:
+                return False
+            self._phase = _Phase.BUDGETED
+            self._timer = self._runner.scheduler.call_later(seconds, self._expire)
+        return True
+
+    def _arm(self, seconds: float) -> None:
+        with self._lock:
+            self._timer = self._runner.scheduler.call_later(seconds, self._expire)
+
+    def _expire(self) -> None:
+        with self._lock:
+            if self._phase not in (_Phase.QUEUED, _Phase.BUDGETED):
+                return
+            self._phase = _Phase.EXPIRED
+        try:
+            self._on_timeout()
+        finally:
+            self._runner._settled()
+
+    def settle(self) -> None:
+        """The work is over (called by the runner); idempotent, a no-op once expired."""
+        with self._lock:
+            if self._phase in (_Phase.EXPIRED, _Phase.SETTLED):
+                return
+            self._phase = _Phase.SETTLED
+            if self._timer is not None:
+                self._timer.cancel()
+        self._runner._settled()
+
+
+Work = Callable[[Attempt], None]
+
+
+class ShadowRunner:
+    """A bounded pool of daemon workers plus deadlines and flush accounting."""
+
+    def __init__(self, settings: ShadowSettings, on_error: ErrorHook) -> None:
+        self.settings = settings
+        self.scheduler = Scheduler("dal-shadow-timer", on_error)
+        self._on_error = on_error
+        self._queue: queue.Queue[tuple[Attempt, Work] | None] = queue.Queue(settings.queue_size)
+        self._workers: list[threading.Thread] = []
+        self._idle = threading.Condition()
+        self._pending = 0
+        self._closed = False
+        self._start_lock = threading.Lock()
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+        return self._closed
+
+    def submit(
+        self, work: Work, *, budget: float | None, on_timeout: Callable[[], None]
+    ) -> Attempt | None:
+        """Queue ``work``; None (at once) when the pool is full or closed.
+
+        ``budget`` seconds, counted from now, are allowed until the work calls
+        :meth:`Attempt.end_budget`; past them ``on_timeout`` runs and the work's
+        result is dropped. ``budget=None`` means no deadline.
+        """
+        if self._closed:
+            return None
+        self._ensure_workers()
+        attempt = Attempt(self, on_timeout)
+        with self._idle:
+            self._pending += 1
+        try:
+            self._queue.put_nowait((attempt, work))
+        except queue.Full:
+            self._settled()
+            return None
+        if budget is not None:
+            attempt._arm(budget)
+        return attempt
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until all accepted work has finished or been abandoned; False on timeout."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+
+    def close(self) -> None:
+        """Stop accepting work, drop what is queued, stop idle workers and the timer thread."""
+        self._closed = True
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is not None:
+                item[0].settle()
+        for _ in self._workers:
+            try:
+                self._queue.put_nowait(None)
+            except queue.Full:
+                break
+        self.scheduler.close()
+
+    def _settled(self) -> None:
+        with self._idle:
+            self._pending -= 1
+            if self._pending == 0:
+                self._idle.notify_all()
+
+    def _ensure_workers(self) -> None:
+        if self._workers:
+            return
+        with self._start_lock:
+            for number in range(self.settings.workers - len(self._workers)):
+                worker = threading.Thread(
+                    target=self._work, name=f"dal-shadow-{number}", daemon=True
+                )
+                worker.start()
+                self._workers.append(worker)
+
+    def _work(self) -> None:
+        while not self._closed:
+            item = self._queue.get()
+            if item is None:
+                return
+            attempt, work = item
+            try:
+                work(attempt)
+            except Exception as exc:
+                self._on_error("shadow work", exc)
+            finally:
+                attempt.settle()

@@ -1,0 +1,142 @@
+"""Commands: written to one side or to both, in the order the stage plans.
+
+The authoritative side is written first; if it fails, its error reaches the
+caller unchanged and the other side is not attempted. Then the second side is
+written inside the same replay scope, so it gets the same ids and timestamps.
+Its failure never reaches the caller: it is recorded and appended to the
+repair log. While the entity's write breaker is open the second write is
+skipped (and logged for repair) so that a failing secondary does not slow
+callers down. When both sides returned a value, the two results are compared
+off the request path.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from dal.routing.calls import Operation, Targets
+from dal.routing.compare import Outcome, is_answer
+from dal.routing.reads import oriented
+from dal.routing.replay import replay_scope
+from dal.routing.services import Services
+from dal.routing.shadow import Attempt
+from dal.routing.stages import PLANS, Side, Stage
+from dal.routing.uow import WriteNote, current_unit_of_work
+
+__all__ = ["Writes"]
+
+
+class Writes:
+    """Runs commands as the stage plans them."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    def call(
+        self, targets: Targets, operation: Operation, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        """Run one command and return the authoritative side's result."""
+        snapshot = self._services.flags.snapshot()
+        stage = snapshot.stage_for(operation.key, operation.entity)
+        plan = PLANS[stage]
+        unit_of_work = current_unit_of_work()
+        if unit_of_work is not None:
+            unit_of_work.dirty = True
+        first, second = plan.authoritative, plan.secondary
+        if second is None:
+            return self._authoritative(targets, operation, first, stage, args, kwargs).value
+        with replay_scope() as scope:
+            primary = self._authoritative(targets, operation, first, stage, args, kwargs)
+            scope.start_replay()
+            value = primary.value
+            outcome = self._secondary(targets, operation, second, stage, args, kwargs, value)
+        if outcome is None:
+            return value
+        if unit_of_work is not None:
+            unit_of_work.writes.append(WriteNote(operation, stage, second, (args, kwargs), value))
+        if value is not None or outcome.value is not None:
+            ignore = snapshot.ignore_rules(operation.entity, operation.name)
+            self._compare_later(operation, stage, oriented(first, primary, outcome), ignore)
+        return value
+
+    def _authoritative(
+        self,
+        targets: Targets,
+        operation: Operation,
+        side: Side,
+        stage: Stage,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> Outcome:
+        started = time.perf_counter()
+        try:
+            value = targets.method(side, operation.name)(*args, **kwargs)
+        except Exception as exc:
+            elapsed = time.perf_counter() - started
+            operation.metrics.called(side.value, elapsed)
+            if not is_answer(exc):
+                self._services.failure(operation, side, stage, exc, elapsed, args, kwargs)
+            raise
+        elapsed = time.perf_counter() - started
+        operation.metrics.called(side.value, elapsed)
+        return Outcome(value=value, latency=elapsed)
+
+    def _secondary(
+        self,
+        targets: Targets,
+        operation: Operation,
+        side: Side,
+        stage: Stage,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        value: object,
+    ) -> Outcome | None:
+        """Write the second side; None when it failed or was skipped (then it is in the log)."""
+        services = self._services
+        breaker = services.breakers.get(operation.entity, "write")
+        if services.settings.break_writes and not breaker.allow():
+            services.dropped(operation, stage, "circuit_open")
+            services.repair(
+                operation, stage, side, "secondary_write_skipped", (args, kwargs), value, None
+            )
+            return None
+        started = time.perf_counter()
+        try:
+            result = targets.method(side, operation.name)(*args, **kwargs)
+        except Exception as exc:
+            elapsed = time.perf_counter() - started
+            operation.metrics.latency(side.value, elapsed)
+            breaker.success() if is_answer(exc) else breaker.failure()
+            services.failure(operation, side, stage, exc, elapsed, args, kwargs, value)
+            services.repair(
+                operation, stage, side, "secondary_write_failed", (args, kwargs), value, exc
+            )
+            return None
+        elapsed = time.perf_counter() - started
+        operation.metrics.latency(side.value, elapsed)
+        breaker.success()
+        return Outcome(value=result, latency=elapsed)
+
+    def _compare_later(
+        self,
+        operation: Operation,
+        stage: Stage,
+        outcomes: tuple[Outcome, Outcome],
+        ignore: tuple[str, ...],
+    ) -> None:
+        services = self._services
+        old, new = outcomes
+
+        def compare(attempt: Attempt) -> None:
+            entity, name = operation.entity, operation.name
+            verdict = services.comparator.compare(entity, name, old, new, ignore=ignore)
+            services.compared(operation, stage, verdict, old, new)
+
+        if services.runner.submit(compare, budget=None, on_timeout=_nothing) is None:
+            reason = "closed" if services.runner.closed else "pool_full"
+            services.dropped(operation, stage, reason)
+
+
+def _nothing() -> None:
+    return None
