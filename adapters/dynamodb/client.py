@@ -51,9 +51,7 @@ def connect(
     botocore's default credential chain; against an endpoint (DynamoDB Local)
     without configured credentials, dummy ones are used (it accepts any).
     """
-    local_keys: dict[str, str] = {}
-    if endpoint and get_session().get_credentials() is None:
-        local_keys = {"aws_access_key_id": LOCAL_KEY, "aws_secret_access_key": LOCAL_KEY}
+    local = bool(endpoint) and get_session().get_credentials() is None
     return Connection(
         region=region,
         host=endpoint or None,
@@ -62,7 +60,8 @@ def connect(
         max_retry_attempts=0,
         retry_configuration={"total_max_attempts": 1, "mode": "standard"},
         max_pool_connections=max_pool_connections,
-        **local_keys,
+        aws_access_key_id=LOCAL_KEY if local else None,
+        aws_secret_access_key=LOCAL_KEY if local else None,
     )
 
 
