@@ -1,0 +1,226 @@
+"""Backfill: copy existing MySQL rows into DynamoDB as the contract describes them.
+
+For each store entity (and segment) the rows are streamed in key order a page
+at a time, turned into items (:mod:`dal.migrate.plan`), and written in batches
+by a pool of worker threads with conditional transactions
+(:mod:`dal.migrate.writer`): an item DynamoDB already holds with the same or a
+newer version is left alone. Pages may finish out of order; the checkpoint
+only moves past a page once every page before it is done, so a run that is
+killed resumes after the last page that was completely written and repeats at
+most the pages in flight (whose items are then found already written and
+counted as skipped, not copied twice).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, Table
+
+from dal.migrate.checkpoints import Checkpoint, CheckpointStore, SegmentId
+from dal.migrate.plan import RowItems, SourcePlan
+from dal.migrate.progress import NoProgress, ProgressReporter
+from dal.migrate.source import count_rows, pages
+from dal.migrate.writer import ConditionalWriter, WriteItem, WriteResult
+
+__all__ = ["Backfill", "BackfillOptions", "BackfillSummary", "EntityResult", "select_plans"]
+
+
+@dataclass(frozen=True)
+class BackfillOptions:
+    """What to copy and how: entities (all when empty), segment, parallelism, batch sizes."""
+
+    entities: tuple[str, ...] = ()
+    segment: int = 0
+    segments: int = 1
+    workers: int = 4
+    batch_size: int = 25
+    page_size: int = 500
+    reset_checkpoint: bool = False
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.batch_size <= 100:
+            raise ValueError(f"--batch-size must be between 1 and 100, got {self.batch_size}")
+        if self.workers < 1:
+            raise ValueError(f"--workers must be at least 1, got {self.workers}")
+        if self.page_size < 1:
+            raise ValueError(f"--page-size must be at least 1, got {self.page_size}")
+        SegmentId("check", self.segment, self.segments)
+
+
+@dataclass
+class EntityResult:
+    """The outcome of one entity (segment): rows copied, skipped as newer, failed by key."""
+
+    segment: SegmentId
+    copied: int = 0
+    skipped: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+    resumed: bool = False
+    already_done: bool = False
+
+    @property
+    def rows(self) -> int:
+        """Rows handled in this run."""
+        return self.copied + self.skipped + len(self.failed)
+
+
+@dataclass
+class BackfillSummary:
+    """Every entity's result; ``ok`` when no row failed."""
+
+    results: list[EntityResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Whether every row was copied or skipped as newer."""
+        return all(not result.failed for result in self.results)
+
+
+def select_plans(plans: Mapping[str, SourcePlan], names: Sequence[str]) -> list[SourcePlan]:
+    """The plans named (all when ``names`` is empty); ValueError naming an unknown entity."""
+    unknown = [name for name in names if name not in plans]
+    if unknown:
+        raise ValueError(f"unknown entity {', '.join(unknown)} (known: {', '.join(plans)})")
+    return [plans[name] for name in (names or plans)]
+
+
+@dataclass
+class _Page:
+    rows: list[RowItems]
+    last_key: tuple[Any, ...]
+    futures: list[Future[WriteResult]]
+
+
+class Backfill:
+    """Copies MySQL rows into DynamoDB; see the module documentation."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        writer: ConditionalWriter,
+        plans: Mapping[str, SourcePlan],
+        tables: Mapping[str, Table],
+        checkpoints: CheckpointStore,
+        progress: ProgressReporter | None = None,
+    ) -> None:
+        self._engine = engine
+        self._writer = writer
+        self._plans = plans
+        self._tables = tables
+        self._checkpoints = checkpoints
+        self._progress = progress or NoProgress()
+
+    def run(self, options: BackfillOptions) -> BackfillSummary:
+        """Backfill the entities of ``options``; ValueError for an unknown entity."""
+        summary = BackfillSummary()
+        chosen = select_plans(self._plans, options.entities)
+        with ThreadPoolExecutor(options.workers, thread_name_prefix="backfill") as pool:
+            for plan in chosen:
+                segment = SegmentId(plan.name, options.segment, options.segments)
+                summary.results.append(self._entity(plan, segment, options, pool))
+        return summary
+
+    def _entity(
+        self,
+        plan: SourcePlan,
+        segment: SegmentId,
+        options: BackfillOptions,
+        pool: ThreadPoolExecutor,
+    ) -> EntityResult:
+        if options.reset_checkpoint:
+            self._checkpoints.reset(segment)
+        checkpoint = self._checkpoints.load(segment)
+        result = EntityResult(segment, resumed=checkpoint.last_key is not None)
+        if checkpoint.done:
+            result.already_done = True
+            return result
+        started = time.monotonic()
+        name = str(segment)
+        total = count_rows(self._engine, plan.table, segment, checkpoint.last_key)
+        self._progress.start(name, total)
+        in_flight: deque[_Page] = deque()
+        stream = pages(self._engine, plan.table, segment, options.page_size, checkpoint.last_key)
+        for rows in stream:
+            in_flight.append(self._submit(plan, rows, options.batch_size, pool))
+            while len(in_flight) > options.workers * 2 or (in_flight and _done(in_flight[0])):
+                checkpoint = self._complete(in_flight.popleft(), checkpoint, result, name)
+        while in_flight:
+            checkpoint = self._complete(in_flight.popleft(), checkpoint, result, name)
+        self._checkpoints.save(_finished(checkpoint))
+        self._progress.finish(name)
+        result.seconds = time.monotonic() - started
+        return result
+
+    def _submit(
+        self,
+        plan: SourcePlan,
+        rows: list[dict[str, Any]],
+        batch_size: int,
+        pool: ThreadPoolExecutor,
+    ) -> _Page:
+        with self._engine.connect() as connection:
+            built = plan.build_page(connection, self._tables, rows)
+        items = [item for row in built for item in row.items]
+        futures = [
+            pool.submit(self._writer.write, items[start : start + batch_size])
+            for start in range(0, len(items), batch_size)
+        ]
+        return _Page(built, plan.key(rows[-1]), futures)
+
+    def _complete(
+        self, page: _Page, checkpoint: Checkpoint, result: EntityResult, name: str
+    ) -> Checkpoint:
+        """Wait for ``page``, count its rows and move the checkpoint past it."""
+        outcome = WriteResult()
+        for future in page.futures:
+            outcome.merge(future.result())
+        copied, skipped, failed = _tally(page.rows, outcome)
+        result.copied += copied
+        result.skipped += skipped
+        result.failed.extend(failed)
+        checkpoint = checkpoint.advanced(page.last_key, copied, skipped, len(failed))
+        self._checkpoints.save(checkpoint)
+        self._progress.advance(name, len(page.rows))
+        return checkpoint
+
+
+def _done(page: _Page) -> bool:
+    return all(future.done() for future in page.futures)
+
+
+def _finished(checkpoint: Checkpoint) -> Checkpoint:
+    from dataclasses import replace
+
+    return replace(checkpoint, done=True)
+
+
+def _tally(rows: list[RowItems], outcome: WriteResult) -> tuple[int, int, list[tuple[str, str]]]:
+    """Per row: failed if any item failed, else copied if any item was written, else skipped."""
+    written = {id(item) for item in outcome.written}
+    failures: dict[int, str] = {id(item): reason for item, reason in outcome.failed}
+    copied = skipped = 0
+    failed: list[tuple[str, str]] = []
+    for row in rows:
+        reasons = [failures[id(i)] for i in row.items if id(i) in failures]
+        if row.error is not None or reasons:
+            failed.append((row.label, row.error or "; ".join(reasons)))
+        elif any(id(item) in written for item in row.items):
+            copied += 1
+        else:
+            skipped += 1
+    return copied, skipped, failed
+
+
+def write_items(writer: ConditionalWriter, items: Sequence[WriteItem], size: int) -> WriteResult:
+    """Write ``items`` in batches of ``size`` on the calling thread."""
+    result = WriteResult()
+    for start in range(0, len(items), size):
+        result.merge(writer.write(items[start : start + size]))
+    return result

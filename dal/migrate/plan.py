@@ -1,0 +1,214 @@
+"""Which DynamoDB items each MySQL table becomes, and how a page of rows is turned into them.
+
+One :class:`SourcePlan` per store entity (``users``, ``carts``, ``orders``,
+``products``, ``categories``): its MySQL table and its *targets*, the items one
+row becomes. A target is a contract entity (the USER item of a users row, the
+ORDER item of an orders row) or a unique-value guard item of the DynamoDB
+adapter (``USERNAME#{username}``). Items are built by the adapter's own
+:class:`~adapters.dynamodb.layout.EntityLayout` from the row and the derived
+values the contract describes (computed here, see :mod:`dal.migrate.derive`),
+so backfilled items are the items the adapter writes for the same data.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Table
+
+from adapters.dynamodb.base import Guard, Layouts
+from adapters.dynamodb.client import Item, Key
+from adapters.dynamodb.layout import EntityLayout
+from dal.contract import Contract, Entity, TemplateError
+from dal.contract import Table as ContractTable
+from dal.migrate.derive import CompiledEntity, DerivationError, Evaluator, compile_entity
+from dal.migrate.lookups import Lookups, Row
+from dal.migrate.writer import WriteItem
+from interfaces import DalError
+
+__all__ = ["GuardTarget", "RowItems", "SourcePlan", "Target", "build_plans"]
+
+_FRESHNESS = ("version", "updated_at")
+"""Attributes that tell which of two copies is newer, in order of preference."""
+
+
+def _freshness(item: Item) -> str | None:
+    return next((name for name in _FRESHNESS if name in item), None)
+
+
+def _key_of(item: Item, table: ContractTable) -> Key:
+    names = [table.pk] if table.sk is None else [table.pk, table.sk]
+    return {name: item[name] for name in names}
+
+
+@dataclass(frozen=True)
+class Target:
+    """Items of one contract entity, built by ``layout`` with derivations ``compiled``."""
+
+    layout: EntityLayout
+    compiled: CompiledEntity
+    bindings: tuple[tuple[str, str], ...]
+    """(key template field, derived attribute) pairs: ``user_email`` is the PK join's value."""
+
+    @property
+    def table_name(self) -> str:
+        """The physical DynamoDB table."""
+        return self.layout.table_name
+
+    def build(self, row: Row, evaluator: Evaluator, label: str) -> WriteItem:
+        """The item of ``row``."""
+        derived = evaluator.derived(row)
+        bound = {**row, **{field: derived[name] for field, name in self.bindings}}
+        item = self.layout.item(bound, derived)
+        key = _key_of(item, self.layout.table)
+        return WriteItem(self.table_name, key, item, label, _freshness(item))
+
+
+@dataclass(frozen=True)
+class GuardTarget:
+    """The adapter's unique-value guard item of a row (created only, never overwritten)."""
+
+    guard: Guard
+
+    @property
+    def table_name(self) -> str:
+        """The physical DynamoDB table."""
+        return self.guard.table
+
+    def build(self, row: Row, owner: int, label: str) -> WriteItem:
+        """The guard item of ``row``'s guarded value, owned by the row ``owner``."""
+        value = row[self.guard.field]
+        item: Item = self.guard.claim(value, owner)["Put"]["Item"]
+        return WriteItem(self.table_name, self.guard.key(value), item, label, None)
+
+
+@dataclass
+class RowItems:
+    """The items of one source row, or why they could not be built."""
+
+    key: tuple[Any, ...]
+    label: str
+    items: list[WriteItem]
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class SourcePlan:
+    """A store entity: its MySQL table and the items each row becomes."""
+
+    name: str
+    table: Table
+    targets: tuple[Target, ...]
+    guards: tuple[GuardTarget, ...]
+    denormalized: frozenset[str]
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        """The MySQL primary key columns, in order."""
+        return tuple(column.name for column in self.table.primary_key.columns)
+
+    @property
+    def table_names(self) -> frozenset[str]:
+        """Every DynamoDB table this entity's items live in."""
+        names = {t.table_name for t in self.targets} | {g.table_name for g in self.guards}
+        return frozenset(names)
+
+    def key(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
+        """The primary key of ``row``."""
+        return tuple(row[column] for column in self.key_columns)
+
+    def label(self, key: Sequence[Any]) -> str:
+        """How a row is named in reports: ``users 42``."""
+        return f"{self.name} {', '.join(str(k) for k in key)}"
+
+    def build_page(
+        self, connection: Connection, tables: Mapping[str, Table], rows: Sequence[Row]
+    ) -> list[RowItems]:
+        """The items of every row of a page; a row that cannot be mapped carries its error."""
+        lookups = Lookups(connection, tables)
+        evaluators = []
+        for target in self.targets:
+            evaluator = Evaluator(target.compiled, lookups, self.key_columns)
+            evaluator.attach_children(rows)
+            evaluator.prefetch(rows)
+            evaluators.append(evaluator)
+        return [self._row_items(row, evaluators) for row in rows]
+
+    def _row_items(self, row: Row, evaluators: Sequence[Evaluator]) -> RowItems:
+        key = self.key(row)
+        label = self.label(key)
+        try:
+            items = [t.build(row, e, label) for t, e in zip(self.targets, evaluators, strict=True)]
+            items += [guard.build(row, key[0], label) for guard in self.guards]
+        except (DalError, DerivationError, TemplateError, KeyError, ValueError) as error:
+            return RowItems(key, label, [], f"{type(error).__name__}: {error}")
+        return RowItems(key, label, items)
+
+
+def _bindings(table: ContractTable, entity: Entity, compiled: CompiledEntity) -> tuple[Any, ...]:
+    pairs = []
+    templates = [(table.pk, entity.pk_template), (table.sk, entity.sk_template)]
+    for name, template in templates:
+        if name is None or template is None or name not in compiled.rules:
+            continue
+        if len(template.fields) == 1 and template.text == "{" + template.fields[0] + "}":
+            pairs.append((template.fields[0], name))
+    return tuple(pairs)
+
+
+def _main_layouts(layouts: Layouts) -> dict[str, EntityLayout]:
+    found = {}
+    for field in dataclasses.fields(layouts):
+        value = getattr(layouts, field.name)
+        if isinstance(value, EntityLayout):
+            found[field.name] = value
+    return found
+
+
+def _guards(layouts: Layouts) -> list[Guard]:
+    return [
+        value
+        for field in dataclasses.fields(layouts)
+        if isinstance(value := getattr(layouts, field.name), Guard)
+    ]
+
+
+def _is_guard(entity: Entity, table_name: str, guards: Sequence[Guard]) -> bool:
+    return any(g.table == table_name and g.template == entity.pk_template for g in guards)
+
+
+def build_plans(
+    contract: Contract, mysql_tables: Mapping[str, Table], prefix: str = ""
+) -> dict[str, SourcePlan]:
+    """A plan per store entity, in contract order; DerivationError names an unsupported rule."""
+    layouts = Layouts.from_contract(contract, prefix)
+    main = _main_layouts(layouts)
+    guards = _guards(layouts)
+    plans: dict[str, SourcePlan] = {}
+    for name, layout in main.items():
+        source = layout.entity.source_table
+        targets = []
+        for table in contract.tables:
+            for entity in table.entities:
+                if entity.source_table != source:
+                    continue
+                entity_layout = layout if entity is layout.entity else None
+                if entity_layout is None:
+                    if _is_guard(entity, prefix + table.name, guards):
+                        continue  # written below, as the adapter writes it
+                    entity_layout = EntityLayout(prefix + table.name, table, entity, ())
+                compiled = compile_entity(entity)
+                targets.append(Target(entity_layout, compiled, _bindings(table, entity, compiled)))
+        own_guards = tuple(
+            GuardTarget(g)
+            for g in guards
+            if g.table == layout.table_name and (g.field in mysql_tables[source].c)
+        )
+        denormalized = frozenset(a.name for t in targets for a in t.layout.entity.denormalized)
+        plans[name] = SourcePlan(
+            name, mysql_tables[source], tuple(targets), own_guards, denormalized
+        )
+    return plans

@@ -1,0 +1,92 @@
+"""Streaming a MySQL table in primary-key order, one page at a time, optionally one segment of it.
+
+Keyset pagination (``WHERE id > :last ORDER BY id LIMIT n``) never holds more
+than a page in memory and never skips or repeats a row when rows are inserted
+or deleted meanwhile. A segment is the rows whose key modulo ``segments``
+equals ``segment``: every process computes the same split without
+coordination, and a split stays the same however the table grows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Engine, Table, and_, func, or_, select, true
+
+from dal.migrate.checkpoints import SegmentId
+from dal.migrate.lookups import Row
+
+__all__ = ["count_rows", "fetch_rows", "pages"]
+
+
+def _after(columns: Sequence[Any], last: Sequence[Any]) -> ColumnElement[bool]:
+    """``(a, b) > (x, y)`` written out, as every backend understands it."""
+    clauses = []
+    for position, column in enumerate(columns):
+        equal = [columns[i] == last[i] for i in range(position)]
+        clauses.append(and_(*equal, column > last[position]))
+    return or_(*clauses)
+
+
+def _segment_filter(table: Table, segment: SegmentId) -> ColumnElement[bool]:
+    if segment.segments == 1:
+        return true()
+    first = next(iter(table.primary_key.columns))
+    return (first % segment.segments) == segment.segment
+
+
+def pages(
+    engine: Engine,
+    table: Table,
+    segment: SegmentId,
+    page_size: int,
+    after: Sequence[Any] | None = None,
+) -> Iterator[list[Row]]:
+    """Pages of rows of ``segment`` in key order, starting after the key ``after``.
+
+    Each page is read in its own short transaction, so a long backfill holds no
+    snapshot open.
+    """
+    key = list(table.primary_key.columns)
+    last = None if after is None else list(after)
+    while True:
+        query = select(table).where(_segment_filter(table, segment))
+        if last is not None:
+            query = query.where(_after(key, last))
+        query = query.order_by(*key).limit(page_size)
+        with engine.connect() as connection:
+            rows = [dict(row) for row in connection.execute(query).mappings()]
+        if not rows:
+            return
+        yield rows
+        last = [rows[-1][column.name] for column in key]
+        if len(rows) < page_size:
+            return
+
+
+def fetch_rows(engine: Engine, table: Table, keys: Sequence[Sequence[Any]]) -> list[Row]:
+    """The rows with the given primary keys (those that exist), in key order."""
+    if not keys:
+        return []
+    columns = list(table.primary_key.columns)
+    condition: ColumnElement[bool] = (
+        columns[0].in_([k[0] for k in keys])
+        if len(columns) == 1
+        else or_(*(and_(*(c == v for c, v in zip(columns, k, strict=True))) for k in keys))
+    )
+    with engine.connect() as connection:
+        query = select(table).where(condition).order_by(*columns)
+        return [dict(row) for row in connection.execute(query).mappings()]
+
+
+def count_rows(
+    engine: Engine, table: Table, segment: SegmentId, after: Sequence[Any] | None
+) -> int:
+    """How many rows of ``segment`` come after ``after`` (for progress estimates)."""
+
+    query = select(func.count()).select_from(table).where(_segment_filter(table, segment))
+    if after is not None:
+        query = query.where(_after(list(table.primary_key.columns), list(after)))
+    with engine.connect() as connection:
+        return int(connection.execute(query).scalar_one())

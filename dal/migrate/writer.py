@@ -1,0 +1,155 @@
+"""Conditional batch writes: put an item unless DynamoDB already holds it as new or newer.
+
+BatchWriteItem cannot carry a condition, and an unconditional put would
+overwrite an item that a dual write stored after the row was read. Each batch
+is therefore written as one TransactWriteItems request whose puts are each
+conditioned on ``attribute_not_exists(PK) OR <freshness> < :value``, where the
+freshness attribute is ``version`` (``updated_at`` for entities without one;
+none for guard items, which are only created). A cancelled transaction reports
+one reason per put: a failed condition means *skipped, newer or equal*; a
+refused value fails that item alone; the rest are sent again, with capped
+exponential backoff and full jitter while DynamoDB reports conflicts or
+throttling. Errors that no retry can cure (the table is missing, the endpoint
+is down) are raised, so a backfill stops at its last checkpoint.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from adapters.dynamodb.client import DynamoClient, Item, Key
+from adapters.dynamodb.errors import ConditionFailed, TransactionCancelled
+from adapters.dynamodb.expressions import Expr
+from interfaces import Throttled, ValidationFailed
+
+__all__ = ["ConditionalWriter", "WriteItem", "WriteResult"]
+
+_RETRY_CODES = frozenset(
+    {
+        "None",
+        "TransactionConflict",
+        "ThrottlingError",
+        "ProvisionedThroughputExceeded",
+        "RequestLimitExceeded",
+    }
+)
+
+
+@dataclass(frozen=True)
+class WriteItem:
+    """One item to put in ``table``; ``label`` names its source row in reports.
+
+    ``freshness`` is the attribute compared with the stored item's (``version``),
+    or None to write only where no item exists.
+    """
+
+    table: str
+    key: Key
+    item: Item
+    label: str
+    freshness: str | None = "version"
+
+    def action(self) -> dict[str, object]:
+        """The conditional Put of a TransactWriteItems request."""
+        expr = Expr()
+        pk = next(iter(self.key))
+        condition = expr.missing(pk)
+        if self.freshness is not None and self.freshness in self.item:
+            fresh = expr.name(self.freshness)
+            condition += f" OR {fresh} < {expr.wire(self.item[self.freshness])}"
+        body = {"TableName": self.table, "Item": self.item}
+        return {"Put": {**body, **expr.request(ConditionExpression=condition)}}
+
+
+@dataclass
+class WriteResult:
+    """What happened to each item of a write."""
+
+    written: list[WriteItem] = field(default_factory=list)
+    skipped: list[WriteItem] = field(default_factory=list)
+    failed: list[tuple[WriteItem, str]] = field(default_factory=list)
+
+    def merge(self, other: WriteResult) -> None:
+        """Add ``other``'s items to this result."""
+        self.written.extend(other.written)
+        self.skipped.extend(other.skipped)
+        self.failed.extend(other.failed)
+
+
+@dataclass
+class ConditionalWriter:
+    """Writes batches of :class:`WriteItem` with one conditional transaction per batch.
+
+    ``rounds`` bounds how often the remaining puts of a cancelled transaction
+    are sent again; ``base_delay``/``max_delay`` shape the backoff between rounds.
+    """
+
+    client: DynamoClient
+    rounds: int = 8
+    base_delay: float = 0.05
+    max_delay: float = 2.0
+    sleep: Callable[[float], None] = time.sleep
+
+    def write(self, items: Sequence[WriteItem]) -> WriteResult:
+        """Put ``items`` (at most 100, distinct keys) where nothing as new is stored."""
+        result = WriteResult()
+        pending = list(items)
+        for attempt in range(self.rounds):
+            if not pending:
+                return result
+            pending = self._round(pending, result)
+            if pending:
+                self.sleep(random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt)))
+        for item in pending:
+            result.failed.append((item, "still conflicting or throttled after every retry"))
+        return result
+
+    def _round(self, pending: list[WriteItem], result: WriteResult) -> list[WriteItem]:
+        """Send one transaction; return the items to send again."""
+        try:
+            self.client.transact([item.action() for item in pending])
+        except TransactionCancelled as cancelled:
+            return self._sort_out(pending, cancelled, result)
+        except Throttled:
+            return pending
+        except ValidationFailed:
+            self._one_by_one(pending, result)
+            return []
+        result.written.extend(pending)
+        return []
+
+    def _sort_out(
+        self, pending: list[WriteItem], cancelled: TransactionCancelled, result: WriteResult
+    ) -> list[WriteItem]:
+        again: list[WriteItem] = []
+        for item, reason in zip(pending, cancelled.reasons, strict=False):
+            if reason.code == "ConditionalCheckFailed":
+                result.skipped.append(item)
+            elif reason.code in _RETRY_CODES:
+                again.append(item)
+            else:
+                result.failed.append((item, f"{reason.code}: {reason.message or ''}".strip()))
+        return again
+
+    def _one_by_one(self, pending: list[WriteItem], result: WriteResult) -> None:
+        """Isolate the item DynamoDB refused by writing each alone."""
+        for item in pending:
+            put = item.action()["Put"]
+            assert isinstance(put, dict)
+            extra = {k: v for k, v in put.items() if k not in ("TableName", "Item")}
+            try:
+                self.client.put(item.table, item.item, **extra)
+            except ConditionFailed:
+                result.skipped.append(item)
+            except ValidationFailed as error:
+                result.failed.append((item, str(error)))
+            else:
+                result.written.append(item)
+
+
+def item_key(item: Item, key_names: Sequence[str]) -> Key:
+    """The key attributes of ``item``."""
+    return {name: item[name] for name in key_names if name in item}
