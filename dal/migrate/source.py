@@ -65,18 +65,23 @@ def pages(
             return
 
 
-def fetch_rows(engine: Engine, table: Table, keys: Sequence[Sequence[Any]]) -> list[Row]:
-    """The rows with the given primary keys (those that exist), in key order."""
+def fetch_rows(
+    engine: Engine,
+    table: Table,
+    keys: Sequence[Sequence[Any]],
+    columns: Sequence[str] | None = None,
+) -> list[Row]:
+    """The rows whose ``columns`` (default: the primary key) hold one of ``keys``, in key order."""
     if not keys:
         return []
-    columns = list(table.primary_key.columns)
+    chosen = [table.c[name] for name in columns] if columns else list(table.primary_key.columns)
     condition: ColumnElement[bool] = (
-        columns[0].in_([k[0] for k in keys])
-        if len(columns) == 1
-        else or_(*(and_(*(c == v for c, v in zip(columns, k, strict=True))) for k in keys))
+        chosen[0].in_([k[0] for k in keys])
+        if len(chosen) == 1
+        else or_(*(and_(*(c == v for c, v in zip(chosen, k, strict=True))) for k in keys))
     )
     with engine.connect() as connection:
-        query = select(table).where(condition).order_by(*columns)
+        query = select(table).where(condition).order_by(*table.primary_key.columns)
         return [dict(row) for row in connection.execute(query).mappings()]
 
 

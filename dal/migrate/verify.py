@@ -1,0 +1,360 @@
+"""Verify: compare every MySQL row with its DynamoDB item(s), in both directions.
+
+*Forward*: the MySQL table is read in key order a page at a time, each row is
+turned into the items the contract says it should be, and those items are read
+back with consistent BatchGetItem: an absent item is *missing in DynamoDB*, a
+present one is compared field by field (*different*, or *denormalized* when only
+fields the contract flags as snapshots differ).
+
+*Reverse*: every DynamoDB table is scanned in parallel segments; each item is
+traced back to its source row (:mod:`dal.migrate.identify`), the rows of a page
+are fetched in one query and turned into items again, and an item whose row is
+gone, or whose row now makes an item under another key (an email that
+changed), is *missing in MySQL*.
+
+Memory stays flat: one page per worker on either side.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Engine, Table
+
+from adapters.dynamodb.batch import batch_get
+from adapters.dynamodb.client import DynamoClient, Item, Key
+from adapters.dynamodb.values import decode_value
+from dal.migrate.checkpoints import SegmentId
+from dal.migrate.diff import FieldDifference, item_differences
+from dal.migrate.identify import ItemIdentifier, Owner, group_by_columns
+from dal.migrate.plan import RowItems, SourcePlan
+from dal.migrate.progress import NoProgress, ProgressReporter
+from dal.migrate.source import fetch_rows, pages
+from dal.migrate.writer import WriteItem
+from dal.routing.redaction import DEFAULT_SENSITIVE, Redactor
+
+__all__ = ["EntityCounts", "Finding", "Kind", "Verifier", "VerifyOptions", "VerifyReport"]
+
+UNKNOWN_ENTITY = "unknown"
+"""The entity of an item no entity of the contract describes."""
+
+
+class Kind(StrEnum):
+    """What is wrong with one item."""
+
+    MISSING_IN_DYNAMODB = "missing_in_dynamodb"
+    MISSING_IN_MYSQL = "missing_in_mysql"
+    DIFFERENT = "different"
+    DENORMALIZED = "denormalized"
+    UNMAPPABLE = "unmappable"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One item on which the two sides disagree.
+
+    ``key`` is the item's key (``{"PK": ..., "SK": ...}``), ``source`` names the
+    MySQL row (``users 42``) when there is one. ``expected`` and ``actual`` are
+    the items (wire form) the repair works from; they are not reported.
+    """
+
+    entity: str
+    kind: Kind
+    table: str
+    key: Mapping[str, Any]
+    source: str | None = None
+    differences: tuple[FieldDifference, ...] = ()
+    detail: str | None = None
+    expected: WriteItem | None = field(default=None, repr=False, compare=False)
+    actual: Item | None = field(default=None, repr=False, compare=False)
+
+    def to_json(self) -> dict[str, Any]:
+        """The finding as JSON-ready data."""
+        data: dict[str, Any] = {
+            "entity": self.entity,
+            "kind": self.kind.value,
+            "table": self.table,
+            "key": dict(self.key),
+            "source": self.source,
+        }
+        if self.differences:
+            data["differences"] = [
+                {"path": d.path, "mysql": d.mysql, "dynamodb": d.dynamodb} for d in self.differences
+            ]
+        if self.detail:
+            data["detail"] = self.detail
+        return data
+
+
+@dataclass
+class EntityCounts:
+    """How many rows and items of one entity were checked, and what was found."""
+
+    rows: int = 0
+    items: int = 0
+    scanned: int = 0
+    found: dict[str, int] = field(default_factory=lambda: {kind.value: 0 for kind in Kind})
+
+
+@dataclass(frozen=True)
+class VerifyOptions:
+    """Which entities to verify, how many scan segments, what to redact."""
+
+    entities: tuple[str, ...] = ()
+    workers: int = 4
+    page_size: int = 500
+    include_denormalized: bool = False
+    sensitive: tuple[str, ...] = DEFAULT_SENSITIVE
+
+
+@dataclass
+class VerifyReport:
+    """Every finding, and counts per entity."""
+
+    findings: list[Finding] = field(default_factory=list)
+    counts: dict[str, EntityCounts] = field(default_factory=dict)
+    include_denormalized: bool = False
+
+    @property
+    def failing(self) -> list[Finding]:
+        """The findings that make verification fail."""
+        return [
+            f for f in self.findings if f.kind is not Kind.DENORMALIZED or self.include_denormalized
+        ]
+
+    @property
+    def ok(self) -> bool:
+        """Whether both sides agree (denormalized snapshots aside, unless included)."""
+        return not self.failing
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as JSON-ready data."""
+        return {
+            "ok": self.ok,
+            "include_denormalized": self.include_denormalized,
+            "entities": {
+                name: {"rows": c.rows, "items": c.items, "scanned": c.scanned, **c.found}
+                for name, c in self.counts.items()
+            },
+            "findings": [finding.to_json() for finding in self.findings],
+        }
+
+
+def plain_key(key: Key) -> dict[str, Any]:
+    """A key in plain values: ``{"PK": "a@x.io", "SK": "#META"}``."""
+    return {name: decode_value(value) for name, value in key.items()}
+
+
+class Verifier:
+    """Compares the two sides for the plans it is given; thread-safe within one run."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        client: DynamoClient,
+        plans: Mapping[str, SourcePlan],
+        tables: Mapping[str, Table],
+        progress: ProgressReporter | None = None,
+    ) -> None:
+        self._engine = engine
+        self._client = client
+        self._plans = plans
+        self._tables = tables
+        self._progress = progress or NoProgress()
+        self._lock = threading.Lock()
+
+    def run(self, options: VerifyOptions, chosen: Sequence[SourcePlan]) -> VerifyReport:
+        """Verify ``chosen`` plans both ways."""
+        report = VerifyReport(include_denormalized=options.include_denormalized)
+        for plan in chosen:
+            report.counts[plan.name] = EntityCounts()
+        redactor = Redactor(options.sensitive)
+        for plan in chosen:
+            self._forward(plan, options, report, redactor)
+        self._reverse(chosen, options, report)
+        return report
+
+    # --- forward: MySQL -> DynamoDB -----------------------------------------------------------
+
+    def _forward(
+        self, plan: SourcePlan, options: VerifyOptions, report: VerifyReport, redactor: Redactor
+    ) -> None:
+        name = f"verify {plan.name}"
+        self._progress.start(name, None)
+        for rows in pages(self._engine, plan.table, SegmentId(plan.name), options.page_size):
+            with self._engine.connect() as connection:
+                built = plan.build_page(connection, self._tables, rows)
+            for finding in self.compare_rows(plan, built, redactor):
+                self._add(report, finding)
+            counts = report.counts[plan.name]
+            counts.rows += len(built)
+            counts.items += sum(len(row.items) for row in built)
+            self._progress.advance(name, len(built))
+        self._progress.finish(name)
+
+    def compare_rows(
+        self, plan: SourcePlan, built: Sequence[RowItems], redactor: Redactor
+    ) -> list[Finding]:
+        """Findings for rows already turned into items: unmappable, missing, different."""
+        findings = [
+            Finding(plan.name, Kind.UNMAPPABLE, plan.table.name, {}, row.label, detail=row.error)
+            for row in built
+            if row.error is not None
+        ]
+        expected = [item for row in built for item in row.items]
+        stored = self.stored(expected)
+        for item in expected:
+            actual = stored.get(_identity(item.table, item.key))
+            findings.extend(self._compare(plan, item, actual, redactor))
+        return findings
+
+    def stored(self, items: Sequence[WriteItem]) -> dict[tuple[str, str], Item]:
+        """The items DynamoDB holds under the keys of ``items`` (consistent reads)."""
+        by_table: dict[str, list[Key]] = {}
+        for item in items:
+            by_table.setdefault(item.table, []).append(item.key)
+        found: dict[tuple[str, str], Item] = {}
+        for table, keys in by_table.items():
+            for stored in batch_get(self._client, table, keys, consistent=True):
+                key = {name: stored[name] for name in keys[0]}
+                found[_identity(table, key)] = stored
+        return found
+
+    def _compare(
+        self, plan: SourcePlan, item: WriteItem, actual: Item | None, redactor: Redactor
+    ) -> list[Finding]:
+        key = plain_key(item.key)
+        if actual is None:
+            return [
+                Finding(
+                    plan.name, Kind.MISSING_IN_DYNAMODB, item.table, key, item.label, (), None, item
+                )
+            ]
+        differences = item_differences(
+            item.item, actual, denormalized=plan.denormalized, redactor=redactor
+        )
+        if not differences:
+            return []
+        only_snapshots = all(d.denormalized for d in differences)
+        kind = Kind.DENORMALIZED if only_snapshots else Kind.DIFFERENT
+        return [
+            Finding(
+                plan.name, kind, item.table, key, item.label, tuple(differences), None, item, actual
+            )
+        ]
+
+    # --- reverse: DynamoDB -> MySQL -----------------------------------------------------------
+
+    def _reverse(
+        self, chosen: Sequence[SourcePlan], options: VerifyOptions, report: VerifyReport
+    ) -> None:
+        scan = _Scan(
+            ItemIdentifier(self._plans.values()),
+            {plan.name for plan in chosen},
+            everything=len(chosen) == len(self._plans),
+            report=report,
+        )
+        tables = sorted({t for plan in chosen for t in plan.table_names})
+        segments = max(1, options.workers)
+        with ThreadPoolExecutor(segments, thread_name_prefix="verify-scan") as pool:
+            futures = [
+                pool.submit(self._scan_segment, scan, table, segment, segments)
+                for table in tables
+                for segment in range(segments)
+            ]
+            for future in futures:
+                future.result()
+
+    def _scan_segment(self, scan: _Scan, table: str, segment: int, segments: int) -> None:
+        request = {
+            "TableName": table,
+            "Segment": segment,
+            "TotalSegments": segments,
+            "ConsistentRead": True,
+        }
+        identifier = scan.identifier
+        for page, _ in self._client.pages("Scan", request):
+            owned: list[tuple[Item, Owner]] = []
+            for item in page:
+                owner = identifier.owner(table, item)
+                if owner is None:
+                    if scan.everything:
+                        self._add(scan.report, _unknown(table, identifier.key(table, item), item))
+                elif owner.plan.name in scan.wanted:
+                    owned.append((item, owner))
+            for finding in self.extras(table, owned, identifier):
+                self._add(scan.report, finding)
+            with self._lock:
+                for _, owner in owned:
+                    scan.report.counts[owner.plan.name].scanned += 1
+
+    def extras(
+        self, table: str, owned: Sequence[tuple[Item, Owner]], identifier: ItemIdentifier
+    ) -> list[Finding]:
+        """Items whose source row is gone or now makes an item under another key."""
+        expected: set[tuple[str, str]] = set()
+        by_plan: dict[str, list[Owner]] = {}
+        for _, owner in owned:
+            by_plan.setdefault(owner.plan.name, []).append(owner)
+        for owners in by_plan.values():
+            plan = owners[0].plan
+            for columns, group in group_by_columns(owners).items():
+                keys = list({owner.values for owner in group})
+                rows = fetch_rows(self._engine, plan.table, keys, columns)
+                with self._engine.connect() as connection:
+                    built = plan.build_page(connection, self._tables, rows)
+                expected |= {_identity(i.table, i.key) for row in built for i in row.items}
+        findings = []
+        for item, owner in owned:
+            key = identifier.key(table, item)
+            if _identity(table, key) not in expected:
+                source = owner.plan.label(owner.values)
+                findings.append(
+                    Finding(
+                        owner.plan.name,
+                        Kind.MISSING_IN_MYSQL,
+                        table,
+                        plain_key(key),
+                        source,
+                        actual=item,
+                    )
+                )
+        return findings
+
+    def _add(self, report: VerifyReport, finding: Finding) -> None:
+        with self._lock:
+            report.findings.append(finding)
+            counts = report.counts.setdefault(finding.entity, EntityCounts())
+            counts.found[finding.kind.value] += 1
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """What every segment of the reverse scan shares."""
+
+    identifier: ItemIdentifier
+    wanted: set[str]
+    everything: bool
+    report: VerifyReport
+
+
+def _identity(table: str, key: Mapping[str, Any]) -> tuple[str, str]:
+    parts = [f"{name}={next(iter(value.values()))}" for name, value in sorted(key.items())]
+    return table, "|".join(parts)
+
+
+def _unknown(table: str, key: Key, item: Item) -> Finding:
+    return Finding(
+        UNKNOWN_ENTITY,
+        Kind.MISSING_IN_MYSQL,
+        table,
+        plain_key(key),
+        None,
+        detail="no entity of the contract describes this item",
+        actual=item,
+    )
