@@ -16,10 +16,18 @@ from adapters.dynamodb.client import Item
 from adapters.dynamodb.collection import owner_fields, partition_of
 from adapters.dynamodb.errors import ConditionFailed
 from adapters.dynamodb.expressions import Expr
-from adapters.dynamodb.products import check_quantity
+from adapters.dynamodb.products import MAX_QUANTITY, check_quantity
 from adapters.dynamodb.users import require_user
-from adapters.dynamodb.versioning import Stale, build, retry_stale
-from interfaces import CartIssue, CartItem, CartLine, CartSummary, NotFound, Product
+from adapters.dynamodb.versioning import build
+from interfaces import (
+    CartIssue,
+    CartItem,
+    CartLine,
+    CartSummary,
+    NotFound,
+    Product,
+    UnstorableValue,
+)
 
 __all__ = ["DynamoCartRepository", "cart_lines"]
 
@@ -106,9 +114,7 @@ class DynamoCartRepository:
         check_quantity(quantity, minimum=1)
         email = require_user(self._b, user_id)[1].email
         product = self._product(product_id)
-        return retry_stale(
-            lambda: self._add(user_id, email, product, quantity), "cart_item", (user_id, product_id)
-        )
+        return self._add(user_id, email, product, quantity)
 
     def update_quantity(self, user_id: int, product_id: int, quantity: int) -> CartItem:
         """Set a line's quantity (>= 1); NotFound when there is no line."""
@@ -196,39 +202,42 @@ class DynamoCartRepository:
         return stock
 
     def _add(self, user_id: int, email: str, product: Product, quantity: int) -> CartItem:
+        """One atomic UpdateItem: ADD to the quantity, keep created_at, refresh the snapshot."""
         now = self._b.now()
-        existing = self._b.get(self._layout, self._row(email, product.id))
-        expr = Expr()
-        if existing is None:
-            line = build(
-                CartItem,
-                user_id=user_id,
-                product_id=product.id,
-                quantity=quantity,
-                created_at=now,
-                updated_at=now,
-            )
-            condition = expr.missing(self._layout.table.pk)
-        else:
-            old = _line(self._b, existing)
-            grown = check_quantity(old.quantity + quantity, minimum=1)
-            line = build(
-                CartItem, **{**_plain(old).model_dump(), "quantity": grown, "updated_at": now}
-            )
-            q_name, q_value = self._layout.encode("quantity", old.quantity)
-            condition = f"{expr.name(q_name)} = {expr.wire(q_value)}"
-        name, price = _snapshot_names(self._b)
-        item = self._layout.item(
-            {**line.model_dump(), **owner_fields(self._layout, email)},
-            {name: product.name, price: product.price},
+        line = build(
+            CartItem,
+            user_id=user_id,
+            product_id=product.id,
+            quantity=quantity,
+            created_at=now,
+            updated_at=now,
         )
+        name, price = _snapshot_names(self._b)
+        row = {**line.model_dump(), **owner_fields(self._layout, email)}
+        item = self._layout.item(row, {name: product.name, price: product.price})
+        key = self._layout.key(row)
+        created = self._layout.attr("created_at")
+        counted = self._layout.attr("quantity")
+        expr = Expr()
+        assignments = [
+            f"{expr.name(k)} = if_not_exists({expr.name(k)}, {expr.wire(v)})"
+            if k == created
+            else f"{expr.name(k)} = {expr.wire(v)}"
+            for k, v in item.items()
+            if k not in key and k != counted
+        ]
+        expression = f"SET {', '.join(assignments)} ADD {expr.name(counted)} {expr.value(quantity)}"
+        limit = expr.value(MAX_QUANTITY - quantity)
+        room = f"{expr.missing(counted)} OR {expr.name(counted)} <= {limit}"
         try:
-            self._b.client.put(
-                self._layout.table_name, item, **expr.request(ConditionExpression=condition)
+            stored = self._b.client.update(
+                self._layout.table_name, key, expression, **expr.request(ConditionExpression=room)
             )
-        except ConditionFailed as changed:
-            raise Stale() from changed
-        return line
+        except ConditionFailed as full:
+            raise UnstorableValue(
+                f"the line would exceed {MAX_QUANTITY} units", field="quantity"
+            ) from full
+        return _plain(_line(self._b, stored))
 
 
 def _plain(line: CartLine) -> CartItem:
