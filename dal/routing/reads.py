@@ -160,6 +160,8 @@ class _ShadowRead:
             return
         old, new = oriented(self._plan.returned, primary, secondary)
         verdict, reread = self._compare(old, new), False
+        if verdict is None:
+            return
         if not verdict.matched and self._eventually_consistent():
             reread_verdict = self._reread(attempt)
             if reread_verdict is None:
@@ -186,15 +188,14 @@ class _ShadowRead:
         key = (self._operation.entity, self._operation.name)
         return key in self._services.eventually_consistent
 
-    def _compare(self, old: Outcome, new: Outcome) -> Verdict:
+    def _compare(self, old: Outcome, new: Outcome) -> Verdict | None:
         entity, name = self._operation.entity, self._operation.name
-        return self._services.comparator.compare(
-            entity,
-            name,
+        return self._services.verdict(
+            self._operation,
             old,
             new,
-            ignore=self._snapshot.ignore_rules(entity, name),
-            unordered=self._snapshot.unordered_paths(entity, name),
+            self._snapshot.ignore_rules(entity, name),
+            self._snapshot.unordered_paths(entity, name),
         )
 
     def _reread(self, attempt: Attempt) -> Verdict | None:

@@ -73,7 +73,7 @@ class RepairEntry:
         return {
             "type": "entry",
             "id": self.id,
-            "ts": self.at.isoformat(timespec="milliseconds"),
+            "ts": self.at.isoformat(),
             "entity": self.entity,
             "operation": self.operation,
             "stage": self.stage,

@@ -102,6 +102,23 @@ class Services:
         except Exception as exc:
             self.raised("recorder", exc)
 
+    def verdict(
+        self,
+        operation: Operation,
+        old: Outcome,
+        new: Outcome,
+        ignore: tuple[str, ...] = (),
+        unordered: tuple[str, ...] = (),
+    ) -> Verdict | None:
+        """Compare ``old`` with ``new``; None (reported through :meth:`raised`) if that fails."""
+        try:
+            return self.comparator.compare(
+                operation.entity, operation.name, old, new, ignore=ignore, unordered=unordered
+            )
+        except Exception as exc:
+            self.raised("comparator", exc)
+            return None
+
     def compared(
         self,
         operation: Operation,

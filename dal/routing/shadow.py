@@ -331,7 +331,7 @@ class ShadowRunner:
             attempt, work = item
             try:
                 work(attempt)
-            except Exception as exc:
+            except BaseException as exc:  # a worker must survive whatever the work raises
                 self._on_error("shadow work", exc)
             finally:
                 attempt.settle()

@@ -107,7 +107,10 @@ class Writes:
         except Exception as exc:
             elapsed = time.perf_counter() - started
             operation.metrics.latency(side.value, elapsed)
-            breaker.success() if is_answer(exc) else breaker.failure()
+            if is_answer(exc):
+                breaker.success()  # the secondary is up; the data is what differs
+            else:
+                breaker.failure()
             services.failure(operation, side, stage, exc, elapsed, args, kwargs, value)
             services.repair(
                 operation, stage, side, "secondary_write_failed", (args, kwargs), value, exc
@@ -129,9 +132,9 @@ class Writes:
         old, new = outcomes
 
         def compare(attempt: Attempt) -> None:
-            entity, name = operation.entity, operation.name
-            verdict = services.comparator.compare(entity, name, old, new, ignore=ignore)
-            services.compared(operation, stage, verdict, old, new)
+            verdict = services.verdict(operation, old, new, ignore)
+            if verdict is not None:
+                services.compared(operation, stage, verdict, old, new)
 
         if services.runner.submit(compare, budget=None, on_timeout=_nothing) is None:
             reason = "closed" if services.runner.closed else "pool_full"

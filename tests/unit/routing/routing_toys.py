@@ -19,7 +19,7 @@ from typing import Protocol, runtime_checkable
 from pydantic import BaseModel, ConfigDict
 
 from dal import MemoryRecorder, Router, Stage, StaticFlags
-from dal.routing import FlagSource, ShadowSettings
+from dal.routing import FlagSource, MultiRecorder, Recorder, ShadowSettings
 from interfaces import (
     Clock,
     IdAllocator,
@@ -185,14 +185,18 @@ def make_rig(
     stages: dict[str, Stage | str] | FlagSource,
     *,
     shadow: ShadowSettings | None = None,
+    extra_recorder: Recorder | None = None,
     **router_kwargs: object,
 ) -> Rig:
-    """A :class:`Rig` over two fresh fakes routed as entity ``notes``."""
+    """A :class:`Rig` over two fresh fakes routed as entity ``notes``.
+
+    ``extra_recorder`` also receives every record (after the rig's memory recorder).
+    """
     flags = stages if isinstance(stages, FlagSource) else StaticFlags(stages)
     recorder = MemoryRecorder()
     router = Router(
         flags,
-        recorder,
+        recorder if extra_recorder is None else MultiRecorder(recorder, extra_recorder),
         shadow=shadow,
         metrics_interval=None,
         **router_kwargs,  # type: ignore[arg-type]

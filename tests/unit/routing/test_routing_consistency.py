@@ -1,0 +1,64 @@
+"""Reads served from an eventually consistent index: re-read once before a difference counts."""
+
+from __future__ import annotations
+
+from routing_toys import seed
+
+from dal import Category, Stage
+from dal.routing import ShadowSettings
+
+FAST = ShadowSettings(reread_delay=0.05, budget=5)
+
+
+def test_a_difference_gone_on_re_read_is_transient(rig_factory):
+    rig = rig_factory({"notes": Stage.SHADOW}, shadow=FAST, eventually_consistent=["notes.get"])
+    seed(rig.old, rig.new)
+    lagging = {"left": 1}
+
+    def lag(note):
+        if lagging["left"]:
+            lagging["left"] -= 1
+            return note.model_copy(update={"text": "stale"})
+        return note
+
+    rig.new.transform = lag
+    assert rig.notes.get("a").text == "hello"
+    assert rig.router.flush(timeout=10)
+    [comparison] = rig.recorder.comparisons
+    assert comparison.matched
+    assert comparison.category is Category.TRANSIENT
+    assert comparison.reread
+    assert [d.path for d in comparison.differences] == ["text"]
+    assert rig.new.calls == ["get", "get"]
+
+
+def test_a_difference_that_persists_counts(rig_factory):
+    rig = rig_factory({"notes": Stage.LIVE}, shadow=FAST, eventually_consistent=[("notes", "get")])
+    seed(rig.old, rig.new)
+    rig.new.notes["a"] = rig.new.notes["a"].model_copy(update={"text": "different"})
+    rig.notes.get("a")
+    assert rig.router.flush(timeout=10)
+    [comparison] = rig.recorder.comparisons
+    assert not comparison.matched
+    assert comparison.category is Category.DRIFT
+    assert comparison.reread
+
+
+def test_other_reads_are_not_re_read(rig_factory):
+    rig = rig_factory({"notes": Stage.SHADOW}, shadow=FAST, eventually_consistent=["notes.find"])
+    seed(rig.old, rig.new)
+    rig.new.notes["a"] = rig.new.notes["a"].model_copy(update={"text": "different"})
+    rig.notes.get("a")
+    assert rig.router.flush(timeout=10)
+    [comparison] = rig.recorder.comparisons
+    assert not comparison.reread
+    assert rig.new.calls == ["get"]
+
+
+def test_a_bad_eventually_consistent_entry_is_refused():
+    import pytest
+
+    from dal import Router, StaticFlags
+
+    with pytest.raises(ValueError, match=r"entity\.operation"):
+        Router(StaticFlags({}), eventually_consistent=["notes"])
