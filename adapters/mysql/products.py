@@ -1,0 +1,246 @@
+"""Products and their inventory on the legacy ``products`` table.
+
+Listings are keyset-paged by ``(name, id)``; text search is ``str.lower``
+containment in the name or the description. Stock only ever moves through a
+guarded ``UPDATE ... WHERE inventory_quantity >= :quantity``, so it never goes
+below zero, whatever runs concurrently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import bindparam, exists, or_, select, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from adapters.mysql.base import Context, SqlRepository, translated
+from adapters.mysql.categories import CATEGORY
+from adapters.mysql.collation import ExactText
+from adapters.mysql.paging import KeysetOrder, PageRequest, fetch_page
+from adapters.mysql.records import AnySelect, Entity, Records, build, check_quantity, check_version
+from adapters.mysql.tables import categories, order_items, products, shopping_carts, users
+from adapters.mysql.users import USER
+from interfaces.errors import (
+    InsufficientInventory,
+    NotFound,
+    NotOwner,
+    ReferenceConflict,
+    ValidationFailed,
+)
+from interfaces.models import NewProduct, Product, ProductChanges, ProductDetails, ProductFilter
+from interfaces.paging import DEFAULT_PAGE_SIZE, Page
+
+__all__ = ["PRODUCT", "SqlProductRepository", "take_stock"]
+
+PRODUCT = Entity("product", products, Product)
+DETAILS = Entity("product", products, ProductDetails)
+
+_Condition = Callable[[Any, ExactText], ColumnElement[bool]]
+
+_FILTERS: dict[str, _Condition] = {
+    "category_id": lambda value, rules: products.c.category_id == value,
+    "seller_id": lambda value, rules: products.c.seller_id == value,
+    "min_price": lambda value, rules: products.c.price >= value,
+    "max_price": lambda value, rules: products.c.price <= value,
+    "text": lambda value, rules: or_(
+        rules.contains_lowered(products.c.name, value.lower()),
+        rules.contains_lowered(products.c.description, value.lower()),
+    ),
+}
+"""How each field of a ProductFilter restricts the listing."""
+
+
+def _by_name(rules: ExactText) -> KeysetOrder:
+    return KeysetOrder(
+        expressions=(rules.column(products.c.name), products.c.id),
+        fields=("name", "id"),
+        types=(str, int),
+    )
+
+
+def _details() -> AnySelect:
+    return (
+        select(
+            *DETAILS.columns,
+            categories.c.name.label("category_name"),
+            users.c.username.label("seller_username"),
+        )
+        .join(categories, categories.c.id == products.c.category_id)
+        .join(users, users.c.id == products.c.seller_id)
+        .where(products.c.id == bindparam("key"))
+    )
+
+
+def take_stock(context: Context, product_id: int, quantity: int, now: datetime) -> bool:
+    """Take ``quantity`` units of a product if that many are in stock (one guarded UPDATE).
+
+    Bumps the product's version and stamps ``updated_at`` when it does; returns
+    False, changing nothing, when the product is missing or short of stock.
+    """
+    statement = (
+        update(products)
+        .where(products.c.id == product_id, products.c.inventory_quantity >= quantity)
+        .values(
+            inventory_quantity=products.c.inventory_quantity - quantity,
+            version=products.c.version + 1,
+            updated_at=now,
+        )
+    )
+    return context.connection().execute(statement).rowcount == 1
+
+
+@translated
+class SqlProductRepository(SqlRepository):
+    """:class:`~interfaces.ProductRepository` over the ``products`` table."""
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self._rows = Records(context, PRODUCT)
+        self._users = Records(context, USER)
+        self._categories = Records(context, CATEGORY)
+        self._details = _details()
+        self._ordered = select(exists().where(order_items.c.product_id == bindparam("id")))
+
+    def get(self, product_id: int) -> Product:
+        """The product; NotFound."""
+        return self._rows.get(product_id)
+
+    def get_details(self, product_id: int) -> ProductDetails:
+        """The product with its category name and seller username; NotFound."""
+        row = self._context.connection().execute(self._details, {"key": product_id}).first()
+        if row is None:
+            raise NotFound("product", product_id)
+        return DETAILS.from_row(row)
+
+    def list(
+        self,
+        filters: ProductFilter | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        page_token: str | None = None,
+    ) -> Page[Product]:
+        """Products matching every filter set, ordered by (name, id), paged."""
+        given = filters if filters is not None else ProductFilter()
+        request = PageRequest(("products.list", given), page_size, page_token)
+        return self._page(request, given)
+
+    def list_by_seller(
+        self, seller_id: int, page_size: int = DEFAULT_PAGE_SIZE, page_token: str | None = None
+    ) -> Page[Product]:
+        """A seller's products ordered by (name, id), paged."""
+        request = PageRequest(("products.list_by_seller", seller_id), page_size, page_token)
+        return self._page(request, ProductFilter(seller_id=seller_id))
+
+    def list_by_category(
+        self, category_id: int, page_size: int = DEFAULT_PAGE_SIZE, page_token: str | None = None
+    ) -> Page[Product]:
+        """Products of one category ordered by (name, id), paged."""
+        request = PageRequest(("products.list_by_category", category_id), page_size, page_token)
+        return self._page(request, ProductFilter(category_id=category_id))
+
+    def search(
+        self, text: str, page_size: int = DEFAULT_PAGE_SIZE, page_token: str | None = None
+    ) -> Page[Product]:
+        """Products whose name or description contains ``text`` (case-insensitive), paged.
+
+        ValidationFailed(field="text") for text a ProductFilter refuses (empty, too long).
+        """
+        try:
+            wanted = ProductFilter(text=text)
+        except ValidationError as exc:
+            raise ValidationFailed(exc.errors()[0]["msg"], field="text") from exc
+        request = PageRequest(("products.search", text), page_size, page_token)
+        return self._page(request, wanted)
+
+    def has_inventory(self, product_id: int, quantity: int) -> bool:
+        """Whether at least ``quantity`` (>= 0) units are in stock; NotFound."""
+        check_quantity(quantity, minimum=0)
+        return self._rows.get(product_id).inventory_quantity >= quantity
+
+    def create(self, new: NewProduct) -> Product:
+        """Create a product.
+
+        NotFound when the seller or the category does not exist;
+        NotOwner(actor=seller_id) when the user is not a seller.
+        """
+        seller = self._users.get(new.seller_id)
+        self._categories.require(new.category_id)
+        if not seller.is_seller:
+            raise NotOwner("product", new.name, new.seller_id)
+        now = self._context.now()
+        values = {
+            **new.model_dump(),
+            "id": self._context.new_id("products"),
+            "created_at": now,
+            "updated_at": now,
+            "version": 1,
+        }
+        product = build(Product, **values)
+        self._rows.insert(values)
+        return product
+
+    def update(
+        self,
+        product_id: int,
+        seller_id: int,
+        changes: ProductChanges,
+        expected_version: int | None = None,
+    ) -> Product:
+        """Owner-checked update.
+
+        NotFound (product or new category); NotOwner; ConcurrencyConflict.
+        """
+        current = self._owned(product_id, seller_id)
+        check_version("product", product_id, current.version, expected_version)
+        if changes.category_id is not None:
+            self._categories.require(changes.category_id)
+        return self._rows.revise(product_id, changes.changed())
+
+    def delete(self, product_id: int, seller_id: int) -> None:
+        """Owner-checked delete: NotFound, NotOwner; ReferenceConflict(referenced_by="orders").
+
+        Cart items holding the product are removed with it.
+        """
+        self._owned(product_id, seller_id)
+        if self._context.connection().execute(self._ordered, {"id": product_id}).scalar():
+            raise ReferenceConflict("product", product_id, "orders")
+        in_carts = shopping_carts.delete().where(shopping_carts.c.product_id == product_id)
+        with self._context.savepoint() as connection:
+            connection.execute(in_carts)
+            self._rows.delete(product_id)
+
+    def set_inventory(self, product_id: int, quantity: int) -> Product:
+        """Set the stock to ``quantity`` (>= 0, else ValidationFailed); NotFound."""
+        check_quantity(quantity, minimum=0)
+        return self._rows.revise(product_id, {"inventory_quantity": quantity})
+
+    def reduce_inventory(self, product_id: int, quantity: int) -> Product:
+        """Take ``quantity`` (>= 1) units out of stock atomically, never below zero.
+
+        ValidationFailed(field="quantity"); NotFound; InsufficientInventory when
+        fewer are in stock (nothing changes).
+        """
+        check_quantity(quantity, minimum=1)
+        if not take_stock(self._context, product_id, quantity, self._context.now()):
+            available = self._rows.get(product_id).inventory_quantity
+            raise InsufficientInventory(product_id, quantity, available)
+        return self._rows.get(product_id)
+
+    def _owned(self, product_id: int, seller_id: int) -> Product:
+        product = self._rows.lock(product_id)
+        if product.seller_id != seller_id:
+            raise NotOwner("product", product_id, seller_id)
+        return product
+
+    def _page(self, request: PageRequest, filters: ProductFilter) -> Page[Product]:
+        rules = self._context.exact_text()
+        order = self._context.statement("products.by_name", _by_name)
+        conditions = [
+            _FILTERS[name](value, rules)
+            for name, value in filters.model_dump(exclude_none=True).items()
+        ]
+        statement = self._rows.select.where(*conditions)
+        connection = self._context.connection()
+        return fetch_page(connection, statement, order, request, PRODUCT.from_rows)

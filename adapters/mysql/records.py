@@ -1,0 +1,209 @@
+"""Rows to models and back, driven by a small description of each entity.
+
+An :class:`Entity` says which table holds an entity, which model it becomes
+and how legacy rows with NULLs read; :class:`Records` gives every repository
+the same primitives over it: find, get, lock, insert, a version-bumping
+update and delete, with the layer's errors (NotFound, AlreadyExists).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, Generic, TypeAlias, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import Select, Table, bindparam, exists, select
+from sqlalchemy.engine import Row
+from sqlalchemy.exc import IntegrityError
+
+from adapters.mysql.base import Context
+from adapters.mysql.errors import translate
+from interfaces.errors import (
+    AlreadyExists,
+    ConcurrencyConflict,
+    NotFound,
+    UnstorableValue,
+    ValidationFailed,
+)
+
+__all__ = [
+    "MAX_QUANTITY",
+    "AnyRow",
+    "AnySelect",
+    "Entity",
+    "Records",
+    "build",
+    "check_quantity",
+    "check_version",
+]
+
+M = TypeVar("M", bound=BaseModel)
+
+AnyRow: TypeAlias = Row[*tuple[Any, ...]]
+"""A result row of any width."""
+
+AnySelect: TypeAlias = Select[*tuple[Any, ...]]
+"""A SELECT of any number of columns."""
+
+MAX_QUANTITY = 2_147_483_647
+"""The largest count the legacy INT columns hold."""
+
+
+class Entity(Generic[M]):
+    """How one entity is stored: its name (for errors), table, model and NULL handling.
+
+    ``columns`` are the table columns the model holds (default: every model
+    field that is a column). ``null_defaults`` replace NULLs that legacy rows may
+    hold; ``converters`` turn column values into field values.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        table: Table,
+        model: type[M],
+        *,
+        null_defaults: Mapping[str, object] | None = None,
+        converters: Mapping[str, Callable[[Any], object]] | None = None,
+    ) -> None:
+        self.name = name
+        self.table = table
+        self.model = model
+        self.columns = tuple(c for c in table.columns if c.name in model.model_fields)
+        self._fixes = tuple((null_defaults or {}).items())
+        self._converters = tuple((converters or {}).items())
+        self.versioned = "version" in table.columns
+        self.stamped = "updated_at" in table.columns
+
+    def from_row(self, row: AnyRow, **extra: object) -> M:
+        """The model of a row selected with :attr:`columns` (trusted: it is stored data).
+
+        ``extra`` supplies fields that are not columns (an order's items).
+        """
+        data = row._asdict()
+        data.update(extra)
+        for name, default in self._fixes:
+            if data[name] is None:
+                data[name] = default
+        for name, convert in self._converters:
+            data[name] = convert(data[name])
+        return self.model.model_construct(**data)
+
+    def from_rows(self, rows: Sequence[AnyRow]) -> list[M]:
+        """The models of ``rows``, in order."""
+        return [self.from_row(row) for row in rows]
+
+
+class Records(Generic[M]):
+    """The primitives of one entity within the caller's unit of work."""
+
+    def __init__(self, context: Context, entity: Entity[M]) -> None:
+        self._context = context
+        self.entity = entity
+        table = entity.table
+        self.select = select(*entity.columns)
+        self._by_id = self.select.where(table.c.id == bindparam("key"))
+        self._lock = self._by_id.with_for_update()
+        self._exists = select(exists().where(table.c.id == bindparam("key")))
+
+    def find(self, key: int) -> M | None:
+        """The entity with id ``key``, or None."""
+        row = self._context.connection().execute(self._by_id, {"key": key}).first()
+        return None if row is None else self.entity.from_row(row)
+
+    def get(self, key: int) -> M:
+        """The entity with id ``key``; NotFound."""
+        row = self._context.connection().execute(self._by_id, {"key": key}).first()
+        if row is None:
+            raise NotFound(self.entity.name, key)
+        return self.entity.from_row(row)
+
+    def lock(self, key: int) -> M:
+        """Like :meth:`get`, and lock the row until the unit of work ends."""
+        row = self._context.connection().execute(self._lock, {"key": key}).first()
+        if row is None:
+            raise NotFound(self.entity.name, key)
+        return self.entity.from_row(row)
+
+    def exists(self, key: int) -> bool:
+        """Whether an entity with id ``key`` exists."""
+        return bool(self._context.connection().execute(self._exists, {"key": key}).scalar())
+
+    def require(self, key: int) -> None:
+        """NotFound unless an entity with id ``key`` exists."""
+        if not self.exists(key):
+            raise NotFound(self.entity.name, key)
+
+    def insert(self, values: Mapping[str, object]) -> None:
+        """Insert one row; AlreadyExists naming the taken unique value (nothing is inserted)."""
+        with self._naming_duplicates(values), self._context.savepoint() as connection:
+            connection.execute(self.entity.table.insert(), dict(values))
+
+    def revise(self, key: int, values: Mapping[str, object], now: datetime | None = None) -> M:
+        """Apply ``values``, bump the version and stamp ``updated_at`` (``now``); NotFound.
+
+        AlreadyExists when a changed value is taken (nothing changes).
+        """
+        table = self.entity.table
+        changes = dict(values)
+        if self.entity.versioned:
+            changes["version"] = table.c.version + 1
+        if self.entity.stamped:
+            changes["updated_at"] = now if now is not None else self._context.now()
+        statement = table.update().where(table.c.id == key).values(changes)
+        with self._naming_duplicates(values), self._context.savepoint() as connection:
+            updated = connection.execute(statement).rowcount
+        if updated == 0:
+            raise NotFound(self.entity.name, key)
+        return self.get(key)
+
+    def delete(self, key: int) -> None:
+        """Delete the row with id ``key``; NotFound."""
+        table = self.entity.table
+        deleted = self._context.connection().execute(table.delete().where(table.c.id == key))
+        if deleted.rowcount == 0:
+            raise NotFound(self.entity.name, key)
+
+    @contextmanager
+    def _naming_duplicates(self, values: Mapping[str, object]) -> Iterator[None]:
+        """Turn a duplicate-key failure into AlreadyExists(entity, field, the value given)."""
+        try:
+            yield
+        except IntegrityError as exc:
+            error = translate(exc)
+            if isinstance(error, AlreadyExists):
+                value = values.get(error.field, error.value)
+                raise AlreadyExists(self.entity.name, error.field, value) from exc
+            raise
+
+
+def build(model: type[M], **fields: object) -> M:
+    """A validated model of stored or derived values; UnstorableValue naming a bad field."""
+    try:
+        return model.model_validate(fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(part) for part in first["loc"]) or None
+        raise UnstorableValue(first["msg"], field=name) from exc
+
+
+def check_quantity(value: int, minimum: int, field_name: str = "quantity") -> int:
+    """``value`` if it is a whole number from ``minimum`` to MAX_QUANTITY.
+
+    ValidationFailed below ``minimum`` or for a non-integer, UnstorableValue above the INT limit.
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationFailed(f"must be an integer, got {value!r}", field=field_name)
+    if value < minimum:
+        raise ValidationFailed(f"must be at least {minimum}, got {value}", field=field_name)
+    if value > MAX_QUANTITY:
+        raise UnstorableValue(f"must be at most {MAX_QUANTITY}, got {value}", field=field_name)
+    return value
+
+
+def check_version(entity: str, key: object, stored: int, expected: int | None) -> None:
+    """ConcurrencyConflict when ``expected`` is given and differs from the ``stored`` version."""
+    if expected is not None and stored != expected:
+        raise ConcurrencyConflict(entity, key, expected)

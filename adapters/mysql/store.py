@@ -1,0 +1,42 @@
+"""Assemble the SQL adapter's repositories into one :class:`~interfaces.Store`."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from adapters.mysql.base import Context
+from adapters.mysql.carts import SqlCartRepository
+from adapters.mysql.categories import SqlCategoryRepository
+from adapters.mysql.ids import SqlIdAllocator
+from adapters.mysql.orders import SqlOrderRepository
+from adapters.mysql.products import SqlProductRepository
+from adapters.mysql.users import SqlUserRepository
+from interfaces.runtime import Clock, IdAllocator, SystemClock
+from interfaces.store import Store
+
+__all__ = ["build_store"]
+
+
+def build_store(
+    engine: Engine, *, clock: Clock | None = None, ids: IdAllocator | None = None
+) -> Store:
+    """Every repository of the store over ``engine`` (MySQL/MariaDB or SQLite).
+
+    ``clock`` stamps ``created_at``/``updated_at`` (default :class:`~interfaces.SystemClock`);
+    ``ids`` hands out new ids (default a :class:`SqlIdAllocator` on ``engine``).
+    Repositories work inside ``with store.unit_of_work():`` only (else NoUnitOfWork);
+    the schema must be at the head revision of ``dal.migrations``.
+    """
+    context = Context(
+        engine,
+        clock=clock if clock is not None else SystemClock(),
+        ids=ids if ids is not None else SqlIdAllocator(engine),
+    )
+    return Store(
+        users=SqlUserRepository(context),
+        categories=SqlCategoryRepository(context),
+        products=SqlProductRepository(context),
+        carts=SqlCartRepository(context),
+        orders=SqlOrderRepository(context),
+        unit_of_work=context.unit_of_work,
+    )
