@@ -28,11 +28,15 @@ __all__ = ["ItemIdentifier", "Owner"]
 
 @dataclass(frozen=True)
 class Owner:
-    """The source row of an item: ``plan``'s row whose ``columns`` hold ``values``."""
+    """The source row of an item: ``plan``'s row whose ``columns`` hold ``values``.
+
+    ``target`` is what made the item (an entity of the contract, or a guard).
+    """
 
     plan: SourcePlan
     columns: tuple[str, ...]
     values: tuple[Any, ...]
+    target: Target | GuardTarget
 
 
 @dataclass(frozen=True)
@@ -139,7 +143,7 @@ def _owner(matcher: _Matcher, item: Item) -> Owner | None:
     for columns in _unique_keys(table):
         if all(recovered.get(column) is not None for column in columns):
             values = tuple(_typed(table, c, recovered[c]) for c in columns)
-            return Owner(matcher.plan, columns, values)
+            return Owner(matcher.plan, columns, values, matcher.target)
     return None
 
 

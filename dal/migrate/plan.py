@@ -31,6 +31,9 @@ from interfaces import DalError
 
 __all__ = ["GuardTarget", "RowItems", "SourcePlan", "Target", "build_plans"]
 
+RowKey = tuple[tuple[str, ...], tuple[Any, ...]]
+"""A source row's identity: (key columns, values)."""
+
 _FRESHNESS = ("version", "updated_at")
 """Attributes that tell which of two copies is newer, in order of preference."""
 
@@ -58,13 +61,13 @@ class Target:
         """The physical DynamoDB table."""
         return self.layout.table_name
 
-    def build(self, row: Row, evaluator: Evaluator, label: str) -> WriteItem:
+    def build(self, row: Row, evaluator: Evaluator, label: str, source: RowKey) -> WriteItem:
         """The item of ``row``."""
         derived = evaluator.derived(row)
         bound = {**row, **{field: derived[name] for field, name in self.bindings}}
         item = self.layout.item(bound, derived)
         key = _key_of(item, self.layout.table)
-        return WriteItem(self.table_name, key, item, label, _freshness(item))
+        return WriteItem(self.table_name, key, item, label, _freshness(item), source)
 
 
 @dataclass(frozen=True)
@@ -78,11 +81,12 @@ class GuardTarget:
         """The physical DynamoDB table."""
         return self.guard.table
 
-    def build(self, row: Row, owner: int, label: str) -> WriteItem:
-        """The guard item of ``row``'s guarded value, owned by the row ``owner``."""
+    def build(self, row: Row, label: str, source: RowKey) -> WriteItem:
+        """The guard item of ``row``'s guarded value, owned by the row."""
         value = row[self.guard.field]
-        item: Item = self.guard.claim(value, owner)["Put"]["Item"]
-        return WriteItem(self.table_name, self.guard.key(value), item, label, None)
+        item: Item = self.guard.claim(value, source[1][0])["Put"]["Item"]
+        key = self.guard.key(value)
+        return WriteItem(self.table_name, key, item, label, None, source, guard=True)
 
 
 @dataclass
@@ -120,9 +124,12 @@ class SourcePlan:
         """The primary key of ``row``."""
         return tuple(row[column] for column in self.key_columns)
 
-    def label(self, key: Sequence[Any]) -> str:
-        """How a row is named in reports: ``users 42``."""
-        return f"{self.name} {', '.join(str(k) for k in key)}"
+    def label(self, key: Sequence[Any], columns: Sequence[str] | None = None) -> str:
+        """How a row is named in reports: ``users 42``, ``carts user_id=1, product_id=2``."""
+        if columns is None or tuple(columns) == self.key_columns:
+            return f"{self.name} {', '.join(str(k) for k in key)}"
+        pairs = ", ".join(f"{c}={v}" for c, v in zip(columns, key, strict=True))
+        return f"{self.name} {pairs}"
 
     def build_page(
         self, connection: Connection, tables: Mapping[str, Table], rows: Sequence[Row]
@@ -140,9 +147,13 @@ class SourcePlan:
     def _row_items(self, row: Row, evaluators: Sequence[Evaluator]) -> RowItems:
         key = self.key(row)
         label = self.label(key)
+        source = (self.key_columns, key)
         try:
-            items = [t.build(row, e, label) for t, e in zip(self.targets, evaluators, strict=True)]
-            items += [guard.build(row, key[0], label) for guard in self.guards]
+            items = [
+                t.build(row, e, label, source)
+                for t, e in zip(self.targets, evaluators, strict=True)
+            ]
+            items += [guard.build(row, label, source) for guard in self.guards]
         except (DalError, DerivationError, TemplateError, KeyError, ValueError) as error:
             return RowItems(key, label, [], f"{type(error).__name__}: {error}")
         return RowItems(key, label, items)

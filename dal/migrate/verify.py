@@ -32,7 +32,7 @@ from adapters.dynamodb.values import decode_value
 from dal.migrate.checkpoints import SegmentId
 from dal.migrate.diff import FieldDifference, item_differences
 from dal.migrate.identify import ItemIdentifier, Owner, group_by_columns
-from dal.migrate.plan import RowItems, SourcePlan
+from dal.migrate.plan import GuardTarget, RowItems, RowKey, SourcePlan, Target
 from dal.migrate.progress import NoProgress, ProgressReporter
 from dal.migrate.source import fetch_rows, pages
 from dal.migrate.writer import WriteItem
@@ -59,8 +59,9 @@ class Finding:
     """One item on which the two sides disagree.
 
     ``key`` is the item's key (``{"PK": ..., "SK": ...}``), ``source`` names the
-    MySQL row (``users 42``) when there is one. ``expected`` and ``actual`` are
-    the items (wire form) the repair works from; they are not reported.
+    MySQL row (``users 42``) when there is one. The rest is what a repair works
+    from and is not reported: the items in wire form, the source row's key,
+    what made the item (``target``).
     """
 
     entity: str
@@ -72,6 +73,8 @@ class Finding:
     detail: str | None = None
     expected: WriteItem | None = field(default=None, repr=False, compare=False)
     actual: Item | None = field(default=None, repr=False, compare=False)
+    row: RowKey | None = field(default=None, repr=False, compare=False)
+    target: Target | GuardTarget | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         """The finding as JSON-ready data."""
@@ -168,6 +171,11 @@ class Verifier:
         self._progress = progress or NoProgress()
         self._lock = threading.Lock()
 
+    @property
+    def plans(self) -> Mapping[str, SourcePlan]:
+        """Every plan, by store entity name."""
+        return self._plans
+
     def run(self, options: VerifyOptions, chosen: Sequence[SourcePlan]) -> VerifyReport:
         """Verify ``chosen`` plans both ways."""
         report = VerifyReport(include_denormalized=options.include_denormalized)
@@ -202,7 +210,15 @@ class Verifier:
     ) -> list[Finding]:
         """Findings for rows already turned into items: unmappable, missing, different."""
         findings = [
-            Finding(plan.name, Kind.UNMAPPABLE, plan.table.name, {}, row.label, detail=row.error)
+            Finding(
+                plan.name,
+                Kind.UNMAPPABLE,
+                plan.table.name,
+                {},
+                row.label,
+                detail=row.error,
+                row=(plan.key_columns, row.key),
+            )
             for row in built
             if row.error is not None
         ]
@@ -244,7 +260,15 @@ class Verifier:
         kind = Kind.DENORMALIZED if only_snapshots else Kind.DIFFERENT
         return [
             Finding(
-                plan.name, kind, item.table, key, item.label, tuple(differences), None, item, actual
+                plan.name,
+                kind,
+                item.table,
+                key,
+                item.label,
+                tuple(differences),
+                expected=item,
+                actual=actual,
+                row=item.row,
             )
         ]
 
@@ -313,7 +337,7 @@ class Verifier:
         for item, owner in owned:
             key = identifier.key(table, item)
             if _identity(table, key) not in expected:
-                source = owner.plan.label(owner.values)
+                source = owner.plan.label(owner.values, owner.columns)
                 findings.append(
                     Finding(
                         owner.plan.name,
@@ -322,6 +346,8 @@ class Verifier:
                         plain_key(key),
                         source,
                         actual=item,
+                        row=(owner.columns, owner.values),
+                        target=owner.target,
                     )
                 )
         return findings

@@ -19,6 +19,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from adapters.dynamodb.client import DynamoClient, Item, Key
 from adapters.dynamodb.errors import ConditionFailed, TransactionCancelled
@@ -43,7 +44,9 @@ class WriteItem:
     """One item to put in ``table``; ``label`` names its source row in reports.
 
     ``freshness`` is the attribute compared with the stored item's (``version``),
-    or None to write only where no item exists.
+    or None to write only where no item exists. ``row`` is the source row's key
+    (columns, values) and ``guard`` tells a unique-value guard item from an
+    entity's item.
     """
 
     table: str
@@ -51,6 +54,8 @@ class WriteItem:
     item: Item
     label: str
     freshness: str | None = "version"
+    row: tuple[tuple[str, ...], tuple[Any, ...]] = ((), ())
+    guard: bool = False
 
     def action(self) -> dict[str, object]:
         """The conditional Put of a TransactWriteItems request."""
