@@ -1,9 +1,95 @@
-"""`dal` sub-commands: db."""
+"""`dal db`: schema migrations of the store database (MySQL/MariaDB or SQLite).
+
+The database comes from ``--url`` or else the settings (``DAL_MYSQL_URL``).
+Exit codes: 0 done, 1 the database failed, 2 bad URL, revision or settings.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
 import typer
+from alembic.util import CommandError
+from rich.console import Console
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+from dal import migrations
+from dal.settings import SettingsError, load_settings
+
+__all__ = ["db_app", "register"]
+
+db_app = typer.Typer(
+    name="db",
+    help="Migrate the store database's schema (the layer's Alembic migrations).",
+    no_args_is_help=True,
+)
+
+UrlOption = Annotated[
+    str | None,
+    typer.Option("--url", help="SQLAlchemy URL of the store database. Default: DAL_MYSQL_URL."),
+]
+
+
+def _url(url: str | None) -> str:
+    return url if url is not None else load_settings().mysql_url
+
+
+def _shown(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@contextmanager
+def _exit_codes() -> Iterator[None]:
+    """Print failures without a traceback and exit with the documented code."""
+    errors = Console(stderr=True, soft_wrap=True)
+    try:
+        yield
+    except (SettingsError, ArgumentError, NoSuchModuleError, CommandError, ValueError) as error:
+        errors.print(f"[red]error:[/] {error}", highlight=False, markup=True)
+        raise typer.Exit(2) from error
+    except SQLAlchemyError as error:
+        cause = getattr(error, "orig", None) or error
+        errors.print(f"[red]database error:[/] {cause}", highlight=False, markup=True)
+        raise typer.Exit(1) from error
+
+
+@db_app.command("upgrade")
+def upgrade_command(
+    url: UrlOption = None,
+    revision: Annotated[str, typer.Option("--revision", help="Revision to upgrade to.")] = "head",
+) -> None:
+    """Apply the migrations up to a revision (default: the latest); safe to run again."""
+    console = Console()
+    with _exit_codes():
+        target = _url(url)
+        before = migrations.current(target)
+        migrations.upgrade(target, revision)
+        after = migrations.current(target)
+    if before == after:
+        console.print(f"{_shown(target)} is already at {after}; nothing to do.")
+    else:
+        console.print(f"Upgraded {_shown(target)} from {before or 'no revision'} to {after}.")
+
+
+@db_app.command("current")
+def current_command(url: UrlOption = None) -> None:
+    """Show the revision the database is at, and whether it is the latest."""
+    console = Console()
+    with _exit_codes():
+        target = _url(url)
+        revision = migrations.current(target)
+        latest = migrations.head()
+    if revision is None:
+        console.print(f"{_shown(target)} has no migration applied; run `dal db upgrade`.")
+    elif revision == latest:
+        console.print(f"{_shown(target)} is at {revision} (the latest).")
+    else:
+        console.print(f"{_shown(target)} is at {revision}; the latest is {latest}.")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to ``app``."""
+    """Add the ``db`` command group to ``app``."""
+    app.add_typer(db_app, name="db")
