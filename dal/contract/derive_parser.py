@@ -97,7 +97,7 @@ def _construction(reader: Reader, key: str) -> object:
     ):
         sub.report("'select_columns' must map each output key to a source column")
     limit = sub.number("limit", required=False)
-    if limit is not None and (limit != int(limit) or limit < 1):
+    if limit is not None and (not float(limit).is_integer() or limit < 1):
         sub.report(f"'limit' must be a positive whole number, not {limit}")
     order_by = sub.text("order_by", required=False)
     if len(sub.problems) > before or kind is None or columns is None:

@@ -46,11 +46,9 @@ class Reader:
         self.where = where
         self.what = what
         self.problems = problems
-        self.failed = False
 
     def report(self, message: str, where: Location | None = None) -> None:
         """Record a problem (at this reader's location unless told otherwise)."""
-        self.failed = True
         self.problems.append(Problem(where or self.where, message))
 
     def has(self, key: str) -> bool:
