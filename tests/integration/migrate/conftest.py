@@ -1,0 +1,114 @@
+"""Fixtures of the backfill/verify/repair tests: a fresh store database and fresh tables per test.
+
+Each test gets its own MySQL database (created by the layer's migrations, dropped
+afterwards) and its own DynamoDB tables under a sub-prefix of the run's
+``table_prefix`` (deleted with the run's tables).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import servers
+from sqlalchemy import Engine
+
+from adapters.mysql import create_engine
+from dal.aws import dynamodb_client
+from dal.contract import Contract, load_contract
+from dal.local import mariadb
+from dal.migrate.tools import MigrationTools, open_tools
+from dal.migrations import upgrade
+from dal.schema import create_tables
+from dal.settings import Settings, default_contract_path
+
+ROOT = Path(__file__).parents[3]
+_serial = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def contract_path() -> Path:
+    """The project's migration contract."""
+    return default_contract_path(ROOT)
+
+
+@pytest.fixture(scope="session")
+def contract(contract_path: Path) -> Contract:
+    """The loaded project contract."""
+    return load_contract(contract_path)
+
+
+@pytest.fixture(scope="session")
+def raw(dynamodb_endpoint: str) -> Any:
+    """A plain boto3 client, to plant drift and read items as stored."""
+    return dynamodb_client(dynamodb_endpoint, "us-east-1")
+
+
+@pytest.fixture
+def store_url(mysql_server_url: str) -> Iterator[str]:
+    """A fresh store database created by ``dal.migrations.upgrade``; dropped afterwards."""
+    name = servers.unique_name("dal_mig_")
+    url = mariadb.create_database(mysql_server_url, name)
+    upgrade(url)
+    yield url
+    mariadb.drop_database(mysql_server_url, name)
+
+
+@pytest.fixture
+def engine(store_url: str) -> Iterator[Engine]:
+    """An engine on the test's store database."""
+    created = create_engine(store_url)
+    yield created
+    created.dispose()
+
+
+@pytest.fixture
+def prefix(table_prefix: str, raw: Any, contract: Contract) -> str:
+    """A table prefix of this test, with the contract's tables created."""
+    chosen = f"{table_prefix}m{next(_serial)}_"
+    create_tables(raw, contract, chosen)
+    return chosen
+
+
+@pytest.fixture
+def settings(store_url: str, dynamodb_endpoint: str, prefix: str, contract_path: Path) -> Settings:
+    """Settings of the test's database and tables."""
+    return Settings(
+        mysql_url=store_url,
+        dynamodb_endpoint=dynamodb_endpoint,
+        dynamodb_region="us-east-1",
+        table_prefix=prefix,
+        contract=contract_path,
+    )
+
+
+@pytest.fixture
+def tools(settings: Settings) -> Iterator[MigrationTools]:
+    """Backfill, verify and repair over the test's database and tables."""
+    with open_tools(settings, workers=2) as opened:
+        yield opened
+
+
+@pytest.fixture
+def cli_env(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, tmp_path: Path
+) -> Callable[[dict[str, str]], None]:
+    """Point the ``dal`` command at the test's database and tables (and optional flags)."""
+
+    def apply(flags: dict[str, str]) -> None:
+        monkeypatch.setenv("DAL_MYSQL_URL", settings.mysql_url)
+        monkeypatch.setenv("DAL_DYNAMODB_ENDPOINT", settings.dynamodb_endpoint or "")
+        monkeypatch.setenv("DAL_DYNAMODB_REGION", settings.dynamodb_region)
+        monkeypatch.setenv("DAL_TABLE_PREFIX", settings.table_prefix)
+        monkeypatch.setenv("DAL_CONTRACT", str(settings.contract))
+        if flags:
+            path = tmp_path / "flags.toml"
+            lines = ["[stages]", *(f'{name} = "{stage}"' for name, stage in flags.items())]
+            path.write_text("\n".join(lines) + "\n")
+            monkeypatch.setenv("DAL_FLAGS", str(path))
+
+    apply({})
+    return apply
