@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
@@ -27,11 +27,11 @@ class Operation:
     kind: OperationKind
     signature: inspect.Signature
     metrics: OperationMetrics
+    key: str = field(init=False)
+    """``entity.operation``, the flags key of this operation."""
 
-    @property
-    def key(self) -> str:
-        """``entity.operation``, the flags key of this operation."""
-        return f"{self.entity}.{self.name}"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", f"{self.entity}.{self.name}")
 
     def arguments(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> dict[str, Any]:
         """The call's arguments by parameter name (defaults filled in)."""

@@ -356,6 +356,12 @@ class EnvFlags:
         )
         self._cache: tuple[FlagSnapshot, FlagSnapshot] | None = None
 
+    @property
+    def last_error(self) -> FlagsError | None:
+        """The base source's last rejected edit, if it reports one."""
+        error = getattr(self._base, "last_error", None)
+        return error if isinstance(error, FlagsError) else None
+
     def snapshot(self) -> FlagSnapshot:
         """The base source's flags with the environment's stages laid over them."""
         base = self._base.snapshot()

@@ -18,6 +18,7 @@ from typing import Any
 __all__ = ["LatencyReservoir", "Metrics", "OperationMetrics"]
 
 RESERVOIR_SIZE = 1024
+_random = random.random
 
 
 class LatencyReservoir:
@@ -36,7 +37,7 @@ class LatencyReservoir:
         if len(self._values) < self._size:
             self._values.append(seconds)
             return
-        slot = random.randrange(self._seen)
+        slot = int(_random() * self._seen)
         if slot < self._size:
             self._values[slot] = seconds
 

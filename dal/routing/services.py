@@ -88,7 +88,7 @@ class Services:
             if self.recorder is not None and operation != "recorder":
                 message = f"{operation}: {type(error).__name__}: {error}"
                 self.recorder.record(
-                    ErrorRecord("router", "", operation, None, error, message, None)
+                    ErrorRecord("router", "*", operation, None, error, message, None)
                 )
         except Exception:
             log.exception("reporting a routing failure failed")
@@ -200,9 +200,16 @@ class Services:
             self.emit(DropRecord(entity, name, stage, reason, count))
 
     def emit_metrics(self) -> None:
-        """Record a snapshot of the metrics, with the circuit breakers' states."""
-        snapshot = self.metrics.snapshot()
-        snapshot["breakers"] = self.breakers.states()
+        """Record a snapshot of the metrics, the breakers' states and a rejected flags edit."""
+        try:
+            self.flags.snapshot()  # lets a file source notice an edit even when no call came
+            snapshot = self.metrics.snapshot()
+            snapshot["breakers"] = self.breakers.states()
+            flags_error = getattr(self.flags, "last_error", None)
+            snapshot["flags_error"] = None if flags_error is None else str(flags_error)
+        except Exception as exc:
+            self.raised("metrics", exc)
+            return
         self.emit(MetricsRecord(snapshot))
 
     def repair(

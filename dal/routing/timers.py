@@ -60,11 +60,14 @@ class Scheduler:
             if self._closed:
                 timer.cancel()
                 return timer
-            heapq.heappush(self._heap, (time.monotonic() + delay, next(self._order), timer))
+            due = time.monotonic() + delay
+            earliest = not self._heap or due < self._heap[0][0]
+            heapq.heappush(self._heap, (due, next(self._order), timer))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
                 self._thread.start()
-            self._wakeup.notify()
+            if earliest:  # the thread sleeps until the earliest due time: wake it only if earlier
+                self._wakeup.notify()
         return timer
 
     def close(self) -> None:

@@ -127,3 +127,15 @@ def test_environment_variables_override_the_file(tmp_path):
     write(path, '[stages]\nusers = "shadow"\norders = "rampdown"\n')
     assert flags.snapshot().stage("orders", "create") is Stage.RAMPDOWN  # the file still reloads
     assert flags.snapshot().stage("users", "create") is Stage.OFF
+
+
+def test_a_router_reports_a_rejected_edit_in_its_metrics(tmp_path):
+    from dal import MemoryRecorder, Router
+
+    path = tmp_path / "flags.toml"
+    write(path, '[stages]\nusers = "shadow"\n')
+    recorder = MemoryRecorder()
+    with Router(EnvFlags(FileFlags(path, check_interval=0)), recorder) as router:
+        write(path, '[stages]\nusers = "sideways"\n')
+        router.flush()
+    assert "sideways" in recorder.metrics[0].metrics["flags_error"]
