@@ -47,6 +47,7 @@ from dal.contract.derivations import (
 )
 from dal.contract.errors import TemplateError
 from dal.contract.template import Template
+from interfaces import UnstorableValue
 
 __all__ = ["EntityLayout", "Index", "Row"]
 
@@ -239,11 +240,11 @@ class EntityLayout:
 
     def _keys(self, values: Mapping[str, Any], only_pk: bool = False) -> Key:
         key: Key = {}
-        pk = self.entity.pk_template.render(values)
+        pk = _render_key(self.entity.pk_template, values)
         check_key(pk, field=f"{self.table.pk} ({self.entity.pk_template})", partition=True)
         key[self.table.pk] = encode_value(_as_type(pk, self.table.key_types[self.table.pk]), "pk")
         if not only_pk and self.table.sk is not None and self.entity.sk_template is not None:
-            sk = self.entity.sk_template.render(values)
+            sk = _render_key(self.entity.sk_template, values)
             check_key(sk, field=f"{self.table.sk} ({self.entity.sk_template})", partition=False)
             key[self.table.sk] = encode_value(
                 _as_type(sk, self.table.key_types[self.table.sk]), "sk"
@@ -354,6 +355,13 @@ def _render(template: Template, values: Mapping[str, Any]) -> str | None:
         return template.render(values)
     except TemplateError:
         return None  # a field is missing (a nullable column): the attribute is left out
+
+
+def _render_key(template: Template, values: Mapping[str, Any]) -> str:
+    try:
+        return template.render(values)
+    except TemplateError as exc:
+        raise UnstorableValue(f"cannot build the key: {exc}", field=str(template)) from exc
 
 
 def _render_date(transformation: DateFormat, value: datetime) -> str:

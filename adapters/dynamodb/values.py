@@ -78,10 +78,11 @@ def _check_number(value: Decimal, field: str) -> str:
         raise UnstorableValue(f"DynamoDB cannot store {value}", field=field)
     if value == 0:
         return "0"
-    digits = value.normalize().as_tuple().digits
-    if len(digits) > _MAX_DIGITS:
+    significant = "".join(map(str, value.as_tuple().digits)).strip("0")
+    if len(significant) > _MAX_DIGITS:
         raise UnstorableValue(
-            f"{len(digits)} significant digits, DynamoDB stores at most {_MAX_DIGITS}", field=field
+            f"{len(significant)} significant digits, DynamoDB stores at most {_MAX_DIGITS}",
+            field=field,
         )
     if not _SMALLEST <= abs(value) <= _LARGEST:
         raise UnstorableValue(
