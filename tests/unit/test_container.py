@@ -6,6 +6,7 @@ import importlib
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -35,10 +36,11 @@ needs_mysql_adapter = pytest.mark.skipif(
 
 
 @pytest.fixture
-def sqlite_container(sqlite_url: str) -> Iterator[Container]:
-    """A container over a migrated SQLite database, with a deterministic clock."""
+def sqlite_container(tmp_path: Path) -> Iterator[Container]:
+    """A container over a fresh, migrated SQLite database, with a deterministic clock."""
     from dal.migrations import upgrade
 
+    sqlite_url = f"sqlite:///{tmp_path / 'store.db'}"
     upgrade(sqlite_url)
     container = build_container(Settings(mysql_url=sqlite_url))
     container.clock.override(SteppingClock(START))
