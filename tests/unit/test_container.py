@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from dal.container import Container, build_container
+from dal.migrations import upgrade
 from dal.settings import Settings
 from interfaces import NewUser, NotFound, SteppingClock, Store, SystemClock
 
@@ -21,25 +21,9 @@ def _new_user(name: str) -> NewUser:
     return NewUser(username=name, email=f"{name}@example.com", password_hash="hash")
 
 
-def _mysql_adapter_ready() -> bool:
-    try:
-        mysql = importlib.import_module("adapters.mysql")
-        importlib.import_module("dal.migrations")
-    except ImportError:
-        return False
-    return all(hasattr(mysql, name) for name in ("build_store", "create_engine", "SqlIdAllocator"))
-
-
-needs_mysql_adapter = pytest.mark.skipif(
-    not _mysql_adapter_ready(), reason="adapters.mysql and dal.migrations are not complete yet"
-)
-
-
 @pytest.fixture
 def sqlite_container(tmp_path: Path) -> Iterator[Container]:
     """A container over a fresh, migrated SQLite database, with a deterministic clock."""
-    from dal.migrations import upgrade
-
     sqlite_url = f"sqlite:///{tmp_path / 'store.db'}"
     upgrade(sqlite_url)
     container = build_container(Settings(mysql_url=sqlite_url))
@@ -95,7 +79,6 @@ def test_containers_do_not_share_stores() -> None:
         second.memory_store().users.get(created.id)
 
 
-@needs_mysql_adapter
 def test_mysql_store_over_sqlite_round_trip(sqlite_container: Container) -> None:
     store = sqlite_container.mysql_store()
 
@@ -109,7 +92,6 @@ def test_mysql_store_over_sqlite_round_trip(sqlite_container: Container) -> None
     assert created.version == 1
 
 
-@needs_mysql_adapter
 def test_mysql_providers_share_one_engine(sqlite_container: Container) -> None:
     engine = sqlite_container.mysql_engine()
 
