@@ -204,7 +204,17 @@ def _translate_cancelled(exc: TransactionCancelled) -> DalError:
 
 def _validation(message: str) -> ValidationFailed:
     lowered = message.lower()
-    unstorable = ("size", "too large", "exceed", "number", "empty", "precision", "magnitude")
+    unstorable = (
+        "item size",
+        "size has exceeded",
+        "too large",
+        "number overflow",
+        "underflow",
+        "precision",
+        "empty string",
+        "empty set",
+        "key size",
+    )
     if any(word in lowered for word in unstorable):
         return UnstorableValue(f"DynamoDB cannot store a value: {message}")
     return ValidationFailed(f"DynamoDB refused the request: {message}")
