@@ -9,7 +9,7 @@ stored, which keys are reported as failed.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -73,7 +73,7 @@ class FaultyServer:
 
 
 @pytest.fixture
-def faults(monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultyServer]:
+def faults(monkeypatch: pytest.MonkeyPatch) -> FaultyServer:
     server = FaultyServer()
     original = BaseClient._make_api_call
 
@@ -87,7 +87,7 @@ def faults(monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultyServer]:
         return real(operation, kwargs) if handler is None else handler(real, operation, kwargs)
 
     monkeypatch.setattr(BaseClient, "_make_api_call", patched)
-    yield server
+    return server
 
 
 @pytest.fixture
