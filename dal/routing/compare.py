@@ -32,6 +32,7 @@ from pydantic import BaseModel
 from dal.routing.paths import Path, PathSet, render
 from dal.routing.recording import Category, Difference
 from dal.routing.redaction import DEFAULT_SENSITIVE, Redactor, to_json_value
+from dal.routing.stages import Side
 from interfaces import (
     AlreadyExists,
     ConcurrencyConflict,
@@ -47,6 +48,7 @@ __all__ = [
     "Outcome",
     "Verdict",
     "is_answer",
+    "oriented",
 ]
 
 ANSWER_ERRORS: Final = (
@@ -92,6 +94,11 @@ class Outcome:
         if self.error is not None:
             raise self.error
         return self.value
+
+
+def oriented(side: Side, mine: Outcome, other: Outcome) -> tuple[Outcome, Outcome]:
+    """``(old, new)`` from the outcome of ``side`` and the outcome of the other side."""
+    return (mine, other) if side is Side.OLD else (other, mine)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dal.routing.calls import Operation, Targets
-from dal.routing.compare import Outcome, Verdict, is_answer
+from dal.routing.compare import Outcome, Verdict, is_answer, oriented
 from dal.routing.flags import FlagSnapshot
 from dal.routing.recording import Category
 from dal.routing.services import Services
@@ -25,12 +25,7 @@ from dal.routing.shadow import Attempt
 from dal.routing.stages import PLANS, Side, Stage
 from dal.routing.uow import current_unit_of_work
 
-__all__ = ["Reads", "oriented"]
-
-
-def oriented(side: Side, mine: Outcome, other: Outcome) -> tuple[Outcome, Outcome]:
-    """``(old, new)`` from the outcome of ``side`` and the outcome of the other side."""
-    return (mine, other) if side is Side.OLD else (other, mine)
+__all__ = ["Reads"]
 
 
 class Reads:
@@ -49,7 +44,10 @@ class Reads:
         primary = plan.returned
         shadow = None
         if plan.shadow is not None:
-            shadow = self._start_shadow(targets, operation, stage, snapshot, args, kwargs)
+            try:
+                shadow = self._start_shadow(targets, operation, stage, snapshot, args, kwargs)
+            except Exception as exc:
+                self._services.raised("shadow start", exc)
         method = targets.method(primary, operation.name)
         started = time.perf_counter()
         try:

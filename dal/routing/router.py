@@ -119,7 +119,8 @@ class Router:
         Every method of ``protocol`` must be marked ``@query`` or ``@command``
         and exist on both implementations (TypeError otherwise, naming it).
         """
-        return typing.cast(P, self._route(entity, protocol, old, new, None))
+        routed, _ = self._route(entity, protocol, old, new, None)
+        return typing.cast(P, routed)
 
     def route_store(self, old: Store, new: Store) -> Store:
         """A :class:`~interfaces.Store` routing every repository, entity names as its fields.
@@ -134,11 +135,11 @@ class Router:
         repositories: dict[str, Any] = {}
         operations: list[Operation] = []
         for entity, protocol in _store_repositories().items():
-            routed = self._route(
+            routed, routed_operations = self._route(
                 entity, protocol, getattr(old, entity), getattr(new, entity), factories
             )
             repositories[entity] = routed
-            operations.extend(self._operations(entity, protocol))
+            operations.extend(routed_operations)
         required = functools.partial(self._required_sides, tuple(operations))
         unit_of_work = RoutedUnitOfWork(factories, required, self._services)
         return Store(**repositories, unit_of_work=unit_of_work)
@@ -188,13 +189,15 @@ class Router:
         old: object,
         new: object,
         units_of_work: Mapping[Side, UnitOfWorkFactory] | None,
-    ) -> Any:
+    ) -> tuple[RoutedBase, list[Operation]]:
+        """The routed object and its operations; TypeError/ValueError for what cannot be routed."""
         if not isinstance(entity, str) or not _ENTITY.match(entity):
             raise ValueError(f"entity name {entity!r} must be an identifier such as 'users'")
         if not isinstance(protocol, type):
             raise TypeError(f"{protocol!r} is not a typing.Protocol class")
         klass = routed_class(protocol)
-        names = list(protocol_operations(protocol))
+        operations = self._operations(entity, protocol)
+        names = [operation.name for operation in operations]
         methods = {
             Side.OLD: _methods(protocol, names, old, "old"),
             Side.NEW: _methods(protocol, names, new, "new"),
@@ -202,11 +205,11 @@ class Router:
         targets = Targets(entity, methods, units_of_work)
         calls = {
             operation.name: functools.partial(self._dispatcher(operation), targets, operation)
-            for operation in self._operations(entity, protocol)
+            for operation in operations
         }
         self._start_periodic_metrics()
         routed: RoutedBase = klass(entity, calls)
-        return routed
+        return routed, operations
 
     def _operations(self, entity: str, protocol: type) -> list[Operation]:
         return [

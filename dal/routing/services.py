@@ -161,9 +161,12 @@ class Services:
         ``context`` holds the call's values: sensitive ones are scrubbed from the message.
         """
         operation.metrics.error(side.value)
-        redactor = self.comparator.redactor
-        message = redactor.scrub(str(error), redactor.secrets(*context))
-        latency_ms = _ms(latency)
+        try:
+            redactor = self.comparator.redactor
+            message = redactor.scrub(str(error), redactor.secrets(*context))
+        except Exception as exc:
+            self.raised("redaction", exc)
+            message = f"<{type(error).__name__}: message withheld, redaction failed>"
         self.emit(
             ErrorRecord(
                 side.value,
@@ -173,7 +176,7 @@ class Services:
                 error,
                 message,
                 operation.kind,
-                latency_ms,
+                _ms(latency),
             )
         )
 

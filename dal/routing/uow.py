@@ -3,7 +3,7 @@
 ``with store.unit_of_work():`` opens the old and the new side's units of work.
 A side is *required* when the current flags make it authoritative for some
 operation of the store: failing to open or commit it reaches the caller, and
-required sides commit first. A failure of a side that is not required is
+required sides commit first (old first when both are). A failure of a side that is not required is
 recorded (and its writes go to the repair log) without reaching the caller.
 
 The gap: nothing makes a commit atomic across the two backends. When the
@@ -97,7 +97,9 @@ class _UnitOfWorkRun(AbstractContextManager[None]):
         if _CURRENT.get() is not None:
             self._joined = True
             return
-        order = sorted(self._factories, key=lambda side: (side not in self._required, side.value))
+        # Entered in this order, left in the reverse one (context variables need LIFO):
+        # required sides are entered last so that they commit first, old before new.
+        order = sorted(self._factories, key=lambda side: (side in self._required, side is Side.OLD))
         for side in order:
             manager = self._factories[side]()
             try:
@@ -137,9 +139,9 @@ class _UnitOfWorkRun(AbstractContextManager[None]):
             raise error
 
     def _close_entered(self, exc: BaseException | None) -> BaseException | None:
-        """Exit every entered side, required ones first; return the error that ends the run."""
+        """Exit every entered side, last entered first; return the error that ends the run."""
         error = exc
-        for side, manager in self._entered:
+        for side, manager in reversed(self._entered):
             try:
                 if error is None:
                     manager.__exit__(None, None, None)

@@ -16,8 +16,7 @@ import time
 from typing import Any
 
 from dal.routing.calls import Operation, Targets
-from dal.routing.compare import Outcome, is_answer
-from dal.routing.reads import oriented
+from dal.routing.compare import Outcome, is_answer, oriented
 from dal.routing.replay import replay_scope
 from dal.routing.services import Services
 from dal.routing.shadow import Attempt
@@ -57,7 +56,10 @@ class Writes:
             unit_of_work.writes.append(WriteNote(operation, stage, second, (args, kwargs), value))
         if value is not None or outcome.value is not None:
             ignore = snapshot.ignore_rules(operation.entity, operation.name)
-            self._compare_later(operation, stage, oriented(first, primary, outcome), ignore)
+            try:
+                self._compare_later(operation, stage, oriented(first, primary, outcome), ignore)
+            except Exception as exc:
+                self._services.raised("write comparison", exc)
         return value
 
     def _authoritative(

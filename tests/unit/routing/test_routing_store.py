@@ -6,6 +6,7 @@ import dataclasses
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 import pytest
 
@@ -20,6 +21,8 @@ from interfaces import (
     Store,
     UserRepository,
 )
+
+OPEN: ContextVar[tuple[str, ...]] = ContextVar("open_units_of_work", default=())
 
 
 def new_user(name: str = "ada") -> NewUser:
@@ -39,12 +42,16 @@ class Journal:
         def unit_of_work() -> Iterator[None]:
             self.threads.append(threading.current_thread().name)
             self._step(side, "begin")
+            token = OPEN.set((*OPEN.get(), side))  # like an adapter binding its session
             try:
                 yield
             except BaseException:
                 self._step(side, "rollback")
                 raise
-            self._step(side, "commit")
+            else:
+                self._step(side, "commit")
+            finally:
+                OPEN.reset(token)
 
         return unit_of_work
 
@@ -165,15 +172,25 @@ def test_a_routed_store_works_end_to_end(world):
 
 
 def test_both_units_of_work_open_and_the_required_side_commits_first(world):
-    store = world.routed({"users": "live"})  # users write new first; the rest stay off (old)
+    entities = ["users", "categories", "products", "carts", "orders"]
+    store = world.routed(dict.fromkeys(entities, "live"))  # only new is authoritative
     with store.unit_of_work():
         store.users.create(new_user())
     assert world.journal.events == [
-        ("new", "begin"),
         ("old", "begin"),
+        ("new", "begin"),
         ("new", "commit"),
         ("old", "commit"),
     ]
+    assert OPEN.get() == ()  # context variables were reset in the reverse order of setting
+
+
+def test_with_both_sides_required_old_commits_first(world):
+    store = world.routed({"users": "live"})  # users write new first; the rest stay off (old)
+    with store.unit_of_work():
+        store.users.create(new_user())
+    assert world.journal.events[2:] == [("old", "commit"), ("new", "commit")]
+    assert OPEN.get() == ()
 
 
 def test_nested_units_of_work_join_the_outer_one(world):
