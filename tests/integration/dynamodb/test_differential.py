@@ -210,7 +210,9 @@ class DifferentialMachine(RuleBasedStateMachine):
     @rule(data=st.data(), name=st.none() | PRODUCT_NAMES, price=st.none() | PRICES)
     def update_product(self, data: st.DataObject, name: str | None, price: Decimal | None) -> None:
         product_id, seller = self.pick(data, self.products), self.pick(data, self.users)
-        fields = {k: v for k, v in {"name": name, "price": price}.items() if v is not None}
+        fields: dict[str, Any] = {
+            k: v for k, v in {"name": name, "price": price}.items() if v is not None
+        }
         if not fields:
             fields = {"category_id": self.pick(data, self.categories)}
         self.repriced = self.repriced or "price" in fields or "name" in fields
@@ -272,9 +274,12 @@ class DifferentialMachine(RuleBasedStateMachine):
         self.same(lambda s: s.products.list(ProductFilter(), page_size=100))
         self.same(lambda s: [s.users.find_by_username(n) for n in ("ann", "bob", "cy")])
         for user_id in self.users:
-            self.same(lambda s, u=user_id: (s.carts.list_items(u), s.orders.list_by_user(u)))
-            if not self.repriced:
-                self.same(lambda s, u=user_id: s.carts.summary(u))
+            self.same_for_user(user_id)
+
+    def same_for_user(self, user_id: int) -> None:
+        self.same(lambda s: (s.carts.list_items(user_id), s.orders.list_by_user(user_id)))
+        if not self.repriced:
+            self.same(lambda s: s.carts.summary(user_id))
 
 
 @pytest.fixture(scope="module")

@@ -75,7 +75,7 @@ class FaultyServer:
 @pytest.fixture
 def faults(monkeypatch: pytest.MonkeyPatch) -> FaultyServer:
     server = FaultyServer()
-    original = BaseClient._make_api_call
+    original = BaseClient._make_api_call  # type: ignore[attr-defined]
 
     def patched(client: BaseClient, operation: str, kwargs: dict[str, Any]) -> Any:
         server.requests.setdefault(operation, []).append(kwargs)
