@@ -39,7 +39,6 @@ from dal.migrate.sql import (
     ColumnRef,
     Condition,
     ConditionError,
-    Literal,
     Value,
     join_pairs,
     parse_condition,
@@ -293,7 +292,7 @@ class Evaluator:
             if joined is None and rule.missing is not None:
                 return rule.missing
             # no row reached: the alias reads as NULLs, as in a LEFT JOIN
-            return _evaluate(rule.select, self._resolver(row, {rule.relation.alias: joined}))
+            return rule.select.evaluate(self._resolver(row, {rule.relation.alias: joined}))
         if isinstance(rule, AggregateRule):
             found = self._lookups.aggregate(rule.relation, rule.operation, rule.column, [row])
             key = rule.relation.key(row)
@@ -302,8 +301,8 @@ class Evaluator:
             resolve = self._resolver(row)
             for condition, then in rule.branches:
                 if condition.evaluate(resolve):
-                    return _evaluate(then, resolve)
-            return None if rule.otherwise is None else _evaluate(rule.otherwise, resolve)
+                    return then.evaluate(resolve)
+            return None if rule.otherwise is None else rule.otherwise.evaluate(resolve)
         if isinstance(rule, ConcatRule):
             parts = [row.get(column) for column in rule.columns]
             return rule.separator.join(str(p) for p in parts if p is not None)
@@ -316,7 +315,7 @@ class Evaluator:
             current = None if current is None else self._lookups.first(relation, current)
             if current is None:
                 break
-            values.append(_evaluate(select, self._resolver(row, {relation.alias: current})))
+            values.append(select.evaluate(self._resolver(row, {relation.alias: current})))
         if rule.separator is None:
             return values[-1] if values and len(values) == len(rule.steps) else None
         return rule.separator.join(str(v) for v in values if v is not None)
@@ -352,11 +351,3 @@ class Evaluator:
         if name in self._entity.rules:
             return self.value(row, name)
         return None
-
-
-def _evaluate(value: Value, resolve: Callable[[ColumnRef], Any]) -> Any:
-    if isinstance(value, Literal):
-        return value.value
-    if isinstance(value, ColumnRef):
-        return resolve(value)
-    return value.evaluate(resolve)

@@ -58,12 +58,20 @@ class ColumnRef:
     def __str__(self) -> str:
         return self.column if self.qualifier is None else f"{self.qualifier}.{self.column}"
 
+    def evaluate(self, resolve: Resolver) -> object:
+        """The column's value in the row ``resolve`` reads from."""
+        return resolve(self)
+
 
 @dataclass(frozen=True)
 class Literal:
     """A constant: a string, a number, a boolean or NULL (``None``)."""
 
     value: object
+
+    def evaluate(self, resolve: Resolver) -> object:
+        """The constant itself."""
+        return self.value
 
 
 Resolver = Callable[[ColumnRef], object]
@@ -204,10 +212,6 @@ Condition = Comparison | IsNull | Logical | Not
 
 
 def _value(operand: Value, resolve: Resolver) -> object:
-    if isinstance(operand, Literal):
-        return operand.value
-    if isinstance(operand, ColumnRef):
-        return resolve(operand)
     return operand.evaluate(resolve)
 
 
