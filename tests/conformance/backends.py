@@ -127,20 +127,36 @@ class DynamoSession:
         self._prefix = prefix
         self._contract = load_contract(default_contract_path(Path(__file__).parents[2]))
         self._client = dynamodb_client(endpoint, "us-east-1")
+        self._keys: dict[str, list[str]] = {}
         self._tables = create_tables(self._client, self._contract, prefix) or [
             prefix + name for name in self._contract.table_names
         ]
 
     def reset(self) -> None:
-        """Delete every item of every table of the contract."""
+        """Delete every item of every table of the contract, 25 keys per batch request."""
         for table in self._tables:
-            keys = [
-                t["AttributeName"]
-                for t in self._client.describe_table(TableName=table)["Table"]["KeySchema"]
-            ]
-            for page in self._client.get_paginator("scan").paginate(TableName=table):
-                for item in page["Items"]:
-                    self._client.delete_item(TableName=table, Key={k: item[k] for k in keys})
+            keys = self._key_names(table)
+            names = {f"#k{i}": name for i, name in enumerate(keys)}
+            pages = self._client.get_paginator("scan").paginate(
+                TableName=table,
+                ProjectionExpression=", ".join(names),
+                ExpressionAttributeNames=names,
+            )
+            for page in pages:
+                doomed = [{k: item[k] for k in keys} for item in page["Items"]]
+                for start in range(0, len(doomed), 25):
+                    self._delete(table, doomed[start : start + 25])
+
+    def _key_names(self, table: str) -> list[str]:
+        if table not in self._keys:
+            schema = self._client.describe_table(TableName=table)["Table"]["KeySchema"]
+            self._keys[table] = [k["AttributeName"] for k in schema]
+        return self._keys[table]
+
+    def _delete(self, table: str, keys: list[dict[str, Any]]) -> None:
+        pending: Any = {table: [{"DeleteRequest": {"Key": key}} for key in keys]}
+        while pending:
+            pending = self._client.batch_write_item(RequestItems=pending)["UnprocessedItems"]
 
     def build(self, clock: Clock, ids: IdAllocator) -> Store:
         """The DynamoDB adapter's store over these tables."""
