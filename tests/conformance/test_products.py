@@ -1,4 +1,4 @@
-"""ProductRepository: create, details, owner-checked changes, inventory, listings, search."""
+"""ProductRepository: create, details, owner-checked changes and delete, inventory."""
 
 from __future__ import annotations
 
