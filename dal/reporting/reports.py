@@ -1,0 +1,103 @@
+"""From JSON lines files to a report on disk: the functions behind ``dal report``.
+
+::
+
+    report = report_from_files(["records.jsonl"], load_thresholds(Path("flags.toml")))
+    paths = write_report(report, Path("out/report"))   # report.json, report.md, report.html
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from dal.reporting.aggregate import Aggregator
+from dal.reporting.model import Report, build_report
+from dal.reporting.records import ReportInputError, read_sources
+from dal.reporting.redact import DEFAULT_SENSITIVE, ReportRedactor
+from dal.reporting.render_html import render_html
+from dal.reporting.render_markdown import render_markdown
+from dal.reporting.thresholds import Thresholds
+from dal.reporting.verdict import Readiness, assess
+
+__all__ = [
+    "ReportFiles",
+    "UnknownEntity",
+    "aggregate_files",
+    "gate",
+    "render_json",
+    "report_from_files",
+    "write_report",
+]
+
+
+class UnknownEntity(ReportInputError):
+    """The records hold nothing about the entity asked for."""
+
+
+def aggregate_files(
+    sources: Iterable[str], *, sensitive: Collection[str] = DEFAULT_SENSITIVE
+) -> Aggregator:
+    """Read every line of ``sources`` (``-`` is standard input) into an :class:`Aggregator`.
+
+    Raises :class:`~dal.reporting.records.ReportInputError` for a file that
+    cannot be opened; malformed lines are counted, never raised.
+    """
+    return Aggregator(redactor=ReportRedactor(sensitive)).consume(read_sources(sources))
+
+
+def report_from_files(
+    sources: Iterable[str],
+    thresholds: Thresholds,
+    *,
+    sensitive: Collection[str] = DEFAULT_SENSITIVE,
+) -> Report:
+    """The report over ``sources``, with verdicts against ``thresholds``."""
+    return build_report(aggregate_files(sources, sensitive=sensitive), thresholds)
+
+
+def gate(entity: str, aggregator: Aggregator, thresholds: Thresholds) -> Readiness:
+    """The readiness of ``entity`` in the aggregated records (what ``dal gate`` decides on).
+
+    Raises :class:`UnknownEntity`, listing the entities present, when no record names it.
+    """
+    stats = aggregator.entities.get(entity)
+    if stats is None:
+        present = ", ".join(sorted(aggregator.entities)) or "none"
+        raise UnknownEntity(f"no records of entity {entity!r} (entities in the records: {present})")
+    return assess(aggregator, stats, thresholds.for_entity(entity))
+
+
+def render_json(report: Report) -> str:
+    """The report as indented JSON (``report.json``)."""
+    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """Where :func:`write_report` put the three renderings."""
+
+    json: Path
+    markdown: Path
+    html: Path
+
+
+def _write(path: Path, text: str) -> Path:
+    """Write ``text`` next to ``path`` and move it into place, so readers never see half a file."""
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
+    return path
+
+
+def write_report(report: Report, out: Path) -> ReportFiles:
+    """Write ``report.json``, ``report.md`` and ``report.html`` into the folder ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    return ReportFiles(
+        json=_write(out / "report.json", render_json(report)),
+        markdown=_write(out / "report.md", render_markdown(report)),
+        html=_write(out / "report.html", render_html(report)),
+    )
