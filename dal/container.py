@@ -15,23 +15,70 @@ Adapters are imported inside the factories below, on first use, so importing thi
 costs nothing and a CLI command pulls in only the backends it uses.
 
 Providers are grouped by what they build: settings, runtime (clock), the old store (MySQL),
-the in-memory store; add a group per new backend or service the same way.
+the in-memory store, the new store (DynamoDB), the router; add a group per new backend or
+service the same way.
+
+The router group puts both stores behind one :class:`~interfaces.Store` routed by the stage
+flags (``DAL_FLAGS``, with ``DAL_STAGE_*`` overrides)::
+
+    container.recorder.override(providers.Object(JsonlRecorder("var/records.jsonl")))
+    store = container.routed_store()       # users, products... routed old/new by stage
+    container.shutdown_resources()         # closes the router (flushes shadow work) and the engine
+
+Its two stores share one :class:`~dal.routing.ReplayingClock` and
+:class:`~dal.routing.ReplayingIdAllocator`, so a dual write stores the same ids and
+timestamps on both sides.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dependency_injector import containers, providers
 
+from dal.routing import (
+    CompareSettings,
+    EnvFlags,
+    FileFlags,
+    FlagSource,
+    Recorder,
+    RepairLog,
+    ReplayingClock,
+    ReplayingIdAllocator,
+    Router,
+    ShadowSettings,
+    StaticFlags,
+)
 from dal.settings import Settings, load_settings
 from interfaces import Clock, IdAllocator, Store, SystemClock
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-__all__ = ["Container", "build_container"]
+    from dal.contract import Contract
+
+__all__ = ["EVENTUALLY_CONSISTENT_READS", "STORE_ENTITIES", "Container", "build_container"]
+
+STORE_ENTITIES: Mapping[str, str] = {
+    "users": "users",
+    "categories": "categories",
+    "products": "products",
+    "shopping_carts": "carts",
+    "orders": "orders",
+    "order_items": "orders",
+}
+"""The router's entity (a :class:`~interfaces.Store` field) of each legacy table."""
+
+EVENTUALLY_CONSISTENT_READS = (
+    "users.get",
+    "orders.get",
+    "products.list",
+    "products.list_by_seller",
+    "products.list_by_category",
+)
+"""Reads the DynamoDB adapter serves from a global secondary index (eventually consistent)."""
 
 
 # --- factories: the only imports of concrete adapters -------------------------------------
@@ -67,6 +114,69 @@ def _memory_store(clock: Clock) -> Store:
     return build_store(clock=clock)
 
 
+def _contract(path: Path) -> Contract:
+    from dal.contract import load_contract
+
+    return load_contract(path)
+
+
+def _dynamodb_store(
+    settings: Settings, contract: Contract, clock: Clock, ids: IdAllocator
+) -> Store:
+    from adapters.dynamodb import build_store
+
+    return build_store(
+        contract=contract,
+        table_prefix=settings.table_prefix,
+        endpoint=settings.dynamodb_endpoint,
+        region=settings.dynamodb_region,
+        clock=clock,
+        ids=ids,
+    )
+
+
+def _flags(path: Path | None) -> FlagSource:
+    """The flags file (reloaded when it changes) if one is set, under ``DAL_STAGE_*`` overrides."""
+    return EnvFlags(FileFlags(path) if path is not None else StaticFlags())
+
+
+def _compare_settings(contract: Contract) -> CompareSettings:
+    """Comparison rules from the contract: its denormalized attributes are snapshots, not drift."""
+    denormalized: dict[str, set[str]] = {}
+    for table in contract.tables:
+        for entity in table.entities:
+            name = STORE_ENTITIES.get(entity.source_table)
+            if name is not None and entity.denormalized:
+                denormalized.setdefault(name, set()).update(a.name for a in entity.denormalized)
+    return CompareSettings(denormalized=denormalized)
+
+
+def _router(
+    flags: FlagSource,
+    recorder: Recorder | None,
+    compare: CompareSettings,
+    repair_log: RepairLog | Path | None,
+    shadow: ShadowSettings | None,
+) -> Iterator[Router]:
+    """The migration router; closed (its shadow work flushed) at shutdown."""
+    router = Router(
+        flags,
+        recorder,
+        comparator=compare,
+        repair_log=repair_log,
+        shadow=shadow,
+        eventually_consistent=EVENTUALLY_CONSISTENT_READS,
+    )
+    try:
+        yield router
+    finally:
+        router.close()
+
+
+def _routed_store(router: Router, old: Store, new: Store) -> Store:
+    return router.route_store(old=old, new=new)
+
+
 # --- the container -------------------------------------------------------------------------
 
 
@@ -88,6 +198,34 @@ class Container(containers.DeclarativeContainer):
 
     # in-memory store: the fake, for tests and demos without servers
     memory_store = providers.ThreadSafeSingleton(_memory_store, clock=clock)
+
+    # new store: DynamoDB over the contract's tables, with the old store's ids and clock
+    contract = providers.ThreadSafeSingleton(_contract, settings.provided.contract)
+    dynamodb_store = providers.ThreadSafeSingleton(
+        _dynamodb_store, settings, contract, clock=clock, ids=id_allocator
+    )
+
+    # router: both stores behind one Store, routed by the stage flags; override recorder,
+    # repair_log and shadow_settings to record comparisons, keep failed writes, bound shadow work
+    flags = providers.ThreadSafeSingleton(_flags, settings.provided.flags)
+    recorder: providers.Object[Recorder | None] = providers.Object(None)
+    repair_log: providers.Object[RepairLog | Path | None] = providers.Object(None)
+    shadow_settings: providers.Object[ShadowSettings | None] = providers.Object(None)
+    compare_settings = providers.ThreadSafeSingleton(_compare_settings, contract)
+    replaying_clock = providers.ThreadSafeSingleton(ReplayingClock, clock)
+    replaying_ids = providers.ThreadSafeSingleton(ReplayingIdAllocator, id_allocator)
+    routed_old_store = providers.ThreadSafeSingleton(
+        _mysql_store, mysql_engine, clock=replaying_clock, ids=replaying_ids
+    )
+    routed_new_store = providers.ThreadSafeSingleton(
+        _dynamodb_store, settings, contract, clock=replaying_clock, ids=replaying_ids
+    )
+    router = providers.Resource(
+        _router, flags, recorder, compare_settings, repair_log, shadow_settings
+    )
+    routed_store = providers.ThreadSafeSingleton(
+        _routed_store, router, routed_old_store, routed_new_store
+    )
 
 
 def build_container(settings: Settings | None = None) -> Container:
