@@ -104,6 +104,14 @@ def backfill(
     reset_checkpoint: Annotated[
         bool, typer.Option("--reset-checkpoint", help="Start from the first row again.")
     ] = False,
+    mode: Annotated[
+        str,
+        typer.Option(
+            "--mode",
+            help="auto: plain batch writes while the entity's stage is off, else conditional; "
+            "conditional: never overwrite a newer item; batch: always plain batch writes.",
+        ),
+    ] = "auto",
 ) -> None:
     """Copy MySQL rows into DynamoDB as the contract describes them (resumable)."""
     console = Console()
@@ -111,7 +119,14 @@ def backfill(
         if segment >= segments:
             raise _BadInput(f"--segment must be below --segments ({segments}), got {segment}")
         options = BackfillOptions(
-            tuple(entity or ()), segment, segments, workers, batch_size, page_size, reset_checkpoint
+            tuple(entity or ()),
+            segment,
+            segments,
+            workers,
+            batch_size,
+            page_size,
+            reset_checkpoint,
+            mode,
         )
         with _tools(workers) as tools:
             select_plans(tools.plans, options.entities)

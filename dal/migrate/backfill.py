@@ -9,13 +9,20 @@ only moves past a page once every page before it is done, so a run that is
 killed resumes after the last page that was completely written and repeats at
 most the pages in flight (whose items are then found already written and
 counted as skipped, not copied twice).
+
+Write modes: ``conditional`` always uses conditional transactions;
+``batch`` uses plain BatchWriteItem (several times faster, but it overwrites);
+``auto`` (the default) uses BatchWriteItem only while the entity's stage is
+``off``, when by the stage model nothing but the backfill writes its items to
+DynamoDB, and switches to conditional writes for the next page as soon as the
+flags say otherwise.
 """
 
 from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,12 +30,24 @@ from typing import Any
 from sqlalchemy import Engine, Table
 
 from dal.migrate.checkpoints import Checkpoint, CheckpointStore, SegmentId
+from dal.migrate.lookups import Row
 from dal.migrate.plan import RowItems, SourcePlan
 from dal.migrate.progress import NoProgress, ProgressReporter
 from dal.migrate.source import count_rows, pages
-from dal.migrate.writer import ConditionalWriter, WriteItem, WriteResult
+from dal.migrate.writer import BatchWriter, ConditionalWriter, ItemWriter, WriteResult
+from dal.routing.stages import Stage
 
-__all__ = ["Backfill", "BackfillOptions", "BackfillSummary", "EntityResult", "select_plans"]
+__all__ = [
+    "MODES",
+    "Backfill",
+    "BackfillOptions",
+    "BackfillSummary",
+    "EntityResult",
+    "select_plans",
+]
+
+MODES = ("auto", "conditional", "batch")
+"""How items are written: see the module documentation."""
 
 
 @dataclass(frozen=True)
@@ -42,8 +61,11 @@ class BackfillOptions:
     batch_size: int = 25
     page_size: int = 500
     reset_checkpoint: bool = False
+    mode: str = "auto"
 
     def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"--mode must be one of {', '.join(MODES)}, got {self.mode!r}")
         if not 1 <= self.batch_size <= 100:
             raise ValueError(f"--batch-size must be between 1 and 100, got {self.batch_size}")
         if self.workers < 1:
@@ -91,6 +113,21 @@ def select_plans(plans: Mapping[str, SourcePlan], names: Sequence[str]) -> list[
     return [plans[name] for name in (names or plans)]
 
 
+@dataclass(frozen=True)
+class Writers:
+    """The two ways of writing, and the stage of each entity that chooses between them."""
+
+    conditional: ConditionalWriter
+    batch: BatchWriter
+    stage_of: Callable[[str], Stage]
+
+    def choose(self, entity: str, mode: str) -> ItemWriter:
+        """The writer for the next page of ``entity`` in ``mode``."""
+        if mode == "batch" or (mode == "auto" and self.stage_of(entity) is Stage.OFF):
+            return self.batch
+        return self.conditional
+
+
 @dataclass
 class _Page:
     rows: list[RowItems]
@@ -104,14 +141,14 @@ class Backfill:
     def __init__(
         self,
         engine: Engine,
-        writer: ConditionalWriter,
+        writers: Writers,
         plans: Mapping[str, SourcePlan],
         tables: Mapping[str, Table],
         checkpoints: CheckpointStore,
         progress: ProgressReporter | None = None,
     ) -> None:
         self._engine = engine
-        self._writer = writer
+        self._writers = writers
         self._plans = plans
         self._tables = tables
         self._checkpoints = checkpoints
@@ -148,7 +185,8 @@ class Backfill:
         in_flight: deque[_Page] = deque()
         stream = pages(self._engine, plan.table, segment, options.page_size, checkpoint.last_key)
         for rows in stream:
-            in_flight.append(self._submit(plan, rows, options.batch_size, pool))
+            writer = self._writers.choose(plan.name, options.mode)
+            in_flight.append(self._submit(plan, rows, options.batch_size, pool, writer))
             while len(in_flight) > options.workers * 2 or (in_flight and _done(in_flight[0])):
                 checkpoint = self._complete(in_flight.popleft(), checkpoint, result, name)
         while in_flight:
@@ -161,15 +199,16 @@ class Backfill:
     def _submit(
         self,
         plan: SourcePlan,
-        rows: list[dict[str, Any]],
+        rows: list[Row],
         batch_size: int,
         pool: ThreadPoolExecutor,
+        writer: ItemWriter,
     ) -> _Page:
         with self._engine.connect() as connection:
             built = plan.build_page(connection, self._tables, rows)
         items = [item for row in built for item in row.items]
         futures = [
-            pool.submit(self._writer.write, items[start : start + batch_size])
+            pool.submit(writer.write, items[start : start + batch_size])
             for start in range(0, len(items), batch_size)
         ]
         return _Page(built, plan.key(rows[-1]), futures)
@@ -216,11 +255,3 @@ def _tally(rows: list[RowItems], outcome: WriteResult) -> tuple[int, int, list[t
         else:
             skipped += 1
     return copied, skipped, failed
-
-
-def write_items(writer: ConditionalWriter, items: Sequence[WriteItem], size: int) -> WriteResult:
-    """Write ``items`` in batches of ``size`` on the calling thread."""
-    result = WriteResult()
-    for start in range(0, len(items), size):
-        result.merge(writer.write(items[start : start + size]))
-    return result

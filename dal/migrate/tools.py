@@ -22,14 +22,14 @@ from adapters.dynamodb.client import DynamoClient, connect
 from adapters.mysql import create_engine
 from adapters.mysql.tables import metadata
 from dal.contract import Contract, load_contract
-from dal.migrate.backfill import Backfill
+from dal.migrate.backfill import Backfill, Writers
 from dal.migrate.checkpoints import CheckpointStore
 from dal.migrate.plan import SourcePlan, build_plans
 from dal.migrate.progress import ProgressReporter
 from dal.migrate.repair import Repairer
 from dal.migrate.verify import Verifier
-from dal.migrate.writer import ConditionalWriter
-from dal.routing.flags import FileFlags, FlagSnapshot
+from dal.migrate.writer import BatchWriter, ConditionalWriter
+from dal.routing.flags import FileFlags, FlagSource, StaticFlags
 from dal.routing.stages import Stage
 from dal.settings import Settings
 
@@ -45,17 +45,17 @@ class MigrationTools:
     contract: Contract
     plans: Mapping[str, SourcePlan]
     tables: Mapping[str, Table]
-    flags: FlagSnapshot
+    flags: FlagSource
 
     def stage_of(self, entity: str) -> Stage:
-        """The entity's stage (``off`` unless the flags say otherwise)."""
-        return self.flags.stage_for(entity, entity)
+        """The entity's stage now (``off`` unless the flags say otherwise)."""
+        return self.flags.snapshot().stage_for(entity, entity)
 
     def backfill(self, progress: ProgressReporter | None = None) -> Backfill:
         """A backfill over these connections."""
-        writer = ConditionalWriter(self.client)
+        writers = Writers(ConditionalWriter(self.client), BatchWriter(self.client), self.stage_of)
         checkpoints = CheckpointStore(self.engine)
-        return Backfill(self.engine, writer, self.plans, self.tables, checkpoints, progress)
+        return Backfill(self.engine, writers, self.plans, self.tables, checkpoints, progress)
 
     def verifier(self, progress: ProgressReporter | None = None) -> Verifier:
         """A verifier over these connections."""
@@ -78,7 +78,7 @@ def open_tools(
     before anything is connected.
     """
     loaded = load_contract(contract or settings.contract)
-    flags = FileFlags(settings.flags).snapshot() if settings.flags else FlagSnapshot()
+    flags: FlagSource = FileFlags(settings.flags) if settings.flags else StaticFlags({})
     tables = dict(metadata.tables)
     plans = build_plans(loaded, tables, settings.table_prefix)
     engine = create_engine(settings.mysql_url, pool_size=workers + 2, max_overflow=workers)

@@ -1,4 +1,4 @@
-"""Conditional batch writes: put an item unless DynamoDB already holds it as new or newer.
+"""Batch writes of items: conditional (never over a newer item) or plain BatchWriteItem.
 
 BatchWriteItem cannot carry a condition, and an unconditional put would
 overwrite an item that a dual write stored after the row was read. Each batch
@@ -19,14 +19,15 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
+from adapters.dynamodb.batch import BatchIncomplete, WriteRequest, batch_write
 from adapters.dynamodb.client import DynamoClient, Item, Key
 from adapters.dynamodb.errors import ConditionFailed, TransactionCancelled
 from adapters.dynamodb.expressions import Expr
 from interfaces import Throttled, ValidationFailed
 
-__all__ = ["ConditionalWriter", "WriteItem", "WriteResult"]
+__all__ = ["BatchWriter", "ConditionalWriter", "ItemWriter", "WriteItem", "WriteResult"]
 
 _RETRY_CODES = frozenset(
     {
@@ -82,6 +83,14 @@ class WriteResult:
         self.written.extend(other.written)
         self.skipped.extend(other.skipped)
         self.failed.extend(other.failed)
+
+
+class ItemWriter(Protocol):
+    """Writes a batch of items and says what happened to each."""
+
+    def write(self, items: Sequence[WriteItem]) -> WriteResult:
+        """Write ``items``."""
+        ...
 
 
 @dataclass
@@ -155,6 +164,40 @@ class ConditionalWriter:
                 result.written.append(item)
 
 
-def item_key(item: Item, key_names: Sequence[str]) -> Key:
-    """The key attributes of ``item``."""
-    return {name: item[name] for name in key_names if name in item}
+@dataclass
+class BatchWriter:
+    """Unconditional BatchWriteItem, for an entity no other writer touches in DynamoDB.
+
+    Only safe while the entity's stage is ``off`` (the application writes MySQL
+    alone); the adapter's batch module resends unprocessed items with backoff
+    and reports by key those still unprocessed when its budget runs out.
+    """
+
+    client: DynamoClient
+
+    def write(self, items: Sequence[WriteItem]) -> WriteResult:
+        """Put ``items`` (overwriting whatever is stored under their keys)."""
+        result = WriteResult()
+        by_table: dict[str, list[WriteItem]] = {}
+        for item in items:
+            by_table.setdefault(item.table, []).append(item)
+        for table, group in by_table.items():
+            names = list(group[0].key)
+            try:
+                batch_write(
+                    self.client, table, [WriteRequest(item=i.item) for i in group], key_names=names
+                )
+            except BatchIncomplete as incomplete:
+                left = [_identity(key) for key in incomplete.failed_keys]
+                for item in group:
+                    if _identity(item.key) in left:
+                        result.failed.append((item, "still unprocessed after every retry"))
+                    else:
+                        result.written.append(item)
+            else:
+                result.written.extend(group)
+        return result
+
+
+def _identity(key: Key) -> list[tuple[str, str]]:
+    return sorted((name, str(value)) for name, value in key.items())

@@ -24,6 +24,7 @@ from dal.migrate.backfill import BackfillOptions
 from dal.migrate.checkpoints import CheckpointStore, SegmentId
 from dal.migrate.tools import MigrationTools
 from dal.migrate.verify import VerifyOptions
+from dal.routing.flags import StaticFlags
 from dal.schema import create_tables
 from dal.settings import Settings
 from interfaces import (
@@ -133,7 +134,7 @@ def test_backfill_copies_every_row_and_a_second_run_copies_none(
     fill(engine, Sizes(users=30, products=60))
 
     first = tools.backfill().run(BackfillOptions(page_size=7, batch_size=10))
-    again = tools.backfill().run(BackfillOptions(reset_checkpoint=True))
+    again = tools.backfill().run(BackfillOptions(reset_checkpoint=True, mode="conditional"))
 
     copied = {r.segment.entity: r.copied for r in first.results}
     assert copied == {"users": 30, "carts": 60, "orders": 30, "products": 60, "categories": 9}
@@ -160,8 +161,22 @@ def test_segments_share_one_backfill_without_overlap(
     assert item_count(raw, prefix + "Products") == 50
 
 
+@pytest.mark.parametrize(
+    ("stage", "mode", "kept"),
+    [
+        ("dual_write", "auto", True),
+        ("off", "conditional", True),
+        ("off", "auto", False),  # nothing else writes DynamoDB while off: plain batch writes
+    ],
+)
 def test_backfill_leaves_an_item_with_a_newer_or_equal_version_alone(
-    tools: MigrationTools, engine: Engine, raw: Any, prefix: str
+    tools: MigrationTools,
+    engine: Engine,
+    raw: Any,
+    prefix: str,
+    stage: str,
+    mode: str,
+    kept: bool,
 ) -> None:
     fill(engine, Sizes(users=2, products=3))
     tools.backfill().run(BackfillOptions(entities=("products",)))
@@ -174,15 +189,20 @@ def test_backfill_leaves_an_item_with_a_newer_or_equal_version_alone(
     with engine.begin() as connection:
         connection.execute(text("UPDATE products SET version = 3, name = 'older' WHERE id = 1"))
         connection.execute(text("UPDATE products SET version = 2, name = 'newer row' WHERE id = 2"))
+    tools.flags = StaticFlags({"products": stage})
 
-    summary = tools.backfill().run(BackfillOptions(entities=("products",), reset_checkpoint=True))
+    options = BackfillOptions(entities=("products",), reset_checkpoint=True, mode=mode)
+    result = tools.backfill().run(options).results[0]
 
-    result = summary.results[0]
-    assert (result.copied, result.skipped) == (1, 2)
     stored = {i["PK"]["S"]: i for i in scan_all(raw, prefix + "Products")}
-    assert stored["1"]["product_name"] == {"S": "newer"}
-    assert stored["1"]["version"] == {"N": "5"}
     assert stored["2"]["product_name"] == {"S": "newer row"}
+    if kept:
+        assert (result.copied, result.skipped) == (1, 2)
+        assert stored["1"]["product_name"] == {"S": "newer"}
+        assert stored["1"]["version"] == {"N": "5"}
+    else:
+        assert (result.copied, result.skipped) == (3, 0)
+        assert stored["1"]["product_name"] == {"S": "older"}
 
 
 @pytest.mark.slow
@@ -217,6 +237,7 @@ def test_backfill_racing_dual_writes_never_overwrites_a_newer_item(
                 continue
             both_written.append(product_id)
 
+    tools.flags = StaticFlags({"products": "dual_write"})
     writer = threading.Thread(target=dual_writes)
     writer.start()
     try:
@@ -254,7 +275,7 @@ def test_backfill_killed_half_way_resumes_and_copies_every_row_once(
         "DAL_CONTRACT": str(settings.contract),
     }
     command = [str(Path(sys.executable).parent / "dal"), "backfill", "--entity", "products"]
-    command += ["--page-size", "25", "--workers", "2"]
+    command += ["--page-size", "25", "--workers", "2", "--mode", "conditional"]
     child = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120
@@ -269,7 +290,7 @@ def test_backfill_killed_half_way_resumes_and_copies_every_row_once(
     assert 0 < killed_at.copied < 3000
     assert not killed_at.done
 
-    resumed = tools.backfill().run(BackfillOptions(entities=("products",)))
+    resumed = tools.backfill().run(BackfillOptions(entities=("products",), mode="conditional"))
 
     final = checkpoints.load(segment)
     result = resumed.results[0]

@@ -95,7 +95,7 @@ def test_repair_with_dynamodb_authoritative_fixes_mysql_rows(
     raw.put_item(TableName=prefix + "Users", Item=order_item)
     with engine.begin() as connection:
         connection.execute(text("DELETE FROM shopping_carts WHERE user_id = 1 AND product_id = 2"))
-    tools.flags = StaticFlags({"products": "live", "orders": "live", "carts": "live"}).snapshot()
+    tools.flags = StaticFlags({"products": "live", "orders": "live", "carts": "live"})
 
     first = _repair(tools, "products", "orders", "carts")
     second = _repair(tools, "products", "orders", "carts")
