@@ -23,7 +23,12 @@ from interfaces.models import CartIssue, CartItem, CartLine, CartSummary
 __all__ = ["CART_ITEM", "SqlCartRepository"]
 
 CART_ITEM = Entity("cart_item", shopping_carts, CartItem)
-CART_LINE = Entity("cart_item", shopping_carts, CartLine)
+CART_LINE = Entity(
+    "cart_item",
+    shopping_carts,
+    CartLine,
+    joined=(products.c.name.label("product_name"), products.c.price.label("price")),
+)
 
 _carts = shopping_carts.c
 _OF_USER = _carts.user_id == bindparam("b_user")
@@ -32,11 +37,7 @@ _THE_LINE = (_OF_USER, _carts.product_id == bindparam("b_product"))
 
 def _lines() -> AnySelect:
     return (
-        select(
-            *CART_LINE.columns,
-            products.c.name.label("product_name"),
-            products.c.price.label("price"),
-        )
+        select(*CART_LINE.columns)
         .join(products, products.c.id == _carts.product_id)
         .where(_OF_USER)
         .order_by(_carts.product_id)

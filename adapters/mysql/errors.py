@@ -85,8 +85,23 @@ _COLUMN = re.compile(r"column [`'\"]?(?:[^`'\"\s]+[`'\"]?\.[`'\"]?)*(\w+)[`'\"]?
 _SQLITE_CONSTRAINT = re.compile(r"constraint failed: (\w+)\.(\w+)")
 
 
+_TRANSLATED = "_dal_translated"
+
+
 def translate(error: sa_exc.SQLAlchemyError) -> DalError:
-    """The :mod:`interfaces.errors` error for ``error`` (to be raised ``from error``)."""
+    """The :mod:`interfaces.errors` error for ``error`` (to be raised ``from error``).
+
+    One driver error always gives the same error object, wherever it is translated.
+    """
+    found = getattr(error, _TRANSLATED, None)
+    if isinstance(found, DalError):
+        return found
+    translated = _translate(error)
+    setattr(error, _TRANSLATED, translated)
+    return translated
+
+
+def _translate(error: sa_exc.SQLAlchemyError) -> DalError:
     if isinstance(error, sa_exc.TimeoutError):
         return Throttled(f"no database connection free in the pool: {error}")
     if isinstance(error, sa_exc.DBAPIError):
@@ -207,7 +222,7 @@ def _sqlite_constraint(error: sa_exc.DBAPIError, name: str, message: str) -> Dal
     table, column = found.groups() if found else (_statement_table(error), None)
     if name in ("SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"):
         return AlreadyExists(_entity(table), column or "id", None)
-    if name == "SQLITE_CONSTRAINT_FOREIGNKEY":
+    if "FOREIGN KEY" in message:  # SQLITE_CONSTRAINT_FOREIGNKEY, or _TRIGGER for RESTRICT
         verb = _statement_verb(error)
         if verb == "DELETE":
             return ReferenceConflict(_entity(table), None, "other rows")

@@ -14,14 +14,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import bindparam, func, select
 
 from adapters.mysql.base import Context, SqlRepository, translated
 from adapters.mysql.paging import KeysetOrder, PageRequest, fetch_page
 from adapters.mysql.products import PRODUCT, take_stock
-from adapters.mysql.records import AnyRow, Entity, Records, build, check_version
+from adapters.mysql.records import AnyRow, AnySelect, Entity, Records, build, check_version
 from adapters.mysql.tables import order_items, orders, products, shopping_carts
 from adapters.mysql.users import USER
 from interfaces.errors import EmptyCart, InsufficientInventory, NotFound, ValidationFailed
@@ -81,6 +80,13 @@ class SqlOrderRepository(SqlRepository):
         self._users = Records(context, USER)
         self._products = Records(context, PRODUCT)
         self._count = select(func.count()).where(orders.c.user_id == bindparam("user_id"))
+        self._pages = {
+            (column, resume): NEWEST_FIRST.paged(
+                self._rows.select.where(orders.c[column] == bindparam("b_value")), resume
+            )
+            for column in ("user_id", "status")
+            for resume in (False, True)
+        }
 
     def get(self, order_id: int) -> Order:
         """The order with its items; NotFound."""
@@ -95,7 +101,7 @@ class SqlOrderRepository(SqlRepository):
     ) -> Page[Order]:
         """The user's orders, newest first, paged."""
         request = PageRequest(("orders.list_by_user", user_id), page_size, page_token)
-        return self._page(request, orders.c.user_id == user_id)
+        return self._page(request, "user_id", user_id)
 
     def list_by_status(
         self, status: OrderStatus, page_size: int = DEFAULT_PAGE_SIZE, page_token: str | None = None
@@ -103,7 +109,7 @@ class SqlOrderRepository(SqlRepository):
         """Orders with ``status``, newest first, paged; ValidationFailed(field="status")."""
         wanted = _status(status)
         request = PageRequest(("orders.list_by_status", wanted), page_size, page_token)
-        return self._page(request, orders.c.status == wanted.value)
+        return self._page(request, "status", wanted.value)
 
     def count_by_user(self, user_id: int) -> int:
         """How many orders the user has."""
@@ -179,10 +185,15 @@ class SqlOrderRepository(SqlRepository):
             connection.execute(order_items.insert(), rows)
         return order
 
-    def _page(self, request: PageRequest, condition: Any) -> Page[Order]:
-        statement = self._rows.select.where(condition)
+    def _page(self, request: PageRequest, column: str, value: object) -> Page[Order]:
+        """A page of the orders whose ``column`` holds ``value``, newest first."""
+
+        def statement_for(resume: bool) -> AnySelect:
+            return self._pages[(column, resume)]
+
         connection = self._context.connection()
-        return fetch_page(connection, statement, NEWEST_FIRST, request, self._assemble)
+        params = {"b_value": value}
+        return fetch_page(connection, statement_for, NEWEST_FIRST, request, params, self._assemble)
 
     def _assemble(self, rows: Sequence[AnyRow]) -> list[Order]:
         """Orders of ``rows`` with their items (one query for all of them)."""

@@ -9,14 +9,14 @@ index, however deep; the extra row only tells whether another page follows.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, or_
+from sqlalchemy import Integer, and_, bindparam, or_
 from sqlalchemy.engine import Connection
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from adapters.mysql.records import AnyRow, AnySelect
 from interfaces.errors import InvalidPageToken
@@ -41,14 +41,24 @@ class KeysetOrder:
         """The ORDER BY clause."""
         return [e.desc() if self.descending else e.asc() for e in self.expressions]
 
-    def after(self, key: SortKey) -> ColumnElement[bool]:
-        """Rows strictly after ``key`` in this order."""
+    def after(self) -> ColumnElement[bool]:
+        """Rows strictly after the key bound as ``:k0``, ``:k1``... in this order."""
+        keys: list[BindParameter[Any]] = [
+            bindparam(f"k{depth}") for depth in range(len(self.expressions))
+        ]
         clauses: list[ColumnElement[bool]] = []
         for depth, expression in enumerate(self.expressions):
-            beyond = expression < key[depth] if self.descending else expression > key[depth]
-            equal_before = [e == k for e, k in zip(self.expressions[:depth], key, strict=False)]
+            key = keys[depth]
+            beyond = expression < key if self.descending else expression > key
+            equal_before = [e == k for e, k in zip(self.expressions[:depth], keys, strict=False)]
             clauses.append(and_(*equal_before, beyond))
         return or_(*clauses)
+
+    def paged(self, statement: AnySelect, resume: bool) -> AnySelect:
+        """``statement`` ordered, limited to ``:page_limit`` rows, after the key if ``resume``."""
+        if resume:
+            statement = statement.where(self.after())
+        return statement.order_by(*self.order_by()).limit(bindparam("page_limit", type_=Integer))
 
     def key_of(self, item: object) -> SortKey:
         """The sort key of a returned model."""
@@ -72,17 +82,24 @@ class PageRequest:
 
 def fetch_page(
     connection: Connection,
-    statement: AnySelect,
+    statement_for: Callable[[bool], AnySelect],
     order: KeysetOrder,
     request: PageRequest,
+    params: Mapping[str, object],
     to_models: Callable[[Sequence[AnyRow]], list[M]],
 ) -> Page[M]:
-    """One page of ``statement`` in ``order``, resuming after the token's key."""
+    """One page of a listing in ``order``, resuming after the token's key.
+
+    ``statement_for(resume)`` is the listing's statement made by
+    :meth:`KeysetOrder.paged`; ``params`` are its own bound values.
+    """
     size = check_page_size(request.page_size)
+    bound = {**params, "page_limit": size + 1}
+    resume = request.page_token is not None
     if request.page_token is not None:
         last = order.checked(decode_token(request.scope, request.page_token))
-        statement = statement.where(order.after(last))
-    rows = connection.execute(statement.order_by(*order.order_by()).limit(size + 1)).all()
+        bound.update((f"k{depth}", value) for depth, value in enumerate(last))
+    rows = connection.execute(statement_for(resume), bound).all()
     items = to_models(rows[:size])
     more = len(rows) > size
     token = encode_token(request.scope, order.key_of(items[-1])) if more else None

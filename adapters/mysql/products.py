@@ -8,9 +8,8 @@ below zero, whatever runs concurrently.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import bindparam, exists, or_, select, update
@@ -36,21 +35,29 @@ from interfaces.paging import DEFAULT_PAGE_SIZE, Page
 __all__ = ["PRODUCT", "SqlProductRepository", "take_stock"]
 
 PRODUCT = Entity("product", products, Product)
-DETAILS = Entity("product", products, ProductDetails)
+DETAILS = Entity(
+    "product",
+    products,
+    ProductDetails,
+    joined=(
+        categories.c.name.label("category_name"),
+        users.c.username.label("seller_username"),
+    ),
+)
 
-_Condition = Callable[[Any, ExactText], ColumnElement[bool]]
+_Condition = Callable[[ExactText], ColumnElement[bool]]
 
 _FILTERS: dict[str, _Condition] = {
-    "category_id": lambda value, rules: products.c.category_id == value,
-    "seller_id": lambda value, rules: products.c.seller_id == value,
-    "min_price": lambda value, rules: products.c.price >= value,
-    "max_price": lambda value, rules: products.c.price <= value,
-    "text": lambda value, rules: or_(
-        rules.contains_lowered(products.c.name, value.lower()),
-        rules.contains_lowered(products.c.description, value.lower()),
+    "category_id": lambda rules: products.c.category_id == bindparam("f_category_id"),
+    "seller_id": lambda rules: products.c.seller_id == bindparam("f_seller_id"),
+    "min_price": lambda rules: products.c.price >= bindparam("f_min_price"),
+    "max_price": lambda rules: products.c.price <= bindparam("f_max_price"),
+    "text": lambda rules: or_(
+        rules.contains_lowered(products.c.name, bindparam("f_text")),
+        rules.contains_lowered(products.c.description, bindparam("f_text")),
     ),
 }
-"""How each field of a ProductFilter restricts the listing."""
+"""How each field of a ProductFilter restricts a listing (its value bound as ``:f_<field>``)."""
 
 
 def _by_name(rules: ExactText) -> KeysetOrder:
@@ -63,11 +70,7 @@ def _by_name(rules: ExactText) -> KeysetOrder:
 
 def _details() -> AnySelect:
     return (
-        select(
-            *DETAILS.columns,
-            categories.c.name.label("category_name"),
-            users.c.username.label("seller_username"),
-        )
+        select(*DETAILS.columns)
         .join(categories, categories.c.id == products.c.category_id)
         .join(users, users.c.id == products.c.seller_id)
         .where(products.c.id == bindparam("key"))
@@ -235,12 +238,22 @@ class SqlProductRepository(SqlRepository):
         return product
 
     def _page(self, request: PageRequest, filters: ProductFilter) -> Page[Product]:
-        rules = self._context.exact_text()
+        values = filters.model_dump(exclude_none=True)
+        if "text" in values:
+            values["text"] = values["text"].lower()
         order = self._context.statement("products.by_name", _by_name)
-        conditions = [
-            _FILTERS[name](value, rules)
-            for name, value in filters.model_dump(exclude_none=True).items()
-        ]
-        statement = self._rows.select.where(*conditions)
+        names = tuple(sorted(values))
+
+        def statement_for(resume: bool) -> AnySelect:
+            key = f"products.list:{','.join(names)}:{resume}"
+            return self._context.statement(key, lambda rules: _listing(rules, names, resume))
+
+        params = {f"f_{name}": value for name, value in values.items()}
         connection = self._context.connection()
-        return fetch_page(connection, statement, order, request, PRODUCT.from_rows)
+        return fetch_page(connection, statement_for, order, request, params, PRODUCT.from_rows)
+
+
+def _listing(rules: ExactText, filters: Sequence[str], resume: bool) -> AnySelect:
+    """The product listing restricted by ``filters`` (names of ProductFilter fields)."""
+    statement = select(*PRODUCT.columns).where(*(_FILTERS[name](rules) for name in filters))
+    return _by_name(rules).paged(statement, resume)

@@ -60,10 +60,11 @@ class Work:
     def savepoint(self) -> Iterator[Connection]:
         """A SAVEPOINT around a block: everything in it is undone if it raises."""
         nested = self.session.begin_nested()
+        connection = self.session.connection()  # the session emits SAVEPOINT on first use
         try:
-            yield self.connection
-        except BaseException:
-            self._roll_back(nested)
+            yield connection
+        except BaseException as failure:
+            self._roll_back(nested, failure)
             raise
         nested.commit()
 
@@ -72,11 +73,12 @@ class Work:
         if self.doomed is None:
             self.doomed = error
 
-    def _roll_back(self, nested: SessionTransaction) -> None:
+    def _roll_back(self, nested: SessionTransaction, failure: BaseException) -> None:
         try:
             nested.rollback()
-        except SQLAlchemyError as exc:  # the server already ended the transaction
-            self.doom(translate(exc))
+        except SQLAlchemyError as exc:  # the server already ended the whole transaction
+            cause = failure if isinstance(failure, SQLAlchemyError) else exc
+            self.doom(translate(cause))
 
 
 def active_work(engine: Engine) -> Work | None:
