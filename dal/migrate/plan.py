@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table
@@ -22,7 +23,7 @@ from sqlalchemy import Connection, Table
 from adapters.dynamodb.base import Guard, Layouts
 from adapters.dynamodb.client import Item, Key
 from adapters.dynamodb.layout import EntityLayout
-from dal.contract import Contract, Entity, TemplateError
+from dal.contract import Contract, DateFormat, DatePattern, Entity, TemplateError
 from dal.contract import Table as ContractTable
 from dal.migrate.derive import CompiledEntity, DerivationError, Evaluator, compile_entity
 from dal.migrate.lookups import Lookups, Row
@@ -55,6 +56,12 @@ class Target:
     compiled: CompiledEntity
     bindings: tuple[tuple[str, str], ...]
     """(key template field, derived attribute) pairs: ``user_email`` is the PK join's value."""
+    dates: tuple[tuple[str, DatePattern], ...] = ()
+    """(column, pattern) of the entity's ``date-format`` attributes.
+
+    Each timestamp is rendered once per row here, with the contract's own
+    pattern, instead of once per use inside the layout (keys, attributes).
+    """
 
     @property
     def table_name(self) -> str:
@@ -65,6 +72,10 @@ class Target:
         """The item of ``row``."""
         derived = evaluator.derived(row)
         bound = {**row, **{field: derived[name] for field, name in self.bindings}}
+        for column, pattern in self.dates:
+            value = row.get(column)
+            if isinstance(value, datetime):
+                bound[column] = pattern.render(value)
         item = self.layout.item(bound, derived)
         key = _key_of(item, self.layout.table)
         return WriteItem(self.table_name, key, item, label, _freshness(item), source)
@@ -170,6 +181,15 @@ def _bindings(table: ContractTable, entity: Entity, compiled: CompiledEntity) ->
     return tuple(pairs)
 
 
+def _dates(entity: Entity) -> tuple[tuple[str, DatePattern], ...]:
+    found: dict[str, DatePattern] = {}
+    for attribute in entity.attributes:
+        transformation = attribute.transformation
+        if isinstance(transformation, DateFormat) and not attribute.is_derived:
+            found.setdefault(attribute.source_columns[0], transformation.pattern)
+    return tuple(found.items())
+
+
 def _main_layouts(layouts: Layouts) -> dict[str, EntityLayout]:
     found = {}
     for field in dataclasses.fields(layouts):
@@ -212,7 +232,8 @@ def build_plans(
                         continue  # written below, as the adapter writes it
                     entity_layout = EntityLayout(prefix + table.name, table, entity, ())
                 compiled = compile_entity(entity)
-                targets.append(Target(entity_layout, compiled, _bindings(table, entity, compiled)))
+                bindings = _bindings(table, entity, compiled)
+                targets.append(Target(entity_layout, compiled, bindings, _dates(entity)))
         own_guards = tuple(
             GuardTarget(g)
             for g in guards
