@@ -235,7 +235,7 @@ class Backend:
         partition = layout.key_value(index.pk, {column: value})
         for found in self.query(layout, index, partition):
             if layout.owns(found) and layout.row(found)[0].get(column) in (value, str(value)):
-                return self.client.get(layout.table_name, _key_of(layout, found))
+                return self.client.get(layout.table_name, key_of(layout, found))
         return None
 
     def transact(self, actions: Sequence[Action]) -> None:
@@ -243,14 +243,10 @@ class Backend:
         self.client.transact(actions)
 
 
-def _key_of(layout: EntityLayout, item: Item) -> Key:
-    names = [layout.table.pk] + ([layout.table.sk] if layout.table.sk else [])
-    return {name: item[name] for name in names}
-
-
 def key_of(layout: EntityLayout, item: Item) -> Key:
     """The primary key of a stored item."""
-    return _key_of(layout, item)
+    names = [layout.table.pk] + ([layout.table.sk] if layout.table.sk else [])
+    return {name: item[name] for name in names}
 
 
 def transact_in_steps(

@@ -11,11 +11,11 @@ from decimal import Decimal
 from typing import Any
 
 from adapters.dynamodb.base import Backend, key_of, to_model
-from adapters.dynamodb.batch import batch_get
-from adapters.dynamodb.client import Item
+from adapters.dynamodb.batch import batch_get, chunks
+from adapters.dynamodb.client import MAX_TRANSACTION_ACTIONS, Item
 from adapters.dynamodb.collection import owner_fields, partition_of
 from adapters.dynamodb.errors import ConditionFailed
-from adapters.dynamodb.expressions import Expr
+from adapters.dynamodb.expressions import Expr, delete
 from adapters.dynamodb.products import MAX_QUANTITY, check_quantity
 from adapters.dynamodb.users import require_user
 from adapters.dynamodb.versioning import build
@@ -159,15 +159,10 @@ class DynamoCartRepository:
     def clear(self, user_id: int) -> int:
         """Remove every line (deleted in transactions of up to 100); returns how many."""
         lines = self._lines(user_id)
-        keys = [key_of(self._layout, item) for item, _ in lines]
-        for start in range(0, len(keys), 100):
-            self._b.transact(
-                [
-                    {"Delete": {"TableName": self._layout.table_name, "Key": k}}
-                    for k in keys[start : start + 100]
-                ]
-            )
-        return len(keys)
+        removals = [delete(self._layout.table_name, key_of(self._layout, i)) for i, _ in lines]
+        for chunk in chunks(removals, MAX_TRANSACTION_ACTIONS):
+            self._b.transact(chunk)
+        return len(removals)
 
     # --- internals ------------------------------------------------------------------------
 

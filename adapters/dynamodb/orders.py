@@ -23,6 +23,7 @@ from adapters.dynamodb.collection import owner_fields, partition_of
 from adapters.dynamodb.errors import TransactionCancelled, translate
 from adapters.dynamodb.expressions import Action, Expr, check, delete, put, update
 from adapters.dynamodb.paging import Listing
+from adapters.dynamodb.products import inventory_change
 from adapters.dynamodb.users import require_user
 from adapters.dynamodb.versioning import Stale, build, retry_stale, revise, version_condition
 from interfaces import (
@@ -282,26 +283,13 @@ class DynamoOrderRepository:
         except TransactionCancelled as cancelled:
             raise self._checkout_error(cancelled, user_id, lines, order) from cancelled
         if not atomic_cart:
-            self._b.transact(
-                [
-                    {"Delete": {k: v for k, v in r["Delete"].items() if k in ("TableName", "Key")}}
-                    for r in removals
-                ]
-            )
+            carts = self._b.layouts.carts
+            self._b.transact([delete(carts.table_name, key_of(carts, item)) for item, _ in lines])
         return order
 
     def _reduce(self, product_item: Item, line: CartLine, now: datetime) -> Action:
         products = self._b.layouts.products
-        expr = Expr()
-        quantity = expr.name(products.attr("inventory_quantity"))
-        version = expr.name(products.attr("version"))
-        stamp_name, stamp = products.encode("updated_at", now)
-        wanted = expr.value(line.quantity)
-        expression = (
-            f"SET {quantity} = {quantity} - {wanted}, {version} = {version} + {expr.value(1)}, "
-            f"{expr.name(stamp_name)} = {expr.wire(stamp)}"
-        )
-        condition = f"{expr.exists(products.table.pk)} AND {quantity} >= {wanted}"
+        expr, expression, condition = inventory_change(products, line.quantity, now, reduce=True)
         return update(
             products.table_name, key_of(products, product_item), expression, expr, condition
         )

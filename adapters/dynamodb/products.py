@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from adapters.dynamodb.base import ORDER_LINES, Backend, key_of, to_model
@@ -72,6 +73,30 @@ def matches(product: Product, filters: ProductFilter) -> bool:
             or text in (product.description or "").lower()
         )
     )
+
+
+def inventory_change(
+    layout: EntityLayout, quantity: int, now: datetime, *, reduce: bool
+) -> tuple[Expr, str, str]:
+    """Expression, update and condition of a stock change (a version bump and a new updated_at).
+
+    ``reduce`` takes ``quantity`` units out under ``inventory_quantity >= :q``;
+    otherwise the stock is set to ``quantity``. Both require the item to exist.
+    """
+    expr = Expr()
+    stock = expr.name(layout.attr("inventory_quantity"))
+    amount = expr.value(quantity)
+    version = expr.name(layout.attr("version"))
+    stamp_name, stamp = layout.encode("updated_at", now)
+    new_stock = f"{stock} - {amount}" if reduce else amount
+    update = (
+        f"SET {stock} = {new_stock}, {version} = {version} + {expr.value(1)}, "
+        f"{expr.name(stamp_name)} = {expr.wire(stamp)}"
+    )
+    condition = expr.exists(layout.table.pk)
+    if reduce:
+        condition += f" AND {stock} >= {amount}"
+    return expr, update, condition
 
 
 def _by_name(scope: tuple[object, ...]) -> Listing[Product]:
@@ -227,7 +252,7 @@ class DynamoProductRepository:
     def set_inventory(self, product_id: int, quantity: int) -> Product:
         """Set the stock (>= 0); NotFound."""
         check_quantity(quantity, minimum=0)
-        return self._stock(product_id, quantity, "SET {q} = {n}", None)
+        return self._stock(product_id, quantity, reduce=False)
 
     def reduce_inventory(self, product_id: int, quantity: int) -> Product:
         """Take ``quantity`` units atomically (``inventory_quantity >= :q``); never below zero.
@@ -235,7 +260,7 @@ class DynamoProductRepository:
         NotFound; InsufficientInventory (with the units in stock) when short.
         """
         check_quantity(quantity, minimum=1)
-        return self._stock(product_id, quantity, "SET {q} = {q} - {n}", "{q} >= {n}")
+        return self._stock(product_id, quantity, reduce=True)
 
     # --- internals ------------------------------------------------------------------------
 
@@ -278,19 +303,11 @@ class DynamoProductRepository:
         after = listing.after(page_size, page_token)
         return listing.page_from_index(self._by_index(column, value, after), page_size, after)
 
-    def _stock(self, product_id: int, quantity: int, update: str, condition: str | None) -> Product:
-        expr = Expr()
-        names = {"q": expr.name(self._layout.attr("inventory_quantity")), "n": expr.value(quantity)}
-        version = expr.name(self._layout.attr("version"))
-        stamp_name, stamp = self._layout.encode("updated_at", self._b.now())
-        expression = (
-            update.format(**names) + f", {version} = {version} + {expr.value(1)}, "
-            f"{expr.name(stamp_name)} = {expr.wire(stamp)}"
-        )
-        exists = expr.exists(self._layout.table.pk)
-        full = exists if condition is None else f"{exists} AND {condition.format(**names)}"
+    def _stock(self, product_id: int, quantity: int, *, reduce: bool) -> Product:
+        now = self._b.now()
+        expr, expression, condition = inventory_change(self._layout, quantity, now, reduce=reduce)
         key = self._layout.key({"id": product_id})
-        request = expr.request(ConditionExpression=full)
+        request = expr.request(ConditionExpression=condition)
         try:
             item = self._b.client.update(self._layout.table_name, key, expression, **request)
         except ConditionFailed as failed:

@@ -46,11 +46,6 @@ class RetryPolicy:
         cap = min(self.max_delay, self.base_delay * (2**retry_number))
         return random.uniform(0.0, cap)  # jitter, not cryptography
 
-    @classmethod
-    def none(cls) -> RetryPolicy:
-        """A policy that never retries."""
-        return cls(max_attempts=1)
-
 
 def call_with_retry(
     call: Callable[[], T],

@@ -33,7 +33,6 @@ __all__ = [
     "check_key",
     "decode_item",
     "decode_value",
-    "encode_item",
     "encode_value",
     "format_timestamp",
     "parse_timestamp",
@@ -131,14 +130,6 @@ def _encode_set(values: set[Any] | frozenset[Any], field: str) -> AttributeValue
     if all(isinstance(v, bytes) for v in values):
         return {"BS": sorted(values)}
     raise UnstorableValue("a set must hold only strings, only numbers or only bytes", field=field)
-
-
-def encode_item(
-    values: Mapping[str, object], fields: Mapping[str, str] | None = None
-) -> dict[str, AttributeValue]:
-    """Encode a whole item; ``fields`` names the domain field of an attribute for errors."""
-    names = fields or {}
-    return {name: encode_value(v, names.get(name, name)) for name, v in values.items()}
 
 
 # --- decoding ------------------------------------------------------------------------------
