@@ -8,9 +8,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from dependency_injector import providers
 
+from dal.aws import dynamodb_client
 from dal.container import Container, build_container
 from dal.migrations import upgrade
+from dal.routing import StaticFlags
+from dal.schema import create_tables
 from dal.settings import Settings
 from interfaces import NewUser, NotFound, SteppingClock, Store, SystemClock
 
@@ -98,3 +102,39 @@ def test_mysql_providers_share_one_engine(sqlite_container: Container) -> None:
     assert sqlite_container.mysql_engine() is engine
     assert sqlite_container.mysql_store() is sqlite_container.mysql_store()
     assert str(engine.url) == sqlite_container.settings().mysql_url
+
+
+@pytest.fixture
+def routed_container(
+    tmp_path: Path, dynamodb_endpoint: str, table_prefix: str
+) -> Iterator[Container]:
+    """A container over SQLite and DynamoDB Local with users in ``dual_write``."""
+    sqlite_url = f"sqlite:///{tmp_path / 'store.db'}"
+    upgrade(sqlite_url)
+    settings = Settings(
+        mysql_url=sqlite_url,
+        dynamodb_endpoint=dynamodb_endpoint,
+        table_prefix=f"{table_prefix}container_",
+    )
+    container = build_container(settings)
+    client = dynamodb_client(settings.dynamodb_endpoint, settings.dynamodb_region)
+    create_tables(client, container.contract(), prefix=settings.table_prefix)
+    container.clock.override(SteppingClock(START))
+    container.flags.override(providers.Object(StaticFlags({"users": "dual_write"})))
+    yield container
+    container.shutdown_resources()
+
+
+def test_routed_store_dual_writes_the_same_user_to_both_stores(
+    routed_container: Container,
+) -> None:
+    store = routed_container.routed_store()
+
+    with store.unit_of_work():
+        created = store.users.create(_new_user("barbara"))
+
+    old, new = routed_container.routed_old_store(), routed_container.routed_new_store()
+    with old.unit_of_work():
+        assert old.users.get(created.id) == created
+    assert new.users.get(created.id) == created
+    assert created.created_at == START
