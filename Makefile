@@ -4,7 +4,7 @@
 #   make test    lint, type-check and run every test against real servers
 #   make demo    run the demonstration into out/demo
 #   make lint    ruff and mypy only
-#   make bench   run the benchmarks
+#   make bench   run every benchmark (bench/bench_*.py)
 #   make clean   remove build and test leftovers (distclean: the virtualenv too)
 
 SHELL := /bin/bash
@@ -67,8 +67,9 @@ test: lint servers
 demo: venv servers
 	$(BIN)/dal demo --out out/demo
 
+# Each bench/bench_*.py is a script comparing the layer with the raw clients.
 bench: venv servers
-	$(BIN)/python -m bench
+	for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python "$$script"; done
 
 clean:
 	rm -rf out build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis dal-store.db
