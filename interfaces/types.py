@@ -28,11 +28,11 @@ def money(value: object) -> Decimal:
         raise ValueError(f"not a decimal number: {value!r}") from exc
     if not amount.is_finite():
         raise ValueError(f"money must be finite, got {amount}")
+    if abs(amount) >= _MONEY_LIMIT:
+        raise ValueError(f"money must be below {_MONEY_LIMIT}, got {amount}")
     quantized = amount.quantize(_CENT)
     if quantized != amount:
         raise ValueError(f"money has at most 2 decimal places, got {amount}")
-    if abs(quantized) >= _MONEY_LIMIT:
-        raise ValueError(f"money must be below {_MONEY_LIMIT}, got {amount}")
     return quantized
 
 
