@@ -1,0 +1,61 @@
+"""Moving the existing data: backfill, verify and repair, driven by the migration contract.
+
+Entry points::
+
+    from dal.migrate import BackfillOptions, RepairOptions, VerifyOptions, open_tools
+    from dal.settings import load_settings
+
+    with open_tools(load_settings()) as tools:
+        summary = tools.backfill().run(BackfillOptions(workers=8))
+        chosen = list(tools.plans.values())
+        report = tools.verifier().run(VerifyOptions(), chosen)
+        repaired = tools.repairer().run(RepairOptions(), chosen)
+
+The ``dal backfill``, ``dal verify`` and ``dal repair`` commands are these calls
+behind a command line (``docs/backfill-verify-repair.md``).
+"""
+
+from dal.migrate.backfill import (
+    MODES,
+    Backfill,
+    BackfillOptions,
+    BackfillSummary,
+    EntityResult,
+    select_plans,
+)
+from dal.migrate.checkpoints import CHECKPOINT_TABLE, Checkpoint, CheckpointStore, SegmentId
+from dal.migrate.derive import DerivationError
+from dal.migrate.plan import SourcePlan, build_plans
+from dal.migrate.repair import Outcome, RepairAction, Repairer, RepairOptions, RepairReport
+from dal.migrate.sql import ConditionError
+from dal.migrate.tools import MigrationTools, open_tools
+from dal.migrate.verify import Finding, Kind, Verifier, VerifyOptions, VerifyReport
+
+__all__ = [
+    "CHECKPOINT_TABLE",
+    "MODES",
+    "Backfill",
+    "BackfillOptions",
+    "BackfillSummary",
+    "Checkpoint",
+    "CheckpointStore",
+    "ConditionError",
+    "DerivationError",
+    "EntityResult",
+    "Finding",
+    "Kind",
+    "MigrationTools",
+    "Outcome",
+    "RepairAction",
+    "RepairOptions",
+    "RepairReport",
+    "Repairer",
+    "SegmentId",
+    "SourcePlan",
+    "Verifier",
+    "VerifyOptions",
+    "VerifyReport",
+    "build_plans",
+    "open_tools",
+    "select_plans",
+]
