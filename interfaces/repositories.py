@@ -14,7 +14,16 @@ Conventions:
   Every change increments ``version`` by one and sets ``updated_at``.
 * Listings return whole lists in a documented order; paged listings take
   ``page_size`` (1..100) and the ``page_token`` of the previous page and return a
-  :class:`~interfaces.paging.Page`.
+  :class:`~interfaces.paging.Page` whose ``next_token`` is ``None`` on the page
+  holding the last item (never a trailing empty page).
+* Strings are compared exactly and ordered by code point: ``Alice``/``alice``,
+  ``José``/``Jose`` and ``ß``/``ss`` are different values.
+* A new entity has ``created_at == updated_at``. Inventory changes (including
+  checkout) are changes of the product: its version grows and ``updated_at`` moves.
+* Errors name the entity as ``"user"``, ``"category"``, ``"product"``,
+  ``"cart_item"`` or ``"order"``; ``NotFound.key`` is the missing id (for a cart
+  line, ``(user_id, product_id)``). Existence is checked first, then ownership,
+  then the version, then uniqueness and the other rules.
 """
 
 from __future__ import annotations
