@@ -66,7 +66,11 @@ class OperationStats:
 
 @dataclass
 class EntityStats:
-    """An entity's operations, pooled latencies, and the stage it was last seen in."""
+    """An entity's operations, pooled latencies, and the stage it was last seen in.
+
+    The stage is that of the latest comparison or error (drop records are
+    written in batches, after the fact, so their time says nothing of the stage).
+    """
 
     entity: str
     operations: dict[str, OperationStats] = field(default_factory=dict)
@@ -196,6 +200,5 @@ class Aggregator:
         stats.errors.add(record.origin, record.error_type, record.message)
 
     def _drop(self, record: DropLine) -> None:
-        entity = self.entity(record.entity)
-        entity.saw_stage(record.stage, record.ts)
+        entity = self.entity(record.entity)  # drops are tallied and written later: no stage
         entity.operation(record.operation).drops[record.reason] += record.count

@@ -72,13 +72,17 @@ def error(
 
 
 def drop(
-    entity: str = "users", operation: str = "get", reason: str = "pool_full", count: int = 1
+    entity: str = "users",
+    operation: str = "get",
+    reason: str = "pool_full",
+    count: int = 1,
+    ts: str = TS,
 ) -> dict[str, Any]:
     """A drop record."""
     return {
         "kind": "drop",
         "schema": 1,
-        "ts": TS,
+        "ts": ts,
         "entity": entity,
         "operation": operation,
         "stage": "shadow",

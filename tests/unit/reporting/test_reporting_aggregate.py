@@ -114,6 +114,7 @@ def test_the_latest_stage_seen_is_the_entitys_stage() -> None:
         [
             comparison(stage="live", ts="2026-03-01T12:00:05.000+00:00"),
             comparison(stage="shadow", ts="2026-03-01T12:00:01.000+00:00"),
+            drop(ts="2026-03-01T12:09:00.000+00:00"),  # tallied in shadow, written late
         ]
     )
 
