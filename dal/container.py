@@ -157,6 +157,7 @@ def _router(
     compare: CompareSettings,
     repair_log: RepairLog | Path | None,
     shadow: ShadowSettings | None,
+    eventually_consistent: tuple[str, ...],
 ) -> Iterator[Router]:
     """The migration router; closed (its shadow work flushed) at shutdown."""
     router = Router(
@@ -165,7 +166,7 @@ def _router(
         comparator=compare,
         repair_log=repair_log,
         shadow=shadow,
-        eventually_consistent=EVENTUALLY_CONSISTENT_READS,
+        eventually_consistent=eventually_consistent,
     )
     try:
         yield router
@@ -206,7 +207,8 @@ class Container(containers.DeclarativeContainer):
     )
 
     # router: both stores behind one Store, routed by the stage flags; override recorder,
-    # repair_log and shadow_settings to record comparisons, keep failed writes, bound shadow work
+    # repair_log and shadow_settings to record comparisons, keep failed writes, bound shadow
+    # work; eventually_consistent lists the reads re-read once before a difference counts
     flags = providers.ThreadSafeSingleton(_flags, settings.provided.flags)
     recorder: providers.Object[Recorder | None] = providers.Object(None)
     repair_log: providers.Object[RepairLog | Path | None] = providers.Object(None)
@@ -220,8 +222,17 @@ class Container(containers.DeclarativeContainer):
     routed_new_store = providers.ThreadSafeSingleton(
         _dynamodb_store, settings, contract, clock=replaying_clock, ids=replaying_ids
     )
+    eventually_consistent: providers.Object[tuple[str, ...]] = providers.Object(
+        EVENTUALLY_CONSISTENT_READS
+    )
     router = providers.Resource(
-        _router, flags, recorder, compare_settings, repair_log, shadow_settings
+        _router,
+        flags,
+        recorder,
+        compare_settings,
+        repair_log,
+        shadow_settings,
+        eventually_consistent,
     )
     routed_store = providers.ThreadSafeSingleton(
         _routed_store, router, routed_old_store, routed_new_store
