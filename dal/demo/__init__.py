@@ -1,0 +1,27 @@
+"""The demonstration: a shop migrated from MySQL to DynamoDB, stage by stage (``dal demo``).
+
+::
+
+    from dal.demo import DemoConfig, run_demo
+
+    result = run_demo(DemoConfig(out=Path("out/demo")))
+    result.files.html          # the comparison report
+    result.planted             # the drifts planted in DynamoDB, and where the report shows them
+
+See ``docs/demo.md``.
+"""
+
+from dal.demo.config import DEFAULT_SCALE, SMALL_SCALE, DemoConfig, DemoScale
+from dal.demo.drift import PlantedDrift
+from dal.demo.runner import DemoResult, StageRun, run_demo
+
+__all__ = [
+    "DEFAULT_SCALE",
+    "SMALL_SCALE",
+    "DemoConfig",
+    "DemoResult",
+    "DemoScale",
+    "PlantedDrift",
+    "StageRun",
+    "run_demo",
+]

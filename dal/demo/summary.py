@@ -1,0 +1,48 @@
+"""The short summary the demo prints at the end."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from dal.demo.runner import DemoResult
+from dal.reporting.terminal import summary_table
+
+__all__ = ["print_summary"]
+
+
+def _stages(result: DemoResult) -> Table:
+    table = Table(title="Stages", title_justify="left")
+    for column in ("stage", "calls", "answered with an error", "failed", "seconds"):
+        table.add_column(column, justify="left" if column == "stage" else "right")
+    for stage in result.stages:
+        table.add_row(
+            stage.stage,
+            str(stage.total),
+            str(stage.answered_with_error),
+            str(sum(stage.failures.values())),
+            f"{stage.seconds:.1f}",
+        )
+    return table
+
+
+def _drifts(result: DemoResult) -> Table:
+    table = Table(title="Planted drift", title_justify="left")
+    for column in ("entity", "what was changed in DynamoDB only", "caught as drift at"):
+        table.add_column(column)
+    for drift in result.planted:
+        caught = ", ".join(f"{op} {path} ({count}x)" for op, path, count in drift.caught)
+        table.add_row(drift.entity, drift.description, caught or "[red]not caught[/]")
+    return table
+
+
+def print_summary(result: DemoResult, console: Console) -> None:
+    """Stages run, drift planted and caught, the verdicts, and where the report is."""
+    console.print(_stages(result))
+    console.print(_drifts(result))
+    console.print(summary_table(result.report))
+    console.print(
+        f"Report: {result.files.html} (also {result.files.markdown.name}, "
+        f"{result.files.json.name}); records: {result.records}",
+        highlight=False,
+    )
