@@ -101,3 +101,14 @@ def test_the_demo_command_refuses_bad_settings(tmp_path: Path) -> None:
 
     assert result.exit_code == 2
     assert "DAL_MYSQL_URL: unsupported database 'postgresql'" in result.output
+
+
+def test_the_demo_command_says_what_is_missing_to_start_dynamodb_local(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["demo", "--out", str(tmp_path), "--small"],
+        env={"PATH": str(tmp_path), "DAL_DYNAMODB_ENDPOINT": None, "DAL_MYSQL_URL": None},
+    )
+
+    assert result.exit_code == 2
+    assert "Java 17+ is needed to run DynamoDB Local" in " ".join(result.output.split())
