@@ -183,12 +183,20 @@ def _describe(error: ValidationError) -> str:
 
 def parse_line(raw: bytes, source: str, number: int) -> Parsed | None:
     """The record on one line, a :class:`Malformed`, an :class:`UnknownKind`, or None if blank."""
+    if not raw.strip():
+        return None
+    try:  # the common case, a valid record, in one pass of pydantic's own JSON parser
+        return Located(source, number, _RECORD.validate_json(raw))
+    except ValidationError:
+        return _diagnose(raw, source, number)
+
+
+def _diagnose(raw: bytes, source: str, number: int) -> Malformed | UnknownKind:
+    """Say what is wrong with a line that is not a valid record."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         return Malformed(source, number, f"not UTF-8 text (byte {error.start})")
-    if not text.strip():
-        return None
     try:
         data = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as error:
@@ -202,9 +210,10 @@ def parse_line(raw: bytes, source: str, number: int) -> Parsed | None:
     if kind not in KNOWN_KINDS:
         return UnknownKind(source, number, kind)
     try:
-        return Located(source, number, _RECORD.validate_python(data))
+        _RECORD.validate_python(data)
     except ValidationError as error:
         return Malformed(source, number, f"{kind} record: {_describe(error)}")
+    return Malformed(source, number, "not valid JSON for a record")
 
 
 def read_lines(stream: IO[bytes], source: str) -> Iterator[Parsed]:
