@@ -98,10 +98,6 @@ class _Run:
     planted: list[PlantedDrift] = field(default_factory=list)
     backfilled: dict[str, int] = field(default_factory=dict)
 
-    def shop(self) -> Workload:
-        assert self.workload is not None, "the shop is seeded in the first stage"
-        return self.workload
-
 
 def _fresh(out: Path, *names: str) -> list[Path]:
     paths = [out / name for name in names]
@@ -174,10 +170,11 @@ def _stage(run: _Run, stage: Stage) -> None:
     before = _BEFORE.get(stage)
     if before is not None:
         before(run)
+    assert run.workload is not None, "the shop is seeded at the start of the first stage"
     calls = StageCalls()
     run.progress.begin(stage.value, run.config.scale.calls_per_stage, _WHAT[stage])
     for _ in range(run.config.scale.calls_per_stage):
-        run.shop().call(calls)
+        run.workload.call(calls)
         run.progress.advance()
     failures = sum(calls.failures.values())
     run.progress.end(f"{calls.answered_with_error} answered with an error, {failures} failed")
