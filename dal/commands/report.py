@@ -126,7 +126,11 @@ def report(
     built = build_report(aggregator, limits)
     files = write_report(built, out)
     console.print(summary_table(built))
-    console.print(f"Report written: {files.html}, {files.markdown}, {files.json}", highlight=False)
+    console.print(
+        f"Report written: {files.html}, {files.markdown}, {files.json}",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def gate_command(
@@ -144,7 +148,7 @@ def gate_command(
         readiness = gate(entity, aggregator, limits)
     console.print(checks_table(readiness))
     style = "green" if readiness.ready else "red"
-    console.print(f"[{style}]{entity}: {readiness.headline}[/]", highlight=False)
+    console.print(f"[{style}]{entity}: {readiness.headline}[/]", highlight=False, soft_wrap=True)
     if not readiness.ready:
         raise typer.Exit(EXIT_NOT_READY)
 

@@ -51,7 +51,9 @@ class DemoProgress:
         self._bars.stop()
 
     def _line(self, text: str) -> None:
-        self.console.print(f"[{time.strftime('%H:%M:%S')}] {text}", highlight=False)
+        self.console.print(
+            f"[{time.strftime('%H:%M:%S')}] {text}", markup=False, highlight=False, soft_wrap=True
+        )
 
     def note(self, text: str) -> None:
         """Say something that happened (above the bars on a terminal)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from dal.demo.runner import DemoResult
@@ -32,7 +33,8 @@ def _drifts(result: DemoResult) -> Table:
         table.add_column(column)
     for drift in result.planted:
         caught = ", ".join(f"{op} {path} ({count}x)" for op, path, count in drift.caught)
-        table.add_row(drift.entity, drift.description, caught or "[red]not caught[/]")
+        shown = escape(caught) if caught else "[red]not caught[/]"
+        table.add_row(drift.entity, escape(drift.description), shown)
     return table
 
 
@@ -45,4 +47,5 @@ def print_summary(result: DemoResult, console: Console) -> None:
         f"Report: {result.files.html} (also {result.files.markdown.name}, "
         f"{result.files.json.name}); records: {result.records}",
         highlight=False,
+        soft_wrap=True,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from rich.table import Table
 
 from dal.reporting import formatting as fmt
@@ -21,7 +22,7 @@ def summary_table(report: Report) -> Table:
         readiness = view.readiness
         style = "green" if readiness.ready else "red"
         table.add_row(
-            view.entity,
+            escape(view.entity),
             fmt.stage_move(readiness),
             f"[{style}]{fmt.verdict_word(readiness)}[/]",
             str(view.comparisons),
@@ -39,5 +40,6 @@ def checks_table(readiness: Readiness) -> Table:
         table.add_column(column)
     for check in readiness.checks:
         result = "[green]pass[/]" if check.passed else "[red]FAIL[/]"
-        table.add_row(check.name, fmt.limit_text(check.name, check.limit), result, check.detail)
+        limit = fmt.limit_text(check.name, check.limit)
+        table.add_row(check.name, limit, result, escape(check.detail))
     return table
