@@ -43,7 +43,7 @@ class Context:
 
     def connection(self) -> Connection:
         """The connection of the caller's unit of work; NoUnitOfWork outside one."""
-        return self.unit_of_work.current().connection
+        return self.unit_of_work.connection()
 
     @contextmanager
     def savepoint(self) -> Iterator[Connection]:

@@ -82,6 +82,7 @@ class Entity(Generic[M]):
         self._fixes = tuple((null_defaults or {}).items())
         self._converters = tuple((converters or {}).items())
         self._construct = _constructor(model)
+        self._plain = not (self._fixes or self._converters)
         self.versioned = "version" in table.c
         self.stamped = "updated_at" in table.c
 
@@ -90,7 +91,9 @@ class Entity(Generic[M]):
 
         ``extra`` supplies fields that are not columns (an order's items).
         """
-        data = dict(zip(self._keys, row, strict=True))
+        data = dict(zip(self._keys, row))  # noqa: B905 - rows have exactly these columns
+        if self._plain and not extra:
+            return self._construct(data)
         if extra:
             data.update(extra)
             data = {name: data[name] for name in self._fields}
@@ -143,7 +146,8 @@ class Records(Generic[M]):
         self._context = context
         self.entity = entity
         table = entity.table
-        self.select = select(*entity.columns)
+        whole_table = list(entity.columns) == list(table.columns)
+        self.select = select(table) if whole_table else select(*entity.columns)
         self._by_id = self.select.where(table.c.id == bindparam("key"))
         self._lock = self._by_id.with_for_update()
         self._exists = select(exists().where(table.c.id == bindparam("key")))

@@ -106,6 +106,14 @@ class UnitOfWork:
             )
         return work
 
+    def connection(self) -> Connection:
+        """The active unit of work's connection; NoUnitOfWork outside one."""
+        work = _ACTIVE.get().get(self._engine)
+        if work is None:
+            return self.current().connection  # raises NoUnitOfWork
+        connection = work._connection
+        return connection if connection is not None else work.connection
+
     @contextmanager
     def _scope(self) -> Iterator[None]:
         active = _ACTIVE.get()

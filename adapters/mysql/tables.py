@@ -13,9 +13,10 @@ driver has no decimal type).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -35,6 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
+from sqlalchemy.engine.processors import to_decimal_processor_factory
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from interfaces.types import money
@@ -89,12 +91,30 @@ class UtcTimestamp(TypeDecorator[datetime]):
             raise ValueError(f"timestamp must be timezone-aware, got {value!r}")
         return value.astimezone(UTC).replace(tzinfo=None, microsecond=0)
 
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        """Naive UTC from the database to aware UTC."""
-        if value is None:
-            return None
-        stamp: datetime = value
-        return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
+    def result_processor(
+        self, dialect: Dialect, coltype: object
+    ) -> Callable[[Any], datetime | None]:
+        """Naive UTC from the database to aware UTC, in one step per value (reads are hot).
+
+        SQLite holds the ISO text SQLAlchemy wrote (or ``CURRENT_TIMESTAMP`` wrote);
+        MySQL drivers return naive datetimes in the session zone, UTC.
+        """
+        return _utc_from_text if dialect.name == "sqlite" else _utc
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _utc_from_text(value: str | datetime | None) -> datetime | None:
+    if isinstance(value, str):
+        try:  # naive UTC text, as written: parsing it with its zone is one C call
+            return datetime.fromisoformat(value + "+00:00")
+        except ValueError:  # text that carries a zone of its own
+            return _utc(datetime.fromisoformat(value))
+    return _utc(value)
 
 
 class MoneyAmount(TypeDecorator[Decimal]):
@@ -120,12 +140,22 @@ class MoneyAmount(TypeDecorator[Decimal]):
         amount = money(value)
         return float(amount) if dialect.name == "sqlite" else amount
 
-    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
-        """Whatever the driver returned, as a two-place ``Decimal``."""
-        if value is None:
-            return None
-        amount = value if isinstance(value, Decimal) else Decimal(repr(value))
-        return amount.quantize(_CENT)
+    def result_processor(
+        self, dialect: Dialect, coltype: object
+    ) -> Callable[[Any], Decimal | None]:
+        """Whatever the driver returned, as a two-place ``Decimal``, in one step per value."""
+        return _money_from_number if dialect.name == "sqlite" else _money
+
+
+_money_from_number = cast(Callable[[Any], Decimal | None], to_decimal_processor_factory(Decimal, 2))
+"""SQLite's float or integer as a two-place Decimal (SQLAlchemy's compiled converter)."""
+
+
+def _money(value: Decimal | float | int | str | None) -> Decimal | None:
+    if value is None:
+        return None
+    amount = value if isinstance(value, Decimal) else Decimal(str(value))
+    return amount.quantize(_CENT)
 
 
 def _timestamps(*, updated: bool = True) -> list[Column[Any]]:
