@@ -92,6 +92,8 @@ class _Run:
     flags: Path
     rng: random.Random
     tag: str
+    settle: Callable[[], object]
+    """Waits until the router's shadow work (comparisons, re-reads) is done."""
     catalog: Catalog | None = None
     workload: Workload | None = None
     result_stages: list[StageRun] = field(default_factory=list)
@@ -145,6 +147,7 @@ def _plant(run: _Run) -> None:
     for drift in run.planted:
         run.progress.note(f"drift planted: {drift.description}")
     read_drifted(run.store, run.planted)
+    run.settle()  # compared (and re-read) before the next call can change the same rows
 
 
 _BEFORE: dict[Stage, Callable[[_Run], None]] = {
@@ -176,6 +179,7 @@ def _stage(run: _Run, stage: Stage) -> None:
     for _ in range(run.config.scale.calls_per_stage):
         run.workload.call(calls)
         run.progress.advance()
+    run.settle()
     failures = sum(calls.failures.values())
     run.progress.end(f"{calls.answered_with_error} answered with an error, {failures} failed")
     run.result_stages.append(
@@ -255,6 +259,7 @@ def run_demo(config: DemoConfig, console: Console | None = None) -> DemoResult:
                     flags,
                     random.Random(config.scale.seed),
                     tag,
+                    container.router().flush,
                 )
                 for stage in Stage:
                     _stage(run, stage)
