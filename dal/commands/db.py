@@ -62,7 +62,7 @@ def upgrade_command(
     revision: Annotated[str, typer.Option("--revision", help="Revision to upgrade to.")] = "head",
 ) -> None:
     """Apply the migrations up to a revision (default: the latest); safe to run again."""
-    console = Console()
+    console = Console(soft_wrap=True)
     with _exit_codes():
         target = _url(url)
         before = migrations.current(target)
@@ -77,7 +77,7 @@ def upgrade_command(
 @db_app.command("current")
 def current_command(url: UrlOption = None) -> None:
     """Show the revision the database is at, and whether it is the latest."""
-    console = Console()
+    console = Console(soft_wrap=True)
     with _exit_codes():
         target = _url(url)
         revision = migrations.current(target)

@@ -33,6 +33,8 @@ __all__ = ["MIGRATIONS_DIR", "current", "downgrade", "head", "upgrade"]
 MIGRATIONS_DIR = Path(__file__).resolve().parent
 """The Alembic script directory (``env.py``, ``versions/``)."""
 
+_BACKENDS = frozenset({"mysql", "mariadb", "sqlite"})
+
 
 def upgrade(url_or_engine: str | Engine, revision: str = "head") -> None:
     """Apply the migrations up to ``revision`` (default: the latest); a no-op when there."""
@@ -74,7 +76,7 @@ def _connection(url_or_engine: str | Engine) -> Iterator[Connection]:
         with url_or_engine.begin() as connection:
             yield connection
         return
-    engine = create_engine(_with_charset(url_or_engine), poolclass=NullPool)
+    engine = create_engine(_checked_url(url_or_engine), poolclass=NullPool)
     try:
         with engine.begin() as connection:
             yield connection
@@ -82,8 +84,15 @@ def _connection(url_or_engine: str | Engine) -> Iterator[Connection]:
         engine.dispose()
 
 
-def _with_charset(url: str) -> str:
+def _checked_url(url: str) -> str:
+    """``url`` with utf8mb4 for MySQL; ValueError for a database the layer does not migrate."""
     parsed = make_url(url)
-    if parsed.get_backend_name() in ("mysql", "mariadb") and "charset" not in parsed.query:
+    backend = parsed.get_backend_name()
+    if backend not in _BACKENDS:
+        raise ValueError(
+            f"unsupported database {backend!r}: use a mysql+pymysql://, "
+            "mariadb+pymysql:// or sqlite:/// URL"
+        )
+    if backend != "sqlite" and "charset" not in parsed.query:
         parsed = parsed.update_query_dict({"charset": "utf8mb4"})
     return parsed.render_as_string(hide_password=False)
