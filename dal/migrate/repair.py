@@ -133,8 +133,11 @@ class Repairer:
         verified = self._verifier.run(verify_options, chosen)
         report = RepairReport(verified, {p.name: self._stage_of(p.name) for p in chosen})
         plans = {plan.name: plan for plan in chosen}
-        to_mysql = [f for f in verified.failing if self._side(f) is Side.OLD and not _is_guard(f)]
-        to_dynamodb = [f for f in verified.failing if f not in to_mysql]
+        to_mysql: list[Finding] = []
+        to_dynamodb: list[Finding] = []
+        for finding in verified.failing:
+            rows = self._side(finding) is Side.OLD and not _is_guard(finding)
+            (to_mysql if rows else to_dynamodb).append(finding)
         if to_mysql:
             report.actions += self._repair_mysql(to_mysql, plans, options.dry_run)
             if not options.dry_run:  # rows changed: the guards they imply may have too
