@@ -32,8 +32,7 @@ from dal.demo.drift import PlantedDrift, plant_drifts, read_drifted
 from dal.demo.flags import write_flags
 from dal.demo.progress import DemoProgress
 from dal.demo.workload import Shop, StageCalls, Workload, every_read
-from dal.migrate.backfill import BackfillOptions, BackfillSummary
-from dal.migrate.tools import open_tools
+from dal.migrate import BackfillOptions, BackfillSummary, open_tools
 from dal.reporting import Report, ReportFiles, load_thresholds, report_from_files, write_report
 from dal.routing import FileFlags, JsonlRecorder, ShadowSettings, Stage
 from dal.settings import Settings
