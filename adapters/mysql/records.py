@@ -106,6 +106,9 @@ class Entity(Generic[M]):
 
     def from_rows(self, rows: Sequence[AnyRow]) -> list[M]:
         """The models of ``rows``, in order."""
+        if self._plain:
+            keys, construct = self._keys, self._construct
+            return [construct(dict(zip(keys, row))) for row in rows]  # noqa: B905
         return [self.from_row(row) for row in rows]
 
 
