@@ -64,7 +64,7 @@ format: venv
 test: lint servers
 	DAL_TEST_REQUIRE_SERVERS=1 $(BIN)/pytest $(PYTEST_ARGS)
 
-demo: venv servers
+demo: venv dynamodb-local
 	$(BIN)/dal demo --out out/demo
 
 # Each bench/bench_*.py is a script comparing the layer with the raw clients.
