@@ -14,7 +14,7 @@ recursively up the chain; a cycle in the data is reported, not followed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -241,11 +241,14 @@ class Evaluator:
             elif isinstance(rule, AggregateRule):
                 self._lookups.aggregate(rule.relation, rule.operation, rule.column, rows)
             elif isinstance(rule, ChainRule):
-                level: Iterable[Row] = rows
-                for relation, _ in rule.steps:
-                    level = self._lookups.prefetch(relation, level) or [
-                        r for row in level for r in self._lookups.rows(relation, row)
-                    ]
+                self._prefetch_chain(rule, rows)
+
+    def _prefetch_chain(self, rule: ChainRule, rows: Sequence[Row]) -> None:
+        """Fetch each hop of a chain for the whole page (one query per hop)."""
+        level = list(rows)
+        for relation, _ in rule.steps:
+            self._lookups.prefetch(relation, level)
+            level = [found for row in level for found in self._lookups.rows(relation, row)]
 
     def _prefetch_join(self, relation: Relation, rows: Sequence[Row]) -> None:
         """Fetch the joined rows; for a self-join, their ancestors too (one query per level)."""

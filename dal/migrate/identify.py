@@ -22,6 +22,7 @@ from adapters.dynamodb.client import Item, Key
 from adapters.dynamodb.values import decode_value
 from dal.contract import Template, TemplateError
 from dal.migrate.plan import GuardTarget, SourcePlan, Target
+from dal.migrate.source import typed
 
 __all__ = ["ItemIdentifier", "Owner"]
 
@@ -85,16 +86,6 @@ def _unique_keys(table: Table) -> list[tuple[str, ...]]:
     return keys
 
 
-def _typed(table: Table, column: str, value: Any) -> Any:
-    try:
-        kind = table.c[column].type.python_type
-    except NotImplementedError:
-        return value
-    if kind is int and isinstance(value, str):
-        return int(value)
-    return value
-
-
 class ItemIdentifier:
     """Finds the source row of items of the tables ``plans`` write."""
 
@@ -142,7 +133,7 @@ def _owner(matcher: _Matcher, item: Item) -> Owner | None:
     table = matcher.plan.table
     for columns in _unique_keys(table):
         if all(recovered.get(column) is not None for column in columns):
-            values = tuple(_typed(table, c, recovered[c]) for c in columns)
+            values = tuple(typed(table, c, recovered[c]) for c in columns)
             return Owner(matcher.plan, columns, values, matcher.target)
     return None
 

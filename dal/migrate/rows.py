@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, Table, and_, delete, insert, update
@@ -20,6 +19,7 @@ from adapters.dynamodb.client import Item
 from dal.migrate.derive import ChildRule
 from dal.migrate.lookups import Row
 from dal.migrate.plan import Target
+from dal.migrate.source import typed
 
 __all__ = ["ItemRow", "delete_row", "item_row", "write_row"]
 
@@ -32,20 +32,6 @@ class ItemRow:
     children: Mapping[str, list[Row]]
 
 
-def _typed(table: Table, column: str, value: Any) -> Any:
-    if value is None:
-        return None
-    try:
-        kind = table.c[column].type.python_type
-    except NotImplementedError:
-        return value
-    if kind is int and not isinstance(value, int):
-        return int(value)
-    if kind is Decimal and not isinstance(value, Decimal):
-        return Decimal(str(value))
-    return value
-
-
 def _bare(name: str) -> str:
     return name.split(".")[-1]
 
@@ -54,11 +40,10 @@ def item_row(target: Target, item: Item, tables: Mapping[str, Table]) -> ItemRow
     """The row (and children) ``item`` holds, typed for the MySQL tables."""
     table = tables[target.compiled.source]
     read, _ = target.layout.row(item)
-    values = {c.name: _typed(table, c.name, read[c.name]) for c in table.columns if c.name in read}
     values = {
-        name: value
-        for name, value in values.items()
-        if value is not None or (table.c[name].nullable)
+        column.name: typed(table, column.name, read[column.name])
+        for column in table.columns
+        if column.name in read and (read[column.name] is not None or column.nullable)
     }
     children = {
         child.relation.target: _children(child, read, values, tables[child.relation.target])
@@ -71,7 +56,7 @@ def _children(child: ChildRule, read: Row, parent: Row, table: Table) -> list[Ro
     found = read.get(child.relation.target) or []
     rows = []
     for element in found:
-        row = {_bare(k): _typed(table, _bare(k), v) for k, v in element.items()}
+        row = {_bare(k): typed(table, _bare(k), v) for k, v in element.items()}
         for local, remote in zip(child.relation.local, child.relation.remote, strict=True):
             row[remote] = parent.get(local)
         rows.append(row)

@@ -10,6 +10,7 @@ coordination, and a split stays the same however the table grows.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, Table, and_, func, or_, select, true
@@ -17,7 +18,22 @@ from sqlalchemy import ColumnElement, Engine, Table, and_, func, or_, select, tr
 from dal.migrate.checkpoints import SegmentId
 from dal.migrate.lookups import Row
 
-__all__ = ["count_rows", "fetch_rows", "pages"]
+__all__ = ["count_rows", "fetch_rows", "pages", "typed"]
+
+
+def typed(table: Table, column: str, value: Any) -> Any:
+    """``value`` (read back from an item, where ids may be strings) in the column's type."""
+    if value is None:
+        return None
+    try:
+        kind = table.c[column].type.python_type
+    except NotImplementedError:
+        return value
+    if kind is int and not isinstance(value, int):
+        return int(value)
+    if kind is Decimal and not isinstance(value, Decimal):
+        return Decimal(str(value))
+    return value
 
 
 def _after(columns: Sequence[Any], last: Sequence[Any]) -> ColumnElement[bool]:
