@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Column, and_, func, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql.elements import ColumnElement
 
 from adapters.mysql.engine import is_mysql
@@ -77,22 +77,24 @@ class ExactText:
         return self.collations.get((column.table.name, column.name))
 
 
-def exact_collation(charset: str, mariadb: bool) -> str:
-    """The binary NO PAD collation of ``charset`` (code-point order, trailing spaces count)."""
-    if mariadb:
+def exact_collation(charset: str, dialect: Dialect) -> str:
+    """The binary collation of ``charset`` on this server, NO PAD where it has one."""
+    if getattr(dialect, "is_mariadb", False):
         return f"{charset}_nopad_bin"
-    return "utf8mb4_0900_bin" if charset == "utf8mb4" else f"{charset}_bin"
+    version = getattr(dialect, "server_version_info", None) or (0,)
+    if charset == "utf8mb4" and version >= (8, 0, 17):
+        return "utf8mb4_0900_bin"
+    return f"{charset}_bin"
 
 
 def detect_exact_text(connection: Connection) -> ExactText:
     """Look up which text columns need an explicit collation on ``connection``'s database."""
     if not is_mysql(connection):
         return ExactText()
-    mariadb = bool(getattr(connection.dialect, "is_mariadb", False))
     wanted = {(c.table.name, c.name) for c in TEXT_COLUMNS}
     needed: dict[tuple[str, str], str] = {}
     for table, column, charset, collation in connection.execute(_COLUMN_INFO):
-        exact = exact_collation(charset, mariadb)
+        exact = exact_collation(charset, connection.dialect)
         if (table, column) in wanted and collation != exact:
             needed[(table, column)] = exact
     return ExactText(needed)
