@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
-import pymysql  # type: ignore[import-untyped]
+import pymysql
 import pytest
 from sqlalchemy import Engine, delete, insert, text
 from sqlalchemy.engine import make_url
