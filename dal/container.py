@@ -28,11 +28,15 @@ flags (``DAL_FLAGS``, with ``DAL_STAGE_*`` overrides)::
 Its two stores share one :class:`~dal.routing.ReplayingClock` and
 :class:`~dal.routing.ReplayingIdAllocator`, so a dual write stores the same ids and
 timestamps on both sides.
+
+Ids come from the allocator ``DAL_ID_SOURCE`` names: ``mysql`` (the hi/lo table in the
+store database) or ``dynamodb`` (counters in ``{prefix}dal_sequences``, a table created on
+the first id). ``container.id_handover()`` compares and syncs the two (``docs/ids.md``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,6 +62,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from dal.contract import Contract
+    from dal.idsource import IdHandover
 
 __all__ = ["EVENTUALLY_CONSISTENT_READS", "STORE_ENTITIES", "Container", "build_container"]
 
@@ -100,6 +105,42 @@ def _sql_id_allocator(engine: Engine) -> IdAllocator:
 
     allocator: IdAllocator = SqlIdAllocator(engine)
     return allocator
+
+
+def _sequences_table_creator(settings: Settings) -> Callable[[], str]:
+    """Creates ``{prefix}dal_sequences`` unless it exists; returns its name."""
+    from adapters.dynamodb import ensure_sequences_table
+    from dal.aws import aws_errors, dynamodb_client
+
+    endpoint, region = settings.dynamodb_endpoint, settings.dynamodb_region
+    client = dynamodb_client(endpoint, region)
+
+    def create() -> str:
+        with aws_errors(endpoint, region):
+            return ensure_sequences_table(client, settings.table_prefix)
+
+    return create
+
+
+def _dynamodb_id_allocator(settings: Settings, create_table: Callable[[], str]) -> IdAllocator:
+    """Ids from DynamoDB counters; the counters' table is created before the first id."""
+    from adapters.dynamodb import DynamoClient, DynamoIdAllocator, connect
+    from dal.idsource import PreparedIdAllocator
+
+    client = DynamoClient(connect(settings.dynamodb_endpoint, settings.dynamodb_region))
+    counters = DynamoIdAllocator(client, settings.table_prefix)
+    return PreparedIdAllocator(counters, create_table)
+
+
+def _id_handover(engine: Engine, settings: Settings, create_table: Callable[[], str]) -> IdHandover:
+    """MySQL's high-water marks next to the DynamoDB counters of the same sequences."""
+    from adapters.dynamodb.ids import SEQUENCES_TABLE
+    from dal.aws import dynamodb_client
+    from dal.idsource import DynamoSequences, IdHandover, SqlHighWater
+
+    client = dynamodb_client(settings.dynamodb_endpoint, settings.dynamodb_region)
+    table = f"{settings.table_prefix}{SEQUENCES_TABLE}"
+    return IdHandover(SqlHighWater(engine), DynamoSequences(client, table, create_table))
 
 
 def _mysql_store(engine: Engine, clock: Clock, ids: IdAllocator) -> Store:
@@ -192,7 +233,22 @@ class Container(containers.DeclarativeContainer):
 
     # old store: MySQL/MariaDB (or SQLite) through SQLAlchemy
     mysql_engine = providers.Resource(_mysql_engine, settings.provided.mysql_url)
-    id_allocator = providers.ThreadSafeSingleton(_sql_id_allocator, mysql_engine)
+
+    # ids: from the allocator DAL_ID_SOURCE names; id_handover syncs the two sides
+    mysql_id_allocator = providers.ThreadSafeSingleton(_sql_id_allocator, mysql_engine)
+    sequences_table = providers.ThreadSafeSingleton(_sequences_table_creator, settings)
+    dynamodb_id_allocator = providers.ThreadSafeSingleton(
+        _dynamodb_id_allocator, settings, sequences_table
+    )
+    id_allocator = providers.Selector(
+        settings.provided.id_source,
+        mysql=mysql_id_allocator,
+        dynamodb=dynamodb_id_allocator,
+    )
+    id_handover = providers.ThreadSafeSingleton(
+        _id_handover, mysql_engine, settings, sequences_table
+    )
+
     mysql_store = providers.ThreadSafeSingleton(
         _mysql_store, mysql_engine, clock=clock, ids=id_allocator
     )
@@ -200,7 +256,7 @@ class Container(containers.DeclarativeContainer):
     # in-memory store: the fake, for tests and demos without servers
     memory_store = providers.ThreadSafeSingleton(_memory_store, clock=clock)
 
-    # new store: DynamoDB over the contract's tables, with the old store's ids and clock
+    # new store: DynamoDB over the contract's tables, with the same ids and clock
     contract = providers.ThreadSafeSingleton(_contract, settings.provided.contract)
     dynamodb_store = providers.ThreadSafeSingleton(
         _dynamodb_store, settings, contract, clock=clock, ids=id_allocator

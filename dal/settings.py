@@ -15,6 +15,7 @@ key                        default                                 meaning
 ``DAL_TABLE_PREFIX``       empty                                   prefix of every DynamoDB table
 ``DAL_CONTRACT``           ``config/migration_contract.json``      the migration contract
 ``DAL_FLAGS``              empty (none)                            stage flags file
+``DAL_ID_SOURCE``          ``mysql``                               new ids: mysql or dynamodb
 =========================  ======================================  =============================
 """
 
@@ -23,7 +24,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
@@ -34,7 +35,9 @@ from sqlalchemy.exc import ArgumentError
 __all__ = [
     "CONTRACT_FILE_NAME",
     "ENV_PREFIX",
+    "ID_SOURCES",
     "SETTINGS_FILE_VARIABLE",
+    "IdSource",
     "Settings",
     "SettingsError",
     "default_contract_path",
@@ -44,6 +47,10 @@ __all__ = [
 ENV_PREFIX = "DAL_"
 SETTINGS_FILE_VARIABLE = "DAL_SETTINGS_FILE"
 CONTRACT_FILE_NAME = "migration_contract.json"
+
+IdSource = Literal["mysql", "dynamodb"]
+"""Where new ids come from: the MySQL hi/lo table or the DynamoDB counters (see docs/ids.md)."""
+ID_SOURCES: tuple[IdSource, ...] = get_args(IdSource)
 
 _SQL_BACKENDS = frozenset({"mysql", "mariadb", "sqlite"})
 _REGION = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
@@ -110,6 +117,10 @@ class Settings(BaseSettings):
         description="The migration contract (JSON).",
     )
     flags: Path | None = Field(default=None, description="The stage flags file, if any.")
+    id_source: IdSource = Field(
+        default="mysql",
+        description="Where new ids come from: 'mysql' (hi/lo table) or 'dynamodb' (counters).",
+    )
 
     @field_validator("mysql_url")
     @classmethod
@@ -184,6 +195,17 @@ class Settings(BaseSettings):
         if path.is_dir():
             raise ValueError(f"{_key('flags')}: is a directory, not a file: {str(path)!r}")
         return path
+
+    @field_validator("id_source", mode="before")
+    @classmethod
+    def _check_id_source(cls, value: Any) -> Any:
+        if _empty_to_none(value) is None:
+            return cls.model_fields["id_source"].default
+        chosen = str(value).strip().lower()
+        if chosen not in ID_SOURCES:
+            allowed = " or ".join(repr(source) for source in ID_SOURCES)
+            raise ValueError(f"{_key('id_source')}: must be {allowed}, got {value!r}")
+        return chosen
 
     def __repr_args__(self) -> Any:
         """Like the default, with the password of ``mysql_url`` hidden."""
