@@ -14,6 +14,7 @@ _COMMAND_MODULES = (
     "dal.commands.data",
     "dal.commands.report",
     "dal.commands.demo",
+    "dal.commands.ids",
 )
 
 app = typer.Typer(
