@@ -81,7 +81,8 @@ def open_tools(
     flags: FlagSource = FileFlags(settings.flags) if settings.flags else StaticFlags({})
     tables = dict(metadata.tables)
     plans = build_plans(loaded, tables, settings.table_prefix)
-    engine = create_engine(settings.mysql_url, pool_size=workers + 2, max_overflow=workers)
+    pool = {} if settings.mysql_url.startswith("sqlite") else {"pool_size": workers + 2}
+    engine = create_engine(settings.mysql_url, **pool)
     connection = connect(
         settings.dynamodb_endpoint,
         settings.dynamodb_region,
