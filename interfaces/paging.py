@@ -5,7 +5,9 @@ A token encodes the *domain* sort key of the last item returned (for example
 token produced by one backend resumes the same listing on the other: the
 router can hand the caller's token to both sides of a shadow read. Tokens are
 bound to the listing that produced them (its name and arguments); a token used
-with another listing raises :class:`~interfaces.errors.InvalidPageToken`.
+with another listing raises :class:`~interfaces.errors.InvalidPageToken`. The
+scope and sort order of each listing of the Protocols are in
+:mod:`interfaces.listings`.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ __all__ = [
     "DEFAULT_PAGE_SIZE",
     "MAX_PAGE_SIZE",
     "Page",
+    "SortKey",
     "check_page_size",
     "decode_token",
     "encode_token",
@@ -36,6 +39,7 @@ MAX_PAGE_SIZE = 100
 
 T = TypeVar("T")
 SortKey = tuple[Any, ...]
+"""The domain sort key of one item, e.g. ``(name, id)`` of a product."""
 
 
 class Page(BaseModel, Generic[T]):

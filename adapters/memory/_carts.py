@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from adapters.memory._state import (
-    MemoryState,
-    Repository,
-    build,
-    check_quantity,
-    revise,
-    synchronized,
-)
+from adapters._shared import build, cart_issues, cart_summary, revise
+from adapters.memory._state import MemoryState, Repository, synchronized
 from interfaces.models import CartIssue, CartItem, CartLine, CartSummary
+from interfaces.rules import check_quantity
 
 __all__ = ["MemoryCartRepository", "cart_of"]
 
@@ -44,27 +37,11 @@ class MemoryCartRepository(Repository):
 
     def summary(self, user_id: int) -> CartSummary:
         """Line count, total units and subtotal of the cart."""
-        lines = self.list_items(user_id)
-        return build(
-            CartSummary,
-            user_id=user_id,
-            line_count=len(lines),
-            total_quantity=sum(line.quantity for line in lines),
-            subtotal=sum((line.price * line.quantity for line in lines), start=Decimal("0.00")),
-        )
+        return cart_summary(user_id, self.list_items(user_id))
 
     def validate(self, user_id: int) -> list[CartIssue]:
         """Lines asking for more units than are in stock, ordered by product id."""
-        issues = []
-        for item in cart_of(self._db, user_id):
-            available = self._db.products.require(item.product_id).inventory_quantity
-            if item.quantity > available:
-                issues.append(
-                    CartIssue(
-                        product_id=item.product_id, requested=item.quantity, available=available
-                    )
-                )
-        return issues
+        return cart_issues(cart_of(self._db, user_id), self._stock)
 
     def add_item(self, user_id: int, product_id: int, quantity: int = 1) -> CartItem:
         """Add ``quantity`` (>= 1) units; an existing line grows by that much.
@@ -88,7 +65,7 @@ class MemoryCartRepository(Repository):
             )
         else:
             grown = check_quantity(existing.quantity + quantity, minimum=1)
-            item = revise(existing, now, {"quantity": grown})
+            item = revise(existing, {"quantity": grown}, now)
         return self._db.cart_items.put(key, item)
 
     def update_quantity(self, user_id: int, product_id: int, quantity: int) -> CartItem:
@@ -96,7 +73,7 @@ class MemoryCartRepository(Repository):
         check_quantity(quantity, minimum=1)
         key = (user_id, product_id)
         current = self._db.cart_items.require(key)
-        return self._db.cart_items.put(key, revise(current, self._db.now(), {"quantity": quantity}))
+        return self._db.cart_items.put(key, revise(current, {"quantity": quantity}, self._db.now()))
 
     def remove_item(self, user_id: int, product_id: int) -> None:
         """Remove a line; NotFound when there is none."""
@@ -105,6 +82,9 @@ class MemoryCartRepository(Repository):
     def clear(self, user_id: int) -> int:
         """Remove every line of the user's cart; returns how many lines were removed."""
         return self._db.cart_items.delete_where(lambda item: item.user_id == user_id)
+
+    def _stock(self, product_id: int) -> int:
+        return self._db.products.require(product_id).inventory_quantity
 
     def _line(self, item: CartItem) -> CartLine:
         product = self._db.products.require(item.product_id)

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from adapters.memory._state import Repository, build, check_version, revise, synchronized
-from interfaces.errors import AlreadyExists, ReferenceConflict, ValidationFailed
+from adapters._shared import lineage, new_entity, revise
+from adapters.memory._state import Repository, synchronized
+from interfaces.errors import AlreadyExists, ReferenceConflict
+from interfaces.listings import BY_NAME
 from interfaces.models import Category, CategoryChanges, NewCategory
+from interfaces.rules import check_acyclic, check_version
 
 __all__ = ["MemoryCategoryRepository"]
-
-
-def _by_name(category: Category) -> tuple[str, int]:
-    return (category.name, category.id)
 
 
 @synchronized
@@ -33,16 +32,16 @@ class MemoryCategoryRepository(Repository):
 
     def list_all(self) -> list[Category]:
         """Every category, ordered by name."""
-        return sorted(self._db.categories.select(lambda c: True), key=_by_name)
+        return BY_NAME.sort(self._db.categories.select(lambda c: True))
 
     def list_roots(self) -> list[Category]:
         """Categories without a parent, ordered by name."""
-        return sorted(self._db.categories.select(lambda c: c.parent_id is None), key=_by_name)
+        return BY_NAME.sort(self._db.categories.select(lambda c: c.parent_id is None))
 
     def list_children(self, parent_id: int) -> list[Category]:
         """Direct children of ``parent_id`` ordered by name; NotFound if the parent is missing."""
         self._db.categories.require(parent_id)
-        return sorted(self._db.categories.select(lambda c: c.parent_id == parent_id), key=_by_name)
+        return BY_NAME.sort(self._db.categories.select(lambda c: c.parent_id == parent_id))
 
     def would_create_cycle(self, category_id: int, new_parent_id: int) -> bool:
         """Whether ``new_parent_id`` is ``category_id`` itself or one of its descendants."""
@@ -67,13 +66,7 @@ class MemoryCategoryRepository(Repository):
         self._check_name_free(new.name, exclude_id=None)
         if new.parent_id is not None:
             self._db.categories.require(new.parent_id)
-        category = build(
-            Category,
-            **new.model_dump(),
-            id=self._db.new_id("categories"),
-            created_at=self._db.now(),
-            version=1,
-        )
+        category = new_entity(Category, new, self._db.new_id("categories"), self._db.now())
         return self._db.categories.insert(category.id, category)
 
     def update(
@@ -85,13 +78,13 @@ class MemoryCategoryRepository(Repository):
         ValidationFailed(field="parent_id") for a move that would make a cycle.
         """
         current = self._db.categories.require(category_id)
-        check_version("category", category_id, current, expected_version)
+        check_version("category", category_id, current.version, expected_version)
         fields = changes.changed()
         if "name" in fields:
             self._check_name_free(str(fields["name"]), exclude_id=category_id)
         if changes.parent_id is not None:
             self._check_move(category_id, changes.parent_id)
-        return self._db.categories.put(category_id, revise(current, self._db.now(), fields))
+        return self._db.categories.put(category_id, revise(current, fields))
 
     def delete(self, category_id: int) -> None:
         """Delete a category; its children become roots (each a change: version grows).
@@ -101,20 +94,13 @@ class MemoryCategoryRepository(Repository):
         self._db.categories.require(category_id)
         if self._db.products.any(lambda product: product.category_id == category_id):
             raise ReferenceConflict("category", category_id, "products")
-        now = self._db.now()
         for child in self._db.categories.select(lambda c: c.parent_id == category_id):
-            self._db.categories.put(child.id, revise(child, now, {"parent_id": None}))
+            self._db.categories.put(child.id, revise(child, {"parent_id": None}))
         self._db.categories.pop(category_id)
 
     def _lineage(self, category_id: int) -> Iterator[int]:
         """``category_id`` and its ancestors' ids, upwards, as far as they exist."""
-        seen: set[int] = set()
-        current: int | None = category_id
-        while current is not None and current not in seen:
-            seen.add(current)
-            yield current
-            row = self._db.categories.find(current)
-            current = row.parent_id if row is not None else None
+        return lineage(self._db.categories.find, category_id)
 
     def _check_name_free(self, name: str, exclude_id: int | None) -> None:
         if self.name_exists(name, exclude_id):
@@ -122,8 +108,4 @@ class MemoryCategoryRepository(Repository):
 
     def _check_move(self, category_id: int, parent_id: int) -> None:
         self._db.categories.require(parent_id)
-        if self.would_create_cycle(category_id, parent_id):
-            raise ValidationFailed(
-                f"category {parent_id} is category {category_id} or one of its descendants",
-                field="parent_id",
-            )
+        check_acyclic(category_id, parent_id, self._lineage(parent_id))

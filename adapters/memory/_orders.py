@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from decimal import Decimal
 
+from adapters._shared import build, new_order, revise
 from adapters.memory._carts import cart_of
-from adapters.memory._paging import SortOrder, paginate
-from adapters.memory._state import Repository, build, check_version, revise, synchronized
-from interfaces.errors import EmptyCart, InsufficientInventory, ValidationFailed
+from adapters.memory._state import Repository, synchronized
+from interfaces.errors import EmptyCart
+from interfaces.listings import ORDERS_BY_STATUS, ORDERS_BY_USER
 from interfaces.models import CartItem, NewOrder, Order, OrderItem, OrderStatus, Product
 from interfaces.paging import DEFAULT_PAGE_SIZE, Page
+from interfaces.rules import check_status, check_stock, check_version
 
 __all__ = ["MemoryOrderRepository"]
-
-NEWEST_FIRST: SortOrder[Order] = SortOrder(
-    key=lambda o: (o.created_at, o.id), types=(datetime, int), descending=True
-)
-"""The order of every order listing: (created_at, id) descending."""
 
 
 @synchronized
@@ -33,16 +29,16 @@ class MemoryOrderRepository(Repository):
         self, user_id: int, page_size: int = DEFAULT_PAGE_SIZE, page_token: str | None = None
     ) -> Page[Order]:
         """The user's orders, newest first, paged."""
-        scope = ("orders.list_by_user", user_id)
-        return self._page(scope, lambda o: o.user_id == user_id, page_size, page_token)
+        request = ORDERS_BY_USER.request(user_id, page_size, page_token)
+        return request.select(self._db.orders.select(lambda o: o.user_id == user_id))
 
     def list_by_status(
         self, status: OrderStatus, page_size: int = DEFAULT_PAGE_SIZE, page_token: str | None = None
     ) -> Page[Order]:
-        """Orders with ``status``, newest first, paged."""
-        wanted = _status(status)
-        scope = ("orders.list_by_status", wanted)
-        return self._page(scope, lambda o: o.status == wanted, page_size, page_token)
+        """Orders with ``status``, newest first, paged; ValidationFailed(field="status")."""
+        wanted = check_status(status)
+        request = ORDERS_BY_STATUS.request(wanted, page_size, page_token)
+        return request.select(self._db.orders.select(lambda o: o.status == wanted))
 
     def count_by_user(self, user_id: int) -> int:
         """How many orders the user has."""
@@ -61,10 +57,10 @@ class MemoryOrderRepository(Repository):
         self, order_id: int, status: OrderStatus, expected_version: int | None = None
     ) -> Order:
         """Set the status; ValidationFailed(field="status"), NotFound, ConcurrencyConflict."""
-        wanted = _status(status)
+        wanted = check_status(status)
         current = self._db.orders.require(order_id)
-        check_version("order", order_id, current, expected_version)
-        changed = revise(current, self._db.now(), {"status": wanted})
+        check_version("order", order_id, current.version, expected_version)
+        changed = revise(current, {"status": wanted}, self._db.now())
         return self._db.orders.put(order_id, changed)
 
     def checkout(self, user_id: int) -> Order:
@@ -79,7 +75,8 @@ class MemoryOrderRepository(Repository):
         if not cart:
             raise EmptyCart(user_id)
         products = [self._db.products.require(item.product_id) for item in cart]
-        _check_stock(cart, products)
+        for item, product in zip(cart, products, strict=True):
+            check_stock(product.id, item.quantity, product.inventory_quantity)
         now = self._db.now()
         items = [_order_item(item, product) for item, product in zip(cart, products, strict=True)]
         order = self._new_order(user_id, items, OrderStatus.PENDING, now)
@@ -94,40 +91,7 @@ class MemoryOrderRepository(Repository):
     def _new_order(
         self, user_id: int, items: Sequence[OrderItem], status: OrderStatus, now: datetime
     ) -> Order:
-        return build(
-            Order,
-            id=self._db.new_id("orders"),
-            user_id=user_id,
-            total_amount=_total(items),
-            status=status,
-            items=tuple(items),
-            created_at=now,
-            updated_at=now,
-            version=1,
-        )
-
-    def _page(
-        self,
-        scope: Sequence[object],
-        predicate: Callable[[Order], bool],
-        page_size: int,
-        page_token: str | None,
-    ) -> Page[Order]:
-        rows = self._db.orders.select(predicate)
-        return paginate(rows, NEWEST_FIRST, scope, page_size, page_token)
-
-
-def _status(value: str) -> OrderStatus:
-    try:
-        return OrderStatus(value)
-    except ValueError as exc:
-        raise ValidationFailed(f"not an order status: {value!r}", field="status") from exc
-
-
-def _check_stock(cart: Iterable[CartItem], products: Iterable[Product]) -> None:
-    for item, product in zip(cart, products, strict=True):
-        if product.inventory_quantity < item.quantity:
-            raise InsufficientInventory(product.id, item.quantity, product.inventory_quantity)
+        return new_order(self._db.new_id("orders"), user_id, items, status, now)
 
 
 def _order_item(item: CartItem, product: Product) -> OrderItem:
@@ -137,8 +101,4 @@ def _order_item(item: CartItem, product: Product) -> OrderItem:
 
 
 def _reduced(product: Product, item: CartItem, now: datetime) -> Product:
-    return revise(product, now, {"inventory_quantity": product.inventory_quantity - item.quantity})
-
-
-def _total(items: Iterable[OrderItem]) -> Decimal:
-    return sum((item.price_at_time * item.quantity for item in items), start=Decimal("0.00"))
+    return revise(product, {"inventory_quantity": product.inventory_quantity - item.quantity}, now)

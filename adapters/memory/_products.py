@@ -2,43 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
-from adapters.memory._paging import SortOrder, paginate
-from adapters.memory._state import (
-    Repository,
-    build,
-    check_quantity,
-    check_version,
-    revise,
-    synchronized,
-    validate_input,
+from adapters._shared import build, new_entity, revise
+from adapters.memory._state import Repository, synchronized
+from interfaces.errors import ReferenceConflict
+from interfaces.listings import (
+    PRODUCT_SEARCH,
+    PRODUCTS,
+    PRODUCTS_BY_CATEGORY,
+    PRODUCTS_BY_SELLER,
+    PageRequest,
+    product_matches,
 )
-from interfaces.errors import InsufficientInventory, NotOwner, ReferenceConflict
 from interfaces.models import NewProduct, Product, ProductChanges, ProductDetails, ProductFilter
 from interfaces.paging import DEFAULT_PAGE_SIZE, Page
+from interfaces.rules import (
+    check_owner,
+    check_quantity,
+    check_seller,
+    check_stock,
+    check_version,
+    search_filter,
+)
 
-__all__ = ["MemoryProductRepository", "matches"]
-
-BY_NAME: SortOrder[Product] = SortOrder(key=lambda p: (p.name, p.id), types=(str, int))
-"""The order of every product listing: (name, id) ascending."""
-
-
-def matches(product: Product, filters: ProductFilter) -> bool:
-    """Whether ``product`` passes every filter set in ``filters``."""
-    f = filters
-    return (
-        (f.category_id is None or product.category_id == f.category_id)
-        and (f.seller_id is None or product.seller_id == f.seller_id)
-        and (f.min_price is None or product.price >= f.min_price)
-        and (f.max_price is None or product.price <= f.max_price)
-        and (f.text is None or _contains_text(product, f.text))
-    )
-
-
-def _contains_text(product: Product, text: str) -> bool:
-    needle = text.lower()
-    return needle in product.name.lower() or needle in (product.description or "").lower()
+__all__ = ["MemoryProductRepository"]
 
 
 @synchronized
@@ -67,22 +55,22 @@ class MemoryProductRepository(Repository):
     ) -> Page[Product]:
         """Products matching every filter set, ordered by (name, id), paged."""
         given = filters if filters is not None else ProductFilter()
-        scope = ("products.list", given)
-        return self._page(scope, lambda p: matches(p, given), page_size, page_token)
+        request = PRODUCTS.request(given, page_size, page_token)
+        return self._page(request, lambda p: product_matches(p, given))
 
     def list_by_seller(
         self, seller_id: int, page_size: int = DEFAULT_PAGE_SIZE, page_token: str | None = None
     ) -> Page[Product]:
         """A seller's products ordered by (name, id), paged."""
-        scope = ("products.list_by_seller", seller_id)
-        return self._page(scope, lambda p: p.seller_id == seller_id, page_size, page_token)
+        request = PRODUCTS_BY_SELLER.request(seller_id, page_size, page_token)
+        return self._page(request, lambda p: p.seller_id == seller_id)
 
     def list_by_category(
         self, category_id: int, page_size: int = DEFAULT_PAGE_SIZE, page_token: str | None = None
     ) -> Page[Product]:
         """Products of one category ordered by (name, id), paged."""
-        scope = ("products.list_by_category", category_id)
-        return self._page(scope, lambda p: p.category_id == category_id, page_size, page_token)
+        request = PRODUCTS_BY_CATEGORY.request(category_id, page_size, page_token)
+        return self._page(request, lambda p: p.category_id == category_id)
 
     def search(
         self, text: str, page_size: int = DEFAULT_PAGE_SIZE, page_token: str | None = None
@@ -91,9 +79,9 @@ class MemoryProductRepository(Repository):
 
         ValidationFailed(field="text") for text a ProductFilter refuses (empty, too long).
         """
-        wanted = validate_input(ProductFilter, text=text)
-        scope = ("products.search", text)
-        return self._page(scope, lambda p: matches(p, wanted), page_size, page_token)
+        wanted = search_filter(text)
+        request = PRODUCT_SEARCH.request(text, page_size, page_token)
+        return self._page(request, lambda p: product_matches(p, wanted))
 
     def has_inventory(self, product_id: int, quantity: int) -> bool:
         """Whether at least ``quantity`` (>= 0) units are in stock; NotFound."""
@@ -108,17 +96,9 @@ class MemoryProductRepository(Repository):
         """
         seller = self._db.users.require(new.seller_id)
         self._db.categories.require(new.category_id)
-        if not seller.is_seller:
-            raise NotOwner("product", new.name, new.seller_id)
+        check_seller(seller, new)
         now = self._db.now()
-        product = build(
-            Product,
-            **new.model_dump(),
-            id=self._db.new_id("products"),
-            created_at=now,
-            updated_at=now,
-            version=1,
-        )
+        product = new_entity(Product, new, self._db.new_id("products"), now)
         return self._db.products.insert(product.id, product)
 
     def update(
@@ -133,7 +113,7 @@ class MemoryProductRepository(Repository):
         NotFound (product or new category); NotOwner; ConcurrencyConflict.
         """
         current = self._owned(product_id, seller_id)
-        check_version("product", product_id, current, expected_version)
+        check_version("product", product_id, current.version, expected_version)
         if changes.category_id is not None:
             self._db.categories.require(changes.category_id)
         return self._revise(current, changes.changed())
@@ -163,25 +143,14 @@ class MemoryProductRepository(Repository):
         """
         check_quantity(quantity, minimum=1)
         current = self._db.products.require(product_id)
-        if current.inventory_quantity < quantity:
-            raise InsufficientInventory(product_id, quantity, current.inventory_quantity)
+        check_stock(product_id, quantity, current.inventory_quantity)
         return self._revise(current, {"inventory_quantity": current.inventory_quantity - quantity})
 
     def _owned(self, product_id: int, seller_id: int) -> Product:
-        product = self._db.products.require(product_id)
-        if product.seller_id != seller_id:
-            raise NotOwner("product", product_id, seller_id)
-        return product
+        return check_owner(self._db.products.require(product_id), seller_id)
 
     def _revise(self, current: Product, changes: dict[str, object]) -> Product:
-        return self._db.products.put(current.id, revise(current, self._db.now(), changes))
+        return self._db.products.put(current.id, revise(current, changes, self._db.now()))
 
-    def _page(
-        self,
-        scope: Sequence[object],
-        predicate: Callable[[Product], bool],
-        page_size: int,
-        page_token: str | None,
-    ) -> Page[Product]:
-        rows = self._db.products.select(predicate)
-        return paginate(rows, BY_NAME, scope, page_size, page_token)
+    def _page(self, request: PageRequest, predicate: Callable[[Product], bool]) -> Page[Product]:
+        return request.select(self._db.products.select(predicate))

@@ -9,51 +9,22 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from interfaces.errors import (
-    AlreadyExists,
-    ConcurrencyConflict,
-    NotFound,
-    UnstorableValue,
-    ValidationFailed,
-)
+from interfaces.errors import AlreadyExists, NotFound
 from interfaces.models import CartItem, Category, Order, Product, User
 from interfaces.runtime import Clock, IdAllocator
 
-__all__ = [
-    "MAX_QUANTITY",
-    "MemoryState",
-    "Repository",
-    "Table",
-    "build",
-    "check_quantity",
-    "check_version",
-    "revise",
-    "synchronized",
-    "validate_input",
-]
-
-MAX_QUANTITY = 2_147_483_647
-"""The largest count the legacy INT columns hold."""
+__all__ = ["MemoryState", "Repository", "Table", "synchronized"]
 
 K = TypeVar("K")
 M = TypeVar("M", bound=BaseModel)
 C = TypeVar("C", bound=type)
-
-
-class Versioned(Protocol):
-    """A row with an optimistic-concurrency version."""
-
-    @property
-    def version(self) -> int:
-        """The number of changes the row has seen, starting at 1."""
-        ...
 
 
 class Table(Generic[K, M]):
@@ -155,54 +126,3 @@ def _locked(method: Callable[..., Any]) -> Callable[..., Any]:
             return method(self, *args, **kwargs)
 
     return run_locked
-
-
-def check_version(entity: str, key: object, row: Versioned, expected: int | None) -> None:
-    """ConcurrencyConflict when ``expected`` is given and differs from the stored version."""
-    if expected is not None and row.version != expected:
-        raise ConcurrencyConflict(entity, key, expected)
-
-
-def check_quantity(value: int, minimum: int, field_name: str = "quantity") -> int:
-    """Return ``value`` if it is a whole number from ``minimum`` to MAX_QUANTITY."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationFailed(f"must be an integer, got {value!r}", field=field_name)
-    if value < minimum:
-        raise ValidationFailed(f"must be at least {minimum}, got {value}", field=field_name)
-    if value > MAX_QUANTITY:
-        raise UnstorableValue(f"must be at most {MAX_QUANTITY}, got {value}", field=field_name)
-    return value
-
-
-def validate_input(model: type[M], **fields: object) -> M:
-    """Build ``model`` from caller input; ValidationFailed naming the first bad field."""
-    return _validated(model, fields, ValidationFailed)
-
-
-def build(model: type[M], **fields: object) -> M:
-    """Build a row to store; UnstorableValue naming the field the row cannot hold."""
-    return _validated(model, fields, UnstorableValue)
-
-
-def revise(row: M, now: datetime, changes: Mapping[str, object]) -> M:
-    """A new version of ``row`` with ``changes`` applied.
-
-    ``version`` grows by one and ``updated_at`` becomes ``now`` where the model
-    has those fields; the result is validated like a new row.
-    """
-    stored = row.model_dump()
-    fields = {**stored, **changes}
-    if "version" in stored:
-        fields["version"] = stored["version"] + 1
-    if "updated_at" in stored:
-        fields["updated_at"] = now
-    return build(type(row), **fields)
-
-
-def _validated(model: type[M], fields: Mapping[str, object], error: type[ValidationFailed]) -> M:
-    try:
-        return model.model_validate(fields)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        name = ".".join(str(part) for part in first["loc"]) or None
-        raise error(first["msg"], field=name) from exc

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from adapters.memory._state import Repository, build, check_version, revise, synchronized
+from adapters._shared import new_entity, revise
+from adapters.memory._state import Repository, synchronized
 from interfaces.errors import AlreadyExists, ReferenceConflict
 from interfaces.models import NewUser, User, UserChanges
+from interfaces.rules import check_version
 
 __all__ = ["MemoryUserRepository"]
 
@@ -44,17 +46,9 @@ class MemoryUserRepository(Repository):
 
     def create(self, new: NewUser) -> User:
         """Create a user with a new id and version 1; AlreadyExists(field=username|email)."""
-        fields = new.model_dump()
-        self._check_unique(fields, exclude_id=None)
+        self._check_unique(new.model_dump(), exclude_id=None)
         now = self._db.now()
-        user = build(
-            User,
-            **fields,
-            id=self._db.new_id("users"),
-            created_at=now,
-            updated_at=now,
-            version=1,
-        )
+        user = new_entity(User, new, self._db.new_id("users"), now)
         return self._db.users.insert(user.id, user)
 
     def update(
@@ -62,10 +56,10 @@ class MemoryUserRepository(Repository):
     ) -> User:
         """Apply ``changes``; NotFound, ConcurrencyConflict, AlreadyExists(field=username|email)."""
         current = self._db.users.require(user_id)
-        check_version("user", user_id, current, expected_version)
+        check_version("user", user_id, current.version, expected_version)
         fields = changes.changed()
         self._check_unique(fields, exclude_id=user_id)
-        return self._db.users.put(user_id, revise(current, self._db.now(), fields))
+        return self._db.users.put(user_id, revise(current, fields, self._db.now()))
 
     def upgrade_to_seller(self, user_id: int) -> User:
         """Set ``is_seller``; NotFound. Idempotent, but still a change (version grows)."""
@@ -101,4 +95,4 @@ class MemoryUserRepository(Repository):
 
     def _set_flags(self, user_id: int, flags: Mapping[str, bool]) -> User:
         current = self._db.users.require(user_id)
-        return self._db.users.put(user_id, revise(current, self._db.now(), flags))
+        return self._db.users.put(user_id, revise(current, flags, self._db.now()))
