@@ -44,15 +44,28 @@ def endpoint(given: str | None) -> Iterator[str]:
         yield server.endpoint
 
 
-def timed(call: Callable[[], Any], calls: int, warmup: int = 50) -> list[float]:
-    """Latencies of ``calls`` calls in milliseconds, after ``warmup`` untimed ones."""
-    for _ in range(warmup):
-        call()
-    samples = []
-    for _ in range(calls):
-        started = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - started) * 1000)
+def timed(
+    calls: dict[str, Callable[[], Any]], count: int, warmup: int = 200, chunk: int = 25
+) -> dict[str, list[float]]:
+    """Latencies in milliseconds of ``count`` calls of each callable, interleaved.
+
+    After ``warmup`` untimed calls of each, the callables take turns in chunks of
+    ``chunk`` calls, in an order that alternates every chunk, so that a change of
+    load on the machine (or the emulator's JIT warming up) falls on every side alike.
+    """
+    for call in calls.values():
+        for _ in range(warmup):
+            call()
+    samples: dict[str, list[float]] = {name: [] for name in calls}
+    order = list(calls)
+    while len(samples[order[0]]) < count:
+        for name in order:
+            call = calls[name]
+            for _ in range(min(chunk, count - len(samples[name]))):
+                started = time.perf_counter()
+                call()
+                samples[name].append((time.perf_counter() - started) * 1000)
+        order.reverse()
     return samples
 
 
@@ -103,28 +116,31 @@ def run(url: str, calls: int) -> None:
             },
             "ReturnValues": "ALL_NEW",
         }
-        rows = [
-            ("get: adapter products.get", timed(lambda: store.products.get(product.id), calls)),
-            (
-                "get: raw PynamoDB GetItem",
-                timed(lambda: pynamo.dispatch("GetItem", dict(get_request)), calls),
-            ),
-            ("get: raw boto3 get_item", timed(lambda: raw_client.get_item(**get_request), calls)),
-            (
-                "save: adapter set_inventory",
-                timed(lambda: store.products.set_inventory(product.id, 7), calls),
-            ),
-            (
-                "save: raw PynamoDB UpdateItem",
-                timed(lambda: pynamo.dispatch("UpdateItem", dict(update_request)), calls),
-            ),
-        ]
+        reads = timed(
+            {
+                "get: adapter products.get": lambda: store.products.get(product.id),
+                "get: raw PynamoDB GetItem": lambda: pynamo.dispatch("GetItem", dict(get_request)),
+                "get: raw boto3 get_item": lambda: raw_client.get_item(**get_request),
+            },
+            calls,
+        )
+        writes = timed(
+            {
+                "save: adapter set_inventory": lambda: store.products.set_inventory(product.id, 7),
+                "save: raw PynamoDB UpdateItem": lambda: pynamo.dispatch(
+                    "UpdateItem", dict(update_request)
+                ),
+            },
+            calls,
+        )
+        rows = [*reads.items(), *writes.items()]
     finally:
         drop_tables(raw_client, contract, prefix)
     report(rows, calls)
 
 
 def report(rows: list[tuple[str, list[float]]], calls: int) -> None:
+    """Print median and p95 per operation and the adapter/raw ratios of the medians."""
     medians = {}
     print(f"{calls} calls each, DynamoDB Local, latencies in ms")
     print(f"{'operation':34} {'median':>8} {'p95':>8}")
