@@ -8,17 +8,18 @@ never lose units.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
 from sqlalchemy import bindparam, delete, func, select, update
 
+from adapters._shared import cart_summary
 from adapters.mysql.base import Context, SqlRepository, translated
 from adapters.mysql.products import PRODUCT
-from adapters.mysql.records import MAX_QUANTITY, AnySelect, Entity, Records, build, check_quantity
+from adapters.mysql.records import AnySelect, Entity, Records
 from adapters.mysql.tables import products, shopping_carts
 from adapters.mysql.users import USER
-from interfaces.errors import AlreadyExists, NotFound, UnstorableValue
+from interfaces.errors import AlreadyExists, NotFound
 from interfaces.models import CartIssue, CartItem, CartLine, CartSummary
+from interfaces.rules import MAX_QUANTITY, check_quantity, over_limit
 
 __all__ = ["CART_ITEM", "SqlCartRepository"]
 
@@ -98,14 +99,7 @@ class SqlCartRepository(SqlRepository):
 
     def summary(self, user_id: int) -> CartSummary:
         """Line count, total units and subtotal of the cart."""
-        lines = self.list_items(user_id)
-        return build(
-            CartSummary,
-            user_id=user_id,
-            line_count=len(lines),
-            total_quantity=sum(line.quantity for line in lines),
-            subtotal=sum((line.price * line.quantity for line in lines), start=Decimal("0.00")),
-        )
+        return cart_summary(user_id, self.list_items(user_id))
 
     def validate(self, user_id: int) -> list[CartIssue]:
         """Lines asking for more units than are in stock, ordered by product id."""
@@ -159,10 +153,7 @@ class SqlCartRepository(SqlRepository):
             return True
         current = self.get_item(user_id, product_id)
         if current is not None:
-            raise UnstorableValue(
-                f"must be at most {MAX_QUANTITY}, got {current.quantity + quantity}",
-                field="quantity",
-            )
+            raise over_limit(current.quantity + quantity)
         return False
 
     def _insert(self, user_id: int, product_id: int, quantity: int, now: datetime) -> None:

@@ -6,17 +6,14 @@ from typing import Any
 
 from sqlalchemy import bindparam, exists, literal, select, update
 
+from adapters._shared import new_entity
 from adapters.mysql.base import Context, SqlRepository, translated
 from adapters.mysql.collation import ExactText
-from adapters.mysql.records import AnySelect, Entity, Records, build, check_version
+from adapters.mysql.records import AnySelect, Entity, Records
 from adapters.mysql.tables import categories, products
-from interfaces.errors import (
-    AlreadyExists,
-    NotFound,
-    ReferenceConflict,
-    ValidationFailed,
-)
+from interfaces.errors import AlreadyExists, NotFound, ReferenceConflict
 from interfaces.models import Category, CategoryChanges, NewCategory
+from interfaces.rules import check_acyclic, check_version
 
 __all__ = ["CATEGORY", "SqlCategoryRepository"]
 
@@ -90,7 +87,7 @@ class SqlCategoryRepository(SqlRepository):
 
     def would_create_cycle(self, category_id: int, new_parent_id: int) -> bool:
         """Whether ``new_parent_id`` is ``category_id`` itself or one of its descendants."""
-        return any(row.id == category_id for row in self._walk_up(new_parent_id))
+        return category_id in self._ancestry(new_parent_id)
 
     def is_valid_parent(self, parent_id: int | None, category_id: int | None = None) -> bool:
         """Whether ``parent_id`` may be the parent of ``category_id`` (or of a new category)."""
@@ -112,15 +109,8 @@ class SqlCategoryRepository(SqlRepository):
         self._check_name_free(new.name, exclude_id=None)
         if new.parent_id is not None:
             self._rows.require(new.parent_id)
-        values = {
-            **new.model_dump(),
-            "id": self._context.new_id("categories"),
-            "created_at": self._context.now(),
-            "version": 1,
-        }
-        category = build(Category, **values)
-        self._rows.insert(values)
-        return category
+        new_id = self._context.new_id("categories")
+        return self._rows.add(new_entity(Category, new, new_id, self._context.now()))
 
     def update(
         self, category_id: int, changes: CategoryChanges, expected_version: int | None = None
@@ -175,6 +165,10 @@ class SqlCategoryRepository(SqlRepository):
             lineage.append(category)
         return lineage
 
+    def _ancestry(self, category_id: int) -> list[int]:
+        """The ids of ``category_id`` and its ancestors, nearest first."""
+        return [row.id for row in self._walk_up(category_id)]
+
     def _holders(self, name: str, *, lock: bool) -> list[int]:
         """Ids of the categories named exactly ``name``; ``lock`` keeps the name taken/free."""
         statement = self._context.statement("categories.named", _named)
@@ -188,8 +182,4 @@ class SqlCategoryRepository(SqlRepository):
 
     def _check_move(self, category_id: int, parent_id: int) -> None:
         self._rows.require(parent_id)
-        if self.would_create_cycle(category_id, parent_id):
-            raise ValidationFailed(
-                f"category {parent_id} is category {category_id} or one of its descendants",
-                field="parent_id",
-            )
+        check_acyclic(category_id, parent_id, self._ancestry(parent_id))

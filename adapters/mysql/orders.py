@@ -11,21 +11,23 @@ when the caller swallows the error and commits its unit of work.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from decimal import Decimal
 
 from sqlalchemy import bindparam, func, select
 
+from adapters._shared import build, new_order
 from adapters.mysql.base import Context, SqlRepository, translated
-from adapters.mysql.paging import KeysetOrder, PageRequest, fetch_page
+from adapters.mysql.paging import KeysetOrder, fetch_page
 from adapters.mysql.products import PRODUCT, take_stock
-from adapters.mysql.records import AnyRow, AnySelect, Entity, Records, build, check_version
+from adapters.mysql.records import AnyRow, AnySelect, Entity, Records
 from adapters.mysql.tables import order_items, orders, products, shopping_carts
 from adapters.mysql.users import USER
-from interfaces.errors import EmptyCart, InsufficientInventory, NotFound, ValidationFailed
+from interfaces.errors import EmptyCart, InsufficientInventory, NotFound
+from interfaces.listings import NEWEST_FIRST, ORDERS_BY_STATUS, ORDERS_BY_USER, PageRequest
 from interfaces.models import NewOrder, NewOrderItem, Order, OrderItem, OrderStatus
 from interfaces.paging import DEFAULT_PAGE_SIZE, Page
+from interfaces.rules import check_status, check_stock, check_version
 
 __all__ = ["ORDER", "SqlOrderRepository"]
 
@@ -37,12 +39,7 @@ ORDER = Entity(
     converters={"status": OrderStatus},
 )
 
-NEWEST_FIRST = KeysetOrder(
-    expressions=(orders.c.created_at, orders.c.id),
-    fields=("created_at", "id"),
-    types=(datetime, int),
-    descending=True,
-)
+_NEWEST_FIRST = KeysetOrder(expressions=(orders.c.created_at, orders.c.id), order=NEWEST_FIRST)
 """The order of every order listing: (created_at, id) descending."""
 
 _ITEMS = (
@@ -81,7 +78,7 @@ class SqlOrderRepository(SqlRepository):
         self._products = Records(context, PRODUCT)
         self._count = select(func.count()).where(orders.c.user_id == bindparam("user_id"))
         self._pages = {
-            (column, resume): NEWEST_FIRST.paged(
+            (column, resume): _NEWEST_FIRST.paged(
                 self._rows.select.where(orders.c[column] == bindparam("b_value")), resume
             )
             for column in ("user_id", "status")
@@ -100,15 +97,15 @@ class SqlOrderRepository(SqlRepository):
         self, user_id: int, page_size: int = DEFAULT_PAGE_SIZE, page_token: str | None = None
     ) -> Page[Order]:
         """The user's orders, newest first, paged."""
-        request = PageRequest(("orders.list_by_user", user_id), page_size, page_token)
+        request = ORDERS_BY_USER.request(user_id, page_size, page_token)
         return self._page(request, "user_id", user_id)
 
     def list_by_status(
         self, status: OrderStatus, page_size: int = DEFAULT_PAGE_SIZE, page_token: str | None = None
     ) -> Page[Order]:
         """Orders with ``status``, newest first, paged; ValidationFailed(field="status")."""
-        wanted = _status(status)
-        request = PageRequest(("orders.list_by_status", wanted), page_size, page_token)
+        wanted = check_status(status)
+        request = ORDERS_BY_STATUS.request(wanted, page_size, page_token)
         return self._page(request, "status", wanted.value)
 
     def count_by_user(self, user_id: int) -> int:
@@ -127,7 +124,7 @@ class SqlOrderRepository(SqlRepository):
         self, order_id: int, status: OrderStatus, expected_version: int | None = None
     ) -> Order:
         """Set the status; ValidationFailed(field="status"), NotFound, ConcurrencyConflict."""
-        wanted = _status(status)
+        wanted = check_status(status)
         current = self._rows.lock(order_id)
         check_version("order", order_id, current.version, expected_version)
         self._rows.revise(order_id, {"status": wanted.value})
@@ -144,7 +141,8 @@ class SqlOrderRepository(SqlRepository):
             cart = connection.execute(_CART, {"user_id": user_id}).all()
             if not cart:
                 raise EmptyCart(user_id)
-            _check_stock(cart)
+            for row in cart:
+                check_stock(row.product_id, row.quantity, row.inventory_quantity)
             now = self._context.now()
             lines = [
                 NewOrderItem(product_id=r.product_id, quantity=r.quantity, price_at_time=r.price)
@@ -162,18 +160,8 @@ class SqlOrderRepository(SqlRepository):
         self, user_id: int, lines: Sequence[NewOrderItem], status: OrderStatus, now: datetime
     ) -> Order:
         """Build and insert an order and its lines (validated before anything is written)."""
-        items = tuple(build(OrderItem, **line.model_dump()) for line in lines)
-        order = build(
-            Order,
-            id=self._context.new_id("orders"),
-            user_id=user_id,
-            total_amount=sum((i.price_at_time * i.quantity for i in items), start=Decimal("0.00")),
-            status=status,
-            items=items,
-            created_at=now,
-            updated_at=now,
-            version=1,
-        )
+        items = [build(OrderItem, **line.model_dump()) for line in lines]
+        order = new_order(self._context.new_id("orders"), user_id, items, status, now)
         rows = [
             {**item.model_dump(), "id": self._context.new_id("order_items"), "order_id": order.id}
             for item in items
@@ -193,7 +181,7 @@ class SqlOrderRepository(SqlRepository):
 
         connection = self._context.connection()
         params = {"b_value": value}
-        return fetch_page(connection, statement_for, NEWEST_FIRST, request, params, self._assemble)
+        return fetch_page(connection, statement_for, request, params, self._assemble)
 
     def _assemble(self, rows: Sequence[AnyRow]) -> list[Order]:
         """Orders of ``rows`` with their items (one query for all of them)."""
@@ -211,17 +199,3 @@ class SqlOrderRepository(SqlRepository):
                 )
             )
         return [ORDER.from_row(row, items=tuple(items[row.id])) for row in rows]
-
-
-def _status(value: str) -> OrderStatus:
-    try:
-        return OrderStatus(value)
-    except ValueError as exc:
-        raise ValidationFailed(f"not an order status: {value!r}", field="status") from exc
-
-
-def _check_stock(cart: Iterable[AnyRow]) -> None:
-    """InsufficientInventory for the first line (by product id) short of stock."""
-    for row in cart:
-        if row.inventory_quantity < row.quantity:
-            raise InsufficientInventory(row.product_id, row.quantity, row.inventory_quantity)

@@ -1,4 +1,4 @@
-"""Keyset paging with the backend-neutral tokens of :mod:`interfaces.paging`.
+"""Keyset paging of the listings of :mod:`interfaces.listings`.
 
 A listing is ordered by a domain sort key, e.g. products by ``(name, id)``
 ascending and orders by ``(created_at, id)`` descending. A page asks for
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Integer, and_, bindparam, or_
@@ -19,27 +18,25 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from adapters.mysql.records import AnyRow, AnySelect
-from interfaces.errors import InvalidPageToken
-from interfaces.paging import Page, check_page_size, decode_token, encode_token
+from interfaces.listings import PageRequest, SortOrder
+from interfaces.paging import Page
 
-__all__ = ["KeysetOrder", "PageRequest", "fetch_page"]
+__all__ = ["KeysetOrder", "fetch_page"]
 
 M = TypeVar("M")
-SortKey = tuple[Any, ...]
 
 
 @dataclass(frozen=True)
 class KeysetOrder:
-    """A listing's order: SQL expressions, the model fields they hold, their types, direction."""
+    """A listing's domain ``order`` as SQL: one expression per field of its sort key."""
 
     expressions: tuple[ColumnElement[Any], ...]
-    fields: tuple[str, ...]
-    types: tuple[type, ...]
-    descending: bool = False
+    order: SortOrder
 
     def order_by(self) -> list[ColumnElement[Any]]:
         """The ORDER BY clause."""
-        return [e.desc() if self.descending else e.asc() for e in self.expressions]
+        descending = self.order.descending
+        return [e.desc() if descending else e.asc() for e in self.expressions]
 
     def after(self) -> ColumnElement[bool]:
         """Rows strictly after the key bound as ``:k0``, ``:k1``... in this order."""
@@ -49,7 +46,7 @@ class KeysetOrder:
         clauses: list[ColumnElement[bool]] = []
         for depth, expression in enumerate(self.expressions):
             key = keys[depth]
-            beyond = expression < key if self.descending else expression > key
+            beyond = expression < key if self.order.descending else expression > key
             equal_before = [e == k for e, k in zip(self.expressions[:depth], keys, strict=False)]
             clauses.append(and_(*equal_before, beyond))
         return or_(*clauses)
@@ -60,55 +57,23 @@ class KeysetOrder:
             statement = statement.where(self.after())
         return statement.order_by(*self.order_by()).limit(bindparam("page_limit", type_=Integer))
 
-    def key_of(self, item: object) -> SortKey:
-        """The sort key of a returned model."""
-        return tuple(getattr(item, name) for name in self.fields)
-
-    def checked(self, key: SortKey) -> SortKey:
-        """``key`` if it has this order's shape; InvalidPageToken otherwise."""
-        if len(key) != len(self.types) or not all(map(_is_a, key, self.types)):
-            raise InvalidPageToken("page token does not hold a key of this listing")
-        return key
-
-
-@dataclass(frozen=True)
-class PageRequest:
-    """Which listing (``scope``), how many rows, from where."""
-
-    scope: Sequence[object]
-    page_size: int
-    page_token: str | None
-
 
 def fetch_page(
     connection: Connection,
     statement_for: Callable[[bool], AnySelect],
-    order: KeysetOrder,
     request: PageRequest,
     params: Mapping[str, object],
     to_models: Callable[[Sequence[AnyRow]], list[M]],
 ) -> Page[M]:
-    """One page of a listing in ``order``, resuming after the token's key.
+    """One page of a listing, resuming after the key of ``request``.
 
     ``statement_for(resume)`` is the listing's statement made by
-    :meth:`KeysetOrder.paged`; ``params`` are its own bound values.
+    :meth:`KeysetOrder.paged` for the request's order; ``params`` are its own
+    bound values.
     """
-    size = check_page_size(request.page_size)
+    size = request.page_size
     bound = {**params, "page_limit": size + 1}
-    resume = request.page_token is not None
-    if request.page_token is not None:
-        last = order.checked(decode_token(request.scope, request.page_token))
-        bound.update((f"k{depth}", value) for depth, value in enumerate(last))
-    rows = connection.execute(statement_for(resume), bound).all()
-    items = to_models(rows[:size])
-    more = len(rows) > size
-    token = encode_token(request.scope, order.key_of(items[-1])) if more else None
-    return Page(items=tuple(items), next_token=token)
-
-
-def _is_a(value: object, kind: type) -> bool:
-    if isinstance(value, bool) and kind is not bool:
-        return False
-    if isinstance(value, datetime):
-        return kind is datetime and value.utcoffset() is not None
-    return isinstance(value, kind)
+    if request.after is not None:
+        bound.update((f"k{depth}", value) for depth, value in enumerate(request.after))
+    rows = connection.execute(statement_for(request.after is not None), bound).all()
+    return request.page(to_models(rows[:size]), more=len(rows) > size)

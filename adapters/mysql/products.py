@@ -11,26 +11,35 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from pydantic import ValidationError
 from sqlalchemy import bindparam, exists, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
+from adapters._shared import new_entity
 from adapters.mysql.base import Context, SqlRepository, translated
 from adapters.mysql.categories import CATEGORY
 from adapters.mysql.collation import ExactText
-from adapters.mysql.paging import KeysetOrder, PageRequest, fetch_page
-from adapters.mysql.records import AnySelect, Entity, Records, build, check_quantity, check_version
+from adapters.mysql.paging import KeysetOrder, fetch_page
+from adapters.mysql.records import AnySelect, Entity, Records
 from adapters.mysql.tables import categories, order_items, products, shopping_carts, users
 from adapters.mysql.users import USER
-from interfaces.errors import (
-    InsufficientInventory,
-    NotFound,
-    NotOwner,
-    ReferenceConflict,
-    ValidationFailed,
+from interfaces.errors import InsufficientInventory, NotFound, ReferenceConflict
+from interfaces.listings import (
+    BY_NAME,
+    PRODUCT_SEARCH,
+    PRODUCTS,
+    PRODUCTS_BY_CATEGORY,
+    PRODUCTS_BY_SELLER,
+    PageRequest,
 )
 from interfaces.models import NewProduct, Product, ProductChanges, ProductDetails, ProductFilter
 from interfaces.paging import DEFAULT_PAGE_SIZE, Page
+from interfaces.rules import (
+    check_owner,
+    check_quantity,
+    check_seller,
+    check_version,
+    search_filter,
+)
 
 __all__ = ["PRODUCT", "SqlProductRepository", "take_stock"]
 
@@ -61,11 +70,7 @@ _FILTERS: dict[str, _Condition] = {
 
 
 def _by_name(rules: ExactText) -> KeysetOrder:
-    return KeysetOrder(
-        expressions=(rules.column(products.c.name), products.c.id),
-        fields=("name", "id"),
-        types=(str, int),
-    )
+    return KeysetOrder(expressions=(rules.column(products.c.name), products.c.id), order=BY_NAME)
 
 
 def _details() -> AnySelect:
@@ -126,21 +131,21 @@ class SqlProductRepository(SqlRepository):
     ) -> Page[Product]:
         """Products matching every filter set, ordered by (name, id), paged."""
         given = filters if filters is not None else ProductFilter()
-        request = PageRequest(("products.list", given), page_size, page_token)
+        request = PRODUCTS.request(given, page_size, page_token)
         return self._page(request, given)
 
     def list_by_seller(
         self, seller_id: int, page_size: int = DEFAULT_PAGE_SIZE, page_token: str | None = None
     ) -> Page[Product]:
         """A seller's products ordered by (name, id), paged."""
-        request = PageRequest(("products.list_by_seller", seller_id), page_size, page_token)
+        request = PRODUCTS_BY_SELLER.request(seller_id, page_size, page_token)
         return self._page(request, ProductFilter(seller_id=seller_id))
 
     def list_by_category(
         self, category_id: int, page_size: int = DEFAULT_PAGE_SIZE, page_token: str | None = None
     ) -> Page[Product]:
         """Products of one category ordered by (name, id), paged."""
-        request = PageRequest(("products.list_by_category", category_id), page_size, page_token)
+        request = PRODUCTS_BY_CATEGORY.request(category_id, page_size, page_token)
         return self._page(request, ProductFilter(category_id=category_id))
 
     def search(
@@ -150,11 +155,8 @@ class SqlProductRepository(SqlRepository):
 
         ValidationFailed(field="text") for text a ProductFilter refuses (empty, too long).
         """
-        try:
-            wanted = ProductFilter(text=text)
-        except ValidationError as exc:
-            raise ValidationFailed(exc.errors()[0]["msg"], field="text") from exc
-        request = PageRequest(("products.search", text), page_size, page_token)
+        wanted = search_filter(text)
+        request = PRODUCT_SEARCH.request(text, page_size, page_token)
         return self._page(request, wanted)
 
     def has_inventory(self, product_id: int, quantity: int) -> bool:
@@ -170,19 +172,9 @@ class SqlProductRepository(SqlRepository):
         """
         seller = self._users.get(new.seller_id)
         self._categories.require(new.category_id)
-        if not seller.is_seller:
-            raise NotOwner("product", new.name, new.seller_id)
+        check_seller(seller, new)
         now = self._context.now()
-        values = {
-            **new.model_dump(),
-            "id": self._context.new_id("products"),
-            "created_at": now,
-            "updated_at": now,
-            "version": 1,
-        }
-        product = build(Product, **values)
-        self._rows.insert(values)
-        return product
+        return self._rows.add(new_entity(Product, new, self._context.new_id("products"), now))
 
     def update(
         self,
@@ -232,16 +224,12 @@ class SqlProductRepository(SqlRepository):
         return self._rows.get(product_id)
 
     def _owned(self, product_id: int, seller_id: int) -> Product:
-        product = self._rows.lock(product_id)
-        if product.seller_id != seller_id:
-            raise NotOwner("product", product_id, seller_id)
-        return product
+        return check_owner(self._rows.lock(product_id), seller_id)
 
     def _page(self, request: PageRequest, filters: ProductFilter) -> Page[Product]:
         values = filters.model_dump(exclude_none=True)
         if "text" in values:
             values["text"] = values["text"].lower()
-        order = self._context.statement("products.by_name", _by_name)
         names = tuple(sorted(values))
 
         def statement_for(resume: bool) -> AnySelect:
@@ -250,7 +238,7 @@ class SqlProductRepository(SqlRepository):
 
         params = {f"f_{name}": value for name, value in values.items()}
         connection = self._context.connection()
-        return fetch_page(connection, statement_for, order, request, params, PRODUCT.from_rows)
+        return fetch_page(connection, statement_for, request, params, PRODUCT.from_rows)
 
 
 def _listing(rules: ExactText, filters: Sequence[str], resume: bool) -> AnySelect:

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Generic, TypeAlias, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from sqlalchemy import Label, Select, Table, bindparam, exists, select
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
@@ -21,24 +21,9 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from adapters.mysql.base import Context
 from adapters.mysql.errors import translate
-from interfaces.errors import (
-    AlreadyExists,
-    ConcurrencyConflict,
-    NotFound,
-    UnstorableValue,
-    ValidationFailed,
-)
+from interfaces.errors import AlreadyExists, NotFound
 
-__all__ = [
-    "MAX_QUANTITY",
-    "AnyRow",
-    "AnySelect",
-    "Entity",
-    "Records",
-    "build",
-    "check_quantity",
-    "check_version",
-]
+__all__ = ["AnyRow", "AnySelect", "Entity", "Records"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -47,9 +32,6 @@ AnyRow: TypeAlias = Row[*tuple[Any, ...]]
 
 AnySelect: TypeAlias = Select[*tuple[Any, ...]]
 """A SELECT of any number of columns."""
-
-MAX_QUANTITY = 2_147_483_647
-"""The largest count the legacy INT columns hold."""
 
 
 class Entity(Generic[M]):
@@ -188,6 +170,11 @@ class Records(Generic[M]):
         with self._naming_duplicates(values), self._context.savepoint() as connection:
             connection.execute(self.entity.table.insert(), dict(values))
 
+    def add(self, row: M) -> M:
+        """Insert ``row``, a new entity, and return it; AlreadyExists as :meth:`insert`."""
+        self.insert(row.model_dump())
+        return row
+
     def revise(self, key: int, values: Mapping[str, object], now: datetime | None = None) -> M:
         """Apply ``values``, bump the version and stamp ``updated_at`` (``now``); NotFound.
 
@@ -224,33 +211,3 @@ class Records(Generic[M]):
                 value = values.get(error.field, error.value)
                 raise AlreadyExists(self.entity.name, error.field, value) from exc
             raise
-
-
-def build(model: type[M], **fields: object) -> M:
-    """A validated model of stored or derived values; UnstorableValue naming a bad field."""
-    try:
-        return model.model_validate(fields)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        name = ".".join(str(part) for part in first["loc"]) or None
-        raise UnstorableValue(first["msg"], field=name) from exc
-
-
-def check_quantity(value: int, minimum: int, field_name: str = "quantity") -> int:
-    """``value`` if it is a whole number from ``minimum`` to MAX_QUANTITY.
-
-    ValidationFailed below ``minimum`` or for a non-integer, UnstorableValue above the INT limit.
-    """
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationFailed(f"must be an integer, got {value!r}", field=field_name)
-    if value < minimum:
-        raise ValidationFailed(f"must be at least {minimum}, got {value}", field=field_name)
-    if value > MAX_QUANTITY:
-        raise UnstorableValue(f"must be at most {MAX_QUANTITY}, got {value}", field=field_name)
-    return value
-
-
-def check_version(entity: str, key: object, stored: int, expected: int | None) -> None:
-    """ConcurrencyConflict when ``expected`` is given and differs from the ``stored`` version."""
-    if expected is not None and stored != expected:
-        raise ConcurrencyConflict(entity, key, expected)

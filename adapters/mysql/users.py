@@ -7,12 +7,14 @@ from typing import Any
 
 from sqlalchemy import Column, bindparam, delete, exists, or_, select
 
+from adapters._shared import new_entity
 from adapters.mysql.base import Context, SqlRepository, translated
 from adapters.mysql.collation import ExactText
-from adapters.mysql.records import AnySelect, Entity, Records, build, check_version
+from adapters.mysql.records import AnySelect, Entity, Records
 from adapters.mysql.tables import order_items, orders, products, shopping_carts, users
 from interfaces.errors import AlreadyExists, ReferenceConflict
 from interfaces.models import NewUser, User, UserChanges
+from interfaces.rules import check_version
 
 __all__ = ["USER", "SqlUserRepository"]
 
@@ -57,19 +59,9 @@ class SqlUserRepository(SqlRepository):
 
     def create(self, new: NewUser) -> User:
         """Create a user with a new id and version 1; AlreadyExists(field=username|email)."""
-        fields = new.model_dump()
-        self._check_unique(fields, exclude_id=None)
+        self._check_unique(new.model_dump(), exclude_id=None)
         now = self._context.now()
-        values = {
-            **fields,
-            "id": self._context.new_id("users"),
-            "created_at": now,
-            "updated_at": now,
-            "version": 1,
-        }
-        user = build(User, **values)
-        self._rows.insert(values)
-        return user
+        return self._rows.add(new_entity(User, new, self._context.new_id("users"), now))
 
     def update(
         self, user_id: int, changes: UserChanges, expected_version: int | None = None
