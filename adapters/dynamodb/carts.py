@@ -7,18 +7,16 @@ queries of the collection, after a GSI lookup of the user's email by id.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
+from adapters._shared import build, cart_issues, cart_summary
 from adapters.dynamodb.base import Backend, key_of, to_model
 from adapters.dynamodb.batch import batch_get, chunks
 from adapters.dynamodb.client import MAX_TRANSACTION_ACTIONS, Item
 from adapters.dynamodb.collection import owner_fields, partition_of
 from adapters.dynamodb.errors import ConditionFailed
 from adapters.dynamodb.expressions import Expr, delete
-from adapters.dynamodb.products import MAX_QUANTITY, check_quantity
 from adapters.dynamodb.users import require_user
-from adapters.dynamodb.versioning import build
 from interfaces import (
     CartIssue,
     CartItem,
@@ -28,6 +26,7 @@ from interfaces import (
     Product,
     UnstorableValue,
 )
+from interfaces.rules import MAX_QUANTITY, check_quantity
 
 __all__ = ["DynamoCartRepository", "cart_lines"]
 
@@ -84,28 +83,13 @@ class DynamoCartRepository:
 
     def summary(self, user_id: int) -> CartSummary:
         """Line count, units and subtotal (from the price snapshots)."""
-        lines = self.list_items(user_id)
-        return build(
-            CartSummary,
-            user_id=user_id,
-            line_count=len(lines),
-            total_quantity=sum(line.quantity for line in lines),
-            subtotal=sum((line.price * line.quantity for line in lines), start=Decimal("0.00")),
-        )
+        return cart_summary(user_id, self.list_items(user_id))
 
     def validate(self, user_id: int) -> list[CartIssue]:
         """Lines asking for more than the current stock (products read consistently)."""
         lines = self.list_items(user_id)
         stock = self._stock([line.product_id for line in lines])
-        return [
-            CartIssue(
-                product_id=line.product_id,
-                requested=line.quantity,
-                available=stock.get(line.product_id, 0),
-            )
-            for line in lines
-            if line.quantity > stock.get(line.product_id, 0)
-        ]
+        return cart_issues(lines, lambda product_id: stock.get(product_id, 0))
 
     # --- commands -------------------------------------------------------------------------
 

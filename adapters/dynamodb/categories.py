@@ -18,24 +18,25 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from adapters._shared import lineage, new_entity, revise
 from adapters.dynamodb.base import Backend, key_of, to_model, transact_in_steps
 from adapters.dynamodb.client import Item
 from adapters.dynamodb.errors import TransactionCancelled, translate
 from adapters.dynamodb.expressions import Action, Expr, delete, put, update
 from adapters.dynamodb.layout import EntityLayout
-from adapters.dynamodb.versioning import Stale, build, retry_stale
+from adapters.dynamodb.versioning import Stale, retry_stale
 from dal.contract import AggregateCalculation, Attribute, CaseCalculation
 from interfaces import (
     AlreadyExists,
     Category,
     CategoryChanges,
-    ConcurrencyConflict,
     NewCategory,
     NotFound,
     Product,
     ReferenceConflict,
-    ValidationFailed,
 )
+from interfaces.listings import BY_NAME
+from interfaces.rules import check_acyclic, check_version
 
 __all__ = [
     "CategoryTree",
@@ -45,10 +46,6 @@ __all__ = [
 ]
 
 _PRODUCT_COUNT = "product_count"
-
-
-def _by_name(category: Category) -> tuple[str, int]:
-    return (category.name, category.id)
 
 
 @dataclass
@@ -87,19 +84,11 @@ class CategoryTree:
 
     def children(self, category_id: int) -> list[Category]:
         """Direct children, ordered by name."""
-        return sorted(
-            (c for c in self.categories.values() if c.parent_id == category_id), key=_by_name
-        )
+        return BY_NAME.sort(c for c in self.categories.values() if c.parent_id == category_id)
 
     def lineage(self, category_id: int) -> Iterator[int]:
         """``category_id`` and its ancestors' ids, upwards, as far as they exist."""
-        seen: set[int] = set()
-        current: int | None = category_id
-        while current is not None and current not in seen:
-            seen.add(current)
-            yield current
-            row = self.categories.get(current)
-            current = row.parent_id if row is not None else None
+        return lineage(self.categories.get, category_id)
 
     def path(self, category_id: int) -> list[Category]:
         """Root first, down to ``category_id``."""
@@ -197,13 +186,11 @@ class DynamoCategoryRepository:
 
     def list_all(self) -> list[Category]:
         """Every category, ordered by name."""
-        return sorted(self._tree().categories.values(), key=_by_name)
+        return BY_NAME.sort(self._tree().categories.values())
 
     def list_roots(self) -> list[Category]:
         """Categories without a parent, ordered by name."""
-        return sorted(
-            (c for c in self._tree().categories.values() if c.parent_id is None), key=_by_name
-        )
+        return BY_NAME.sort(c for c in self._tree().categories.values() if c.parent_id is None)
 
     def list_children(self, parent_id: int) -> list[Category]:
         """Direct children by name; NotFound if the parent is missing."""
@@ -264,13 +251,7 @@ class DynamoCategoryRepository:
             raise AlreadyExists("category", "name", new.name)
         if new.parent_id is not None:
             tree.require(new.parent_id)
-        category = build(
-            Category,
-            **new.model_dump(),
-            id=self._b.ids.allocate("categories"),
-            created_at=self._b.now(),
-            version=1,
-        )
+        category = new_entity(Category, new, self._b.ids.allocate("categories"), self._b.now())
         plan = tree.planned(changed=[category])
         claims = [(new.name, category.id)]
         self._apply(tree, plan, focus=category.id, claims=claims, releases=[], name=new.name)
@@ -281,8 +262,7 @@ class DynamoCategoryRepository:
     ) -> Category:
         tree = self._tree()
         current = tree.require(category_id)
-        if expected is not None and current.version != expected:
-            raise ConcurrencyConflict("category", category_id, expected)
+        check_version("category", category_id, current.version, expected)
         name = str(fields.get("name", current.name))
         renamed = name != current.name
         if renamed and any(
@@ -291,15 +271,10 @@ class DynamoCategoryRepository:
             raise AlreadyExists("category", "name", name)
         parent_id = fields.get("parent_id", current.parent_id)
         if parent_id is not None:
-            tree.require(int(str(parent_id)))
-            if category_id in tree.lineage(int(str(parent_id))):
-                raise ValidationFailed(
-                    f"category {parent_id} is category {category_id} or one of its descendants",
-                    field="parent_id",
-                )
-        changed = build(
-            Category, **{**current.model_dump(), **fields, "version": current.version + 1}
-        )
+            parent = int(str(parent_id))
+            tree.require(parent)
+            check_acyclic(category_id, parent, tree.lineage(parent))
+        changed = revise(current, fields)
         plan = tree.planned(changed=[changed])
         claims, releases = ([(name, category_id)], [current.name]) if renamed else ([], [])
         self._apply(tree, plan, focus=category_id, claims=claims, releases=releases, name=name)
@@ -310,10 +285,7 @@ class DynamoCategoryRepository:
         current = tree.require(category_id)
         if tree.product_counts.get(category_id, 0) > 0 or self._has_products(category_id):
             raise ReferenceConflict("category", category_id, "products")
-        orphans = [
-            build(Category, **{**c.model_dump(), "parent_id": None, "version": c.version + 1})
-            for c in tree.children(category_id)
-        ]
+        orphans = [revise(c, {"parent_id": None}) for c in tree.children(category_id)]
         plan = tree.planned(changed=orphans, removed=[category_id])
         self._apply(
             tree, plan, focus=category_id, claims=[], releases=[current.name], name=current.name

@@ -10,11 +10,11 @@ a check that the user still exists.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
+from adapters._shared import build, new_order, revise
 from adapters.dynamodb.base import ORDER_LINES, Backend, key_of, to_model
 from adapters.dynamodb.batch import batch_get
 from adapters.dynamodb.carts import cart_lines
@@ -22,14 +22,12 @@ from adapters.dynamodb.client import MAX_TRANSACTION_ACTIONS, Item
 from adapters.dynamodb.collection import owner_fields, partition_of
 from adapters.dynamodb.errors import TransactionCancelled, translate
 from adapters.dynamodb.expressions import Action, Expr, check, delete, put, update
-from adapters.dynamodb.paging import Listing
 from adapters.dynamodb.products import inventory_change
 from adapters.dynamodb.users import require_user
-from adapters.dynamodb.versioning import Stale, build, retry_stale, revise, version_condition
+from adapters.dynamodb.versioning import Stale, retry_stale, version_condition
 from interfaces import (
     AlreadyExists,
     CartLine,
-    ConcurrencyConflict,
     EmptyCart,
     InsufficientInventory,
     NewOrder,
@@ -41,26 +39,11 @@ from interfaces import (
     Product,
     ValidationFailed,
 )
+from interfaces.listings import ORDERS_BY_STATUS, ORDERS_BY_USER
 from interfaces.paging import DEFAULT_PAGE_SIZE
+from interfaces.rules import check_status, check_stock, check_version
 
 __all__ = ["DynamoOrderRepository"]
-
-
-def _newest_first(scope: tuple[object, ...]) -> Listing[Order]:
-    return Listing(
-        scope, key=lambda o: (o.created_at, o.id), types=(datetime, int), descending=True
-    )
-
-
-def _status(value: str) -> OrderStatus:
-    try:
-        return OrderStatus(value)
-    except ValueError as exc:
-        raise ValidationFailed(f"not an order status: {value!r}", field="status") from exc
-
-
-def _total(items: Iterable[OrderItem]) -> Decimal:
-    return sum((item.price_at_time * item.quantity for item in items), start=Decimal("0.00"))
 
 
 class DynamoOrderRepository:
@@ -80,24 +63,22 @@ class DynamoOrderRepository:
         self, user_id: int, page_size: int = DEFAULT_PAGE_SIZE, page_token: str | None = None
     ) -> Page[Order]:
         """The user's orders, newest first: the whole collection's orders, sorted and cut."""
-        listing = _newest_first(("orders.list_by_user", user_id))
-        after = listing.after(page_size, page_token)
-        return listing.page(self._of_user(user_id), page_size, after)
+        request = ORDERS_BY_USER.request(user_id, page_size, page_token)
+        return request.select(self._of_user(user_id))
 
     def list_by_status(
         self, status: OrderStatus, page_size: int = DEFAULT_PAGE_SIZE, page_token: str | None = None
     ) -> Page[Order]:
         """Orders with ``status``, newest first (a consistent Scan of the Users table)."""
-        wanted = _status(status)
-        listing = _newest_first(("orders.list_by_status", wanted))
-        after = listing.after(page_size, page_token)
+        wanted = check_status(status)
+        request = ORDERS_BY_STATUS.request(wanted, page_size, page_token)
         having = self._layout.attr("status")
         orders = (
             self._order(item)
             for item in self._b.scan(self._layout, having=having)
             if self._layout.owns(item)
         )
-        return listing.page((o for o in orders if o.status == wanted), page_size, after)
+        return request.select(o for o in orders if o.status == wanted)
 
     def count_by_user(self, user_id: int) -> int:
         """How many orders the user has."""
@@ -112,7 +93,7 @@ class DynamoOrderRepository:
         for line in new.items:
             if line.product_id not in products:
                 raise NotFound("product", line.product_id)
-        items = [OrderItem.model_validate(line.model_dump()) for line in new.items]
+        items = [build(OrderItem, **line.model_dump()) for line in new.items]
         order = self._new_order(new.user_id, items, new.status)
         actions = [self._put(order, user.email), self._user_exists(user_item)]
         actions += [self._product_exists(products[line.product_id]) for line in new.items]
@@ -133,7 +114,7 @@ class DynamoOrderRepository:
         self, order_id: int, status: OrderStatus, expected_version: int | None = None
     ) -> Order:
         """Set the status: ValidationFailed(status), NotFound, ConcurrencyConflict."""
-        wanted = _status(status)
+        wanted = check_status(status)
         return retry_stale(
             lambda: self._set_status(order_id, wanted, expected_version), "order", order_id
         )
@@ -184,17 +165,7 @@ class DynamoOrderRepository:
 
     def _new_order(self, user_id: int, items: Sequence[OrderItem], status: OrderStatus) -> Order:
         now = self._b.now()
-        return build(
-            Order,
-            id=self._b.ids.allocate("orders"),
-            user_id=user_id,
-            total_amount=_total(items),
-            status=status,
-            items=tuple(items),
-            created_at=now,
-            updated_at=now,
-            version=1,
-        )
+        return new_order(self._b.ids.allocate("orders"), user_id, items, status, now)
 
     def _put(self, order: Order, email: str, condition_version: int | None = None) -> Action:
         row: dict[str, Any] = {
@@ -227,9 +198,8 @@ class DynamoOrderRepository:
 
     def _set_status(self, order_id: int, status: OrderStatus, expected: int | None) -> Order:
         item, current = self._require(order_id)
-        if expected is not None and current.version != expected:
-            raise ConcurrencyConflict("order", order_id, expected)
-        new = revise(current, self._b.now(), {"status": status})
+        check_version("order", order_id, current.version, expected)
+        new = revise(current, {"status": status}, self._b.now())
         row = self._layout.row(item)[0]
         email = str(row[self._layout.entity.pk_template.fields[0]])
         action = self._put(new, email, current.version)
@@ -259,8 +229,7 @@ class DynamoOrderRepository:
             product = products.get(line.product_id)
             if product is None:
                 raise NotFound("product", line.product_id)
-            if product.inventory_quantity < line.quantity:
-                raise InsufficientInventory(product.id, line.quantity, product.inventory_quantity)
+            check_stock(product.id, line.quantity, product.inventory_quantity)
         items = [
             OrderItem(
                 product_id=line.product_id,

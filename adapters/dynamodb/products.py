@@ -15,18 +15,18 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from adapters._shared import build, new_entity, revise
 from adapters.dynamodb.base import ORDER_LINES, Backend, key_of, to_model
 from adapters.dynamodb.categories import CategoryTree, product_count_change, product_derived
 from adapters.dynamodb.client import Item
 from adapters.dynamodb.errors import ConditionFailed, TransactionCancelled, translate
 from adapters.dynamodb.expressions import Action, Expr, check, delete, put
 from adapters.dynamodb.layout import EntityLayout
-from adapters.dynamodb.paging import Listing
+from adapters.dynamodb.paging import page_from_index
 from adapters.dynamodb.users import require_user
-from adapters.dynamodb.versioning import Stale, build, retry_stale, revise, version_condition
+from adapters.dynamodb.versioning import Stale, retry_stale, version_condition
 from interfaces import (
     AlreadyExists,
-    ConcurrencyConflict,
     InsufficientInventory,
     NewProduct,
     NotFound,
@@ -37,42 +37,25 @@ from interfaces import (
     ProductDetails,
     ProductFilter,
     ReferenceConflict,
-    UnstorableValue,
-    ValidationFailed,
+)
+from interfaces.listings import (
+    PRODUCT_SEARCH,
+    PRODUCTS,
+    PRODUCTS_BY_CATEGORY,
+    PRODUCTS_BY_SELLER,
+    Listing,
+    product_matches,
 )
 from interfaces.paging import DEFAULT_PAGE_SIZE
+from interfaces.rules import (
+    check_owner,
+    check_quantity,
+    check_seller,
+    check_version,
+    search_filter,
+)
 
-__all__ = ["DynamoProductRepository", "check_quantity", "matches"]
-
-MAX_QUANTITY = 2_147_483_647
-
-
-def check_quantity(value: int, minimum: int) -> int:
-    """``value`` if it is a whole number from ``minimum`` to the INT limit."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationFailed(f"must be an integer, got {value!r}", field="quantity")
-    if value < minimum:
-        raise ValidationFailed(f"must be at least {minimum}, got {value}", field="quantity")
-    if value > MAX_QUANTITY:
-        raise UnstorableValue(f"must be at most {MAX_QUANTITY}, got {value}", field="quantity")
-    return value
-
-
-def matches(product: Product, filters: ProductFilter) -> bool:
-    """Whether ``product`` passes every filter set (text: case-insensitive substring)."""
-    f = filters
-    text = None if f.text is None else f.text.lower()
-    return (
-        (f.category_id is None or product.category_id == f.category_id)
-        and (f.seller_id is None or product.seller_id == f.seller_id)
-        and (f.min_price is None or product.price >= f.min_price)
-        and (f.max_price is None or product.price <= f.max_price)
-        and (
-            text is None
-            or text in product.name.lower()
-            or text in (product.description or "").lower()
-        )
-    )
+__all__ = ["DynamoProductRepository", "inventory_change"]
 
 
 def inventory_change(
@@ -97,10 +80,6 @@ def inventory_change(
     if reduce:
         condition += f" AND {stock} >= {amount}"
     return expr, update, condition
-
-
-def _by_name(scope: tuple[object, ...]) -> Listing[Product]:
-    return Listing(scope, key=lambda p: (p.name, p.id), types=(str, int))
 
 
 class DynamoProductRepository:
@@ -136,47 +115,40 @@ class DynamoProductRepository:
     ) -> Page[Product]:
         """Products matching every filter, by (name, id): a GSI when a category or seller is set."""
         given = filters if filters is not None else ProductFilter()
-        listing = _by_name(("products.list", given))
-        after = listing.after(page_size, page_token)
+        request = PRODUCTS.request(given, page_size, page_token)
 
         def wanted(product: Product) -> bool:
-            return matches(product, given)
+            return product_matches(product, given)
 
         if given.category_id is not None:
-            rows = self._by_index("category_id", given.category_id, after)
+            rows = self._by_index("category_id", given.category_id, request.after)
         elif given.seller_id is not None:
-            rows = self._by_index("seller_id", given.seller_id, after)
+            rows = self._by_index("seller_id", given.seller_id, request.after)
         else:
-            return listing.page(filter(wanted, self._scan()), page_size, after)
-        return listing.page_from_index(filter(wanted, rows), page_size, after)
+            return request.select(filter(wanted, self._scan()))
+        return page_from_index(request, filter(wanted, rows))
 
     def list_by_seller(
         self, seller_id: int, page_size: int = DEFAULT_PAGE_SIZE, page_token: str | None = None
     ) -> Page[Product]:
         """A seller's products by (name, id), from the GSI on seller id."""
-        return self._indexed(
-            "products.list_by_seller", "seller_id", seller_id, page_size, page_token
-        )
+        return self._indexed(PRODUCTS_BY_SELLER, "seller_id", seller_id, page_size, page_token)
 
     def list_by_category(
         self, category_id: int, page_size: int = DEFAULT_PAGE_SIZE, page_token: str | None = None
     ) -> Page[Product]:
         """Products of one category by (name, id), from the GSI on category id."""
         return self._indexed(
-            "products.list_by_category", "category_id", category_id, page_size, page_token
+            PRODUCTS_BY_CATEGORY, "category_id", category_id, page_size, page_token
         )
 
     def search(
         self, text: str, page_size: int = DEFAULT_PAGE_SIZE, page_token: str | None = None
     ) -> Page[Product]:
         """Products whose name or description contains ``text``: a Scan filtered client-side."""
-        try:
-            wanted = ProductFilter(text=text)
-        except ValueError as exc:
-            raise ValidationFailed(str(exc), field="text") from exc
-        listing = _by_name(("products.search", text))
-        after = listing.after(page_size, page_token)
-        return listing.page((p for p in self._scan() if matches(p, wanted)), page_size, after)
+        wanted = search_filter(text)
+        request = PRODUCT_SEARCH.request(text, page_size, page_token)
+        return request.select(p for p in self._scan() if product_matches(p, wanted))
 
     def has_inventory(self, product_id: int, quantity: int) -> bool:
         """Whether at least ``quantity`` units are in stock; NotFound."""
@@ -193,17 +165,9 @@ class DynamoProductRepository:
         seller_item, seller = require_user(self._b, new.seller_id)
         tree = CategoryTree.load(self._b)
         tree.require(new.category_id)
-        if not seller.is_seller:
-            raise NotOwner("product", new.name, new.seller_id)
+        check_seller(seller, new)
         now = self._b.now()
-        product = build(
-            Product,
-            **new.model_dump(),
-            id=self._b.ids.allocate("products"),
-            created_at=now,
-            updated_at=now,
-            version=1,
-        )
+        product = new_entity(Product, new, self._b.ids.allocate("products"), now)
         expr = Expr()
         item = self._layout.item(product.model_dump(), product_derived(self._layout, tree, product))
         users = self._b.layouts.users
@@ -275,9 +239,7 @@ class DynamoProductRepository:
 
     def _owned(self, product_id: int, seller_id: int) -> tuple[Item, Product]:
         item, product = self._require(product_id)
-        if product.seller_id != seller_id:
-            raise NotOwner("product", product_id, seller_id)
-        return item, product
+        return item, check_owner(product, seller_id)
 
     def _scan(self) -> Iterator[Product]:
         having = self._layout.attr("seller_id")
@@ -297,11 +259,10 @@ class DynamoProductRepository:
             yield self._product(item)
 
     def _indexed(
-        self, name: str, column: str, value: int, page_size: int, page_token: str | None
+        self, listing: Listing, column: str, value: int, page_size: int, page_token: str | None
     ) -> Page[Product]:
-        listing = _by_name((name, value))
-        after = listing.after(page_size, page_token)
-        return listing.page_from_index(self._by_index(column, value, after), page_size, after)
+        request = listing.request(value, page_size, page_token)
+        return page_from_index(request, self._by_index(column, value, request.after))
 
     def _stock(self, product_id: int, quantity: int, *, reduce: bool) -> Product:
         now = self._b.now()
@@ -321,9 +282,8 @@ class DynamoProductRepository:
         self, product_id: int, seller_id: int, fields: dict[str, object], expected: int | None
     ) -> Product:
         item, current = self._owned(product_id, seller_id)
-        if expected is not None and current.version != expected:
-            raise ConcurrencyConflict("product", product_id, expected)
-        new = revise(current, self._b.now(), fields)
+        check_version("product", product_id, current.version, expected)
+        new = revise(current, fields, self._b.now())
         expr = Expr()
         condition = version_condition(expr, self._layout.attr("version"), current.version)
         if new.category_id == current.category_id:

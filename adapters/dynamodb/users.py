@@ -9,22 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from adapters._shared import new_entity, revise
 from adapters.dynamodb.base import Backend, key_of, to_model, transact_in_steps
 from adapters.dynamodb.batch import WriteRequest, batch_write
 from adapters.dynamodb.client import MAX_TRANSACTION_ACTIONS, Item
 from adapters.dynamodb.collection import children, move_actions
 from adapters.dynamodb.errors import TransactionCancelled, translate
 from adapters.dynamodb.expressions import Action, Expr, delete, put
-from adapters.dynamodb.versioning import Stale, build, retry_stale, revise, version_condition
+from adapters.dynamodb.versioning import Stale, retry_stale, version_condition
 from interfaces import (
     AlreadyExists,
-    ConcurrencyConflict,
     NewUser,
     NotFound,
     ReferenceConflict,
     User,
     UserChanges,
 )
+from interfaces.rules import check_version
 
 __all__ = ["DynamoUserRepository", "require_user"]
 
@@ -84,14 +85,7 @@ class DynamoUserRepository:
     def create(self, new: NewUser) -> User:
         """Create a user and its username guard in one transaction; AlreadyExists."""
         now = self._b.now()
-        user = build(
-            User,
-            **new.model_dump(),
-            id=self._b.ids.allocate("users"),
-            created_at=now,
-            updated_at=now,
-            version=1,
-        )
+        user = new_entity(User, new, self._b.ids.allocate("users"), now)
         expr = Expr()
         user_put = put(
             self._layout.table_name,
@@ -144,9 +138,8 @@ class DynamoUserRepository:
 
     def _change(self, user_id: int, fields: Mapping[str, object], expected: int | None) -> User:
         item, current = require_user(self._b, user_id)
-        if expected is not None and current.version != expected:
-            raise ConcurrencyConflict("user", user_id, expected)
-        new = revise(current, self._b.now(), fields)
+        check_version("user", user_id, current.version, expected)
+        new = revise(current, fields, self._b.now())
         expr = Expr()
         condition = version_condition(expr, self._layout.attr("version"), current.version)
         new_item = self._layout.item(new.model_dump())

@@ -1,7 +1,8 @@
 """Optimistic concurrency on versioned items, shared by the repositories.
 
-A change is read-modify-write: read the item, build the new model (``version``
-+ 1, ``updated_at`` = now), write it with the condition ``version = :read``.
+A change is read-modify-write: read the item, build the new model
+(:func:`adapters._shared.revise`: ``version`` + 1, ``updated_at`` = now), write
+it with the condition ``version = :read``.
 When the caller gave ``expected_version`` a failed condition is a
 :class:`~interfaces.ConcurrencyConflict`; without one, the change is simply
 re-read and re-applied (a few times) so that concurrent changes are never lost.
@@ -9,47 +10,20 @@ re-read and re-applied (a few times) so that concurrent changes are never lost.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from datetime import datetime
+from collections.abc import Callable
 from typing import TypeVar
 
-from pydantic import BaseModel, ValidationError
-
 from adapters.dynamodb.expressions import Expr
-from interfaces import ConcurrencyConflict, UnstorableValue
+from interfaces import ConcurrencyConflict
 
-__all__ = ["Stale", "build", "retry_stale", "revise", "version_condition"]
+__all__ = ["Stale", "retry_stale", "version_condition"]
 
-M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
 _TRIES = 5
 
 
 class Stale(Exception):
     """Internal: the item changed between the read and the conditional write."""
-
-
-def revise(row: M, now: datetime, changes: Mapping[str, object]) -> M:
-    """A new version of ``row``: ``changes`` applied, version + 1, ``updated_at`` = ``now``.
-
-    UnstorableValue names the field a stored row cannot hold.
-    """
-    fields = {**row.model_dump(), **changes}
-    if "version" in fields:
-        fields["version"] = int(str(fields["version"])) + 1
-    if "updated_at" in fields:
-        fields["updated_at"] = now
-    return build(type(row), **fields)
-
-
-def build(model: type[M], **fields: object) -> M:
-    """Build a row to store; UnstorableValue naming the first field it cannot hold."""
-    try:
-        return model.model_validate(fields)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        name = ".".join(str(part) for part in first["loc"]) or None
-        raise UnstorableValue(first["msg"], field=name) from exc
 
 
 def version_condition(expr: Expr, attribute: str, version: int) -> str:
