@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from adapters._shared import wrap_public_methods
 from interfaces.errors import AlreadyExists, NotFound
 from interfaces.models import CartItem, Category, Order, Product, User
 from interfaces.runtime import Clock, IdAllocator
@@ -113,10 +114,7 @@ class Repository:
 
 def synchronized(cls: C) -> C:
     """Make every public method of a repository class run under the store's lock."""
-    for name, member in list(vars(cls).items()):
-        if callable(member) and not name.startswith("_"):
-            setattr(cls, name, _locked(member))
-    return cls
+    return wrap_public_methods(cls, _locked)
 
 
 def _locked(method: Callable[..., Any]) -> Callable[..., Any]:

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import StatementError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 
+from adapters._shared import wrap_public_methods
 from adapters.mysql.collation import ExactText, detect_exact_text
 from adapters.mysql.errors import ends_transaction, translate
 from adapters.mysql.session import UnitOfWork, active_work
@@ -83,10 +84,7 @@ class SqlRepository:
 
 def translated(cls: C) -> C:
     """Make each public method of ``cls`` raise the layer's errors instead of driver errors."""
-    for name, member in list(vars(cls).items()):
-        if callable(member) and not name.startswith("_"):
-            setattr(cls, name, _translating(member))
-    return cls
+    return wrap_public_methods(cls, _translating)
 
 
 def _translating(method: Callable[..., Any]) -> Callable[..., Any]:
