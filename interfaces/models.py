@@ -15,7 +15,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from interfaces.types import Id, Money, Quantity, Timestamp, money
+from interfaces.types import MAX_INT, Id, Money, Quantity, Timestamp, money
 
 __all__ = [
     "CartIssue",
@@ -50,7 +50,7 @@ CategoryName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 ProductName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Description = Annotated[str, StringConstraints(max_length=65_535)]
 Url = Annotated[str, StringConstraints(max_length=500)]
-PositiveQuantity = Annotated[int, Field(ge=1, le=2_147_483_647)]
+PositiveQuantity = Annotated[int, Field(ge=1, le=MAX_INT)]
 
 
 class _Model(BaseModel):

@@ -29,6 +29,7 @@ from interfaces.errors import (
     ValidationFailed,
 )
 from interfaces.models import NewProduct, OrderStatus, Product, ProductFilter, User
+from interfaces.types import MAX_INT
 
 __all__ = [
     "MAX_QUANTITY",
@@ -46,7 +47,7 @@ __all__ = [
 
 M = TypeVar("M", bound=BaseModel)
 
-MAX_QUANTITY = 2_147_483_647
+MAX_QUANTITY = MAX_INT
 """The largest count the legacy INT columns hold."""
 
 

@@ -8,7 +8,10 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
-__all__ = ["Id", "Money", "Quantity", "Timestamp", "as_utc", "money", "utc_now"]
+__all__ = ["MAX_INT", "Id", "Money", "Quantity", "Timestamp", "as_utc", "money", "utc_now"]
+
+MAX_INT = 2_147_483_647
+"""The largest value of the legacy schema's signed 32-bit INT columns (ids, quantities)."""
 
 _CENT = Decimal("0.01")
 _MONEY_LIMIT = Decimal("100000000")  # DECIMAL(10,2): at most 8 digits before the point
@@ -54,8 +57,8 @@ Money = Annotated[Decimal, BeforeValidator(money)]
 Timestamp = Annotated[datetime, AfterValidator(as_utc)]
 """A timezone-aware datetime, normalized to UTC."""
 
-Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
+Id = Annotated[int, Field(ge=1, le=MAX_INT)]
 """An entity id: a positive signed 32-bit integer, as in the legacy INT columns."""
 
-Quantity = Annotated[int, Field(ge=0, le=2_147_483_647)]
+Quantity = Annotated[int, Field(ge=0, le=MAX_INT)]
 """A non-negative count of units."""
