@@ -73,17 +73,6 @@ def _operation(reader: Reader, key: str) -> object:
     return reader.choice(key, AggregateOperation)
 
 
-def _chain_steps(reader: Reader, key: str) -> object:
-    raws = reader.objects(key, required=True)
-    if raws is not None and not raws:
-        reader.report(f"{reader.what} needs at least one step in '{key}'")
-    steps = [
-        _build(ChainStep, _STEP, reader.nested(raw, f"chain join step {n}"))
-        for n, raw in enumerate(raws or (), start=1)
-    ]
-    return tuple(steps) if raws and all(steps) else None
-
-
 def _construction(reader: Reader, key: str) -> object:
     raw = reader.obj(key, required=True)
     if raw is None:
@@ -105,37 +94,41 @@ def _construction(reader: Reader, key: str) -> object:
     return Construction(kind, dict(columns), None if limit is None else int(limit), order_by)
 
 
-def _cases(reader: Reader, key: str) -> object:
-    raws = reader.objects(key, required=True)
-    if raws is not None and not raws:
-        reader.report(f"{reader.what} needs at least one branch in '{key}'")
-    branches = [
-        _build(CaseWhen, _BRANCH, reader.nested(raw, f"{reader.what} branch {n}"))
-        for n, raw in enumerate(raws or (), start=1)
-    ]
-    return tuple(branches) if raws and all(branches) else None
+def _objects(
+    noun: str, factory: Callable[..., object], members: Mapping[str, Member], label: str
+) -> Member:
+    """Reads a non-empty list of objects, each built by ``factory`` from ``members``.
+
+    ``label`` names one object in problems; it may use ``{what}`` (the owner) and ``{n}``.
+    """
+
+    def read(reader: Reader, key: str) -> object:
+        raws = reader.objects(key, required=True)
+        if raws is not None and not raws:
+            reader.report(f"{reader.what} needs at least one {noun} in '{key}'")
+        built = [
+            _build(factory, members, reader.nested(raw, label.format(what=reader.what, n=n)))
+            for n, raw in enumerate(raws or (), start=1)
+        ]
+        return tuple(built) if raws and all(built) else None
+
+    return read
 
 
-def _template(reader: Reader, key: str) -> object:
-    text = reader.text(key)
-    if text is None:
-        return None
-    try:
-        return Template(text)
-    except TemplateError as error:
-        reader.report(f"{reader.what}: {error}")
-        return None
+def _parsed(parse: Callable[[str], object], error: type[ValueError]) -> Member:
+    """Reads a required text and parses it; a parse ``error`` is reported, naming the owner."""
 
+    def read(reader: Reader, key: str) -> object:
+        text = reader.text(key)
+        if text is None:
+            return None
+        try:
+            return parse(text)
+        except error as problem:
+            reader.report(f"{reader.what}: {problem}")
+            return None
 
-def _date_pattern(reader: Reader, key: str) -> object:
-    text = reader.text(key)
-    if text is None:
-        return None
-    try:
-        return DatePattern(text)
-    except ValueError as error:
-        reader.report(f"{reader.what}: {error}")
-        return None
+    return read
 
 
 _STEP: dict[str, Member] = {
@@ -143,8 +136,11 @@ _STEP: dict[str, Member] = {
     "join_condition": _required,
     "select_column": _required,
 }
-_BRANCH: dict[str, Member] = {"when": _required, "then": _required}
 _LOOKUP: dict[str, Member] = {**_STEP, "join_alias": _optional}
+_chain_steps = _objects("step", ChainStep, _STEP, "chain join step {n}")
+_cases = _objects("branch", CaseWhen, {"when": _required, "then": _required}, "{what} branch {n}")
+_template = _parsed(Template, TemplateError)
+_date_pattern = _parsed(DatePattern, ValueError)
 
 _JOINS: dict[JoinType, tuple[Callable[..., Join], dict[str, Member]]] = {
     JoinType.SELF_JOIN: (
