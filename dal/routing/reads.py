@@ -17,8 +17,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from dal.routing.calls import Operation, Targets
-from dal.routing.compare import Outcome, Verdict, is_answer, oriented
+from dal.routing.compare import Outcome, Verdict, oriented
 from dal.routing.flags import FlagSnapshot
+from dal.routing.planned import Planned
 from dal.routing.recording import Category
 from dal.routing.services import Services
 from dal.routing.shadow import Attempt
@@ -28,43 +29,23 @@ from dal.routing.uow import current_unit_of_work
 __all__ = ["Reads"]
 
 
-class Reads:
+class Reads(Planned):
     """Runs queries as the stage plans them."""
-
-    def __init__(self, services: Services) -> None:
-        self._services = services
 
     def call(
         self, targets: Targets, operation: Operation, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
         """Run one query and return the primary side's answer."""
-        snapshot = self._services.flags.snapshot()
-        stage = snapshot.stage_for(operation.key, operation.entity)
-        plan = PLANS[stage]
-        primary = plan.returned
+        snapshot, stage, plan = self._plan(operation)
         shadow = None
         if plan.shadow is not None:
             try:
                 shadow = self._start_shadow(targets, operation, stage, snapshot, args, kwargs)
             except Exception as exc:
                 self._services.raised("shadow start", exc)
-        method = targets.method(primary, operation.name)
-        started = time.perf_counter()
-        try:
-            value = method(*args, **kwargs)
-        except BaseException as exc:
-            elapsed = time.perf_counter() - started
-            operation.metrics.called(primary.value, elapsed)
-            if shadow is not None:
-                shadow.deliver(Outcome(error=exc, latency=elapsed))
-            if isinstance(exc, Exception) and not is_answer(exc):
-                self._services.failure(operation, primary, stage, exc, elapsed, args, kwargs)
-            raise
-        elapsed = time.perf_counter() - started
-        operation.metrics.called(primary.value, elapsed)
-        if shadow is not None:
-            shadow.deliver(Outcome(value=value, latency=elapsed))
-        return value
+        deliver = None if shadow is None else shadow.deliver
+        primary = plan.returned
+        return self._call_primary(targets, operation, primary, stage, args, kwargs, deliver).value
 
     def _start_shadow(
         self,
@@ -85,12 +66,8 @@ class Reads:
             services.dropped(operation, stage, "circuit_open")
             return None
         read = _ShadowRead(services, targets, operation, stage, snapshot, args, kwargs)
-        attempt = services.runner.submit(
-            read.run, budget=services.settings.budget, on_timeout=read.timed_out
-        )
-        if attempt is None:
+        if not self._submit(operation, stage, read.run, services.settings.budget, read.timed_out):
             breaker.release()
-            services.dropped(operation, stage, "closed" if services.runner.closed else "pool_full")
             return None
         return read
 

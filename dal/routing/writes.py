@@ -17,36 +17,31 @@ from typing import Any
 
 from dal.routing.calls import Operation, Targets
 from dal.routing.compare import Outcome, is_answer, oriented
+from dal.routing.planned import Planned
 from dal.routing.replay import replay_scope
-from dal.routing.services import Services
 from dal.routing.shadow import Attempt
-from dal.routing.stages import PLANS, Side, Stage
+from dal.routing.stages import Side, Stage
 from dal.routing.uow import WriteNote, current_unit_of_work
 
 __all__ = ["Writes"]
 
 
-class Writes:
+class Writes(Planned):
     """Runs commands as the stage plans them."""
-
-    def __init__(self, services: Services) -> None:
-        self._services = services
 
     def call(
         self, targets: Targets, operation: Operation, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
         """Run one command and return the authoritative side's result."""
-        snapshot = self._services.flags.snapshot()
-        stage = snapshot.stage_for(operation.key, operation.entity)
-        plan = PLANS[stage]
+        snapshot, stage, plan = self._plan(operation)
         unit_of_work = current_unit_of_work()
         if unit_of_work is not None:
             unit_of_work.dirty = True
         first, second = plan.authoritative, plan.secondary
         if second is None:
-            return self._authoritative(targets, operation, first, stage, args, kwargs).value
+            return self._call_primary(targets, operation, first, stage, args, kwargs).value
         with replay_scope() as scope:
-            primary = self._authoritative(targets, operation, first, stage, args, kwargs)
+            primary = self._call_primary(targets, operation, first, stage, args, kwargs)
             scope.start_replay()
             value = primary.value
             outcome = self._secondary(targets, operation, second, stage, args, kwargs, value)
@@ -61,28 +56,6 @@ class Writes:
             except Exception as exc:
                 self._services.raised("write comparison", exc)
         return value
-
-    def _authoritative(
-        self,
-        targets: Targets,
-        operation: Operation,
-        side: Side,
-        stage: Stage,
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-    ) -> Outcome:
-        started = time.perf_counter()
-        try:
-            value = targets.method(side, operation.name)(*args, **kwargs)
-        except Exception as exc:
-            elapsed = time.perf_counter() - started
-            operation.metrics.called(side.value, elapsed)
-            if not is_answer(exc):
-                self._services.failure(operation, side, stage, exc, elapsed, args, kwargs)
-            raise
-        elapsed = time.perf_counter() - started
-        operation.metrics.called(side.value, elapsed)
-        return Outcome(value=value, latency=elapsed)
 
     def _secondary(
         self,
@@ -138,9 +111,7 @@ class Writes:
             if verdict is not None:
                 services.compared(operation, stage, verdict, old, new)
 
-        if services.runner.submit(compare, budget=None, on_timeout=_nothing) is None:
-            reason = "closed" if services.runner.closed else "pool_full"
-            services.dropped(operation, stage, reason)
+        self._submit(operation, stage, compare, None, _nothing)
 
 
 def _nothing() -> None:

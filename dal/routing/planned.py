@@ -1,0 +1,77 @@
+"""What the read and the write path do alike: find the stage's plan, call the answering side."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from dal.routing.calls import Operation, Targets
+from dal.routing.compare import Outcome, is_answer
+from dal.routing.flags import FlagSnapshot
+from dal.routing.services import Services
+from dal.routing.shadow import Work
+from dal.routing.stages import PLANS, Plan, Side, Stage
+
+__all__ = ["Planned"]
+
+
+class Planned:
+    """Base of the read and write paths: both run an operation as its stage plans it."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    def _plan(self, operation: Operation) -> tuple[FlagSnapshot, Stage, Plan]:
+        """The flags as they are now, the stage they give ``operation`` and its plan."""
+        snapshot = self._services.flags.snapshot()
+        stage = snapshot.stage_for(operation.key, operation.entity)
+        return snapshot, stage, PLANS[stage]
+
+    def _call_primary(
+        self,
+        targets: Targets,
+        operation: Operation,
+        side: Side,
+        stage: Stage,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        deliver: Callable[[Outcome], None] | None = None,
+    ) -> Outcome:
+        """Call the side whose result the caller gets, timed and counted.
+
+        Its error reaches the caller unchanged (a failure that is not an answer is
+        recorded first); ``deliver`` gets the outcome either way.
+        """
+        started = time.perf_counter()
+        try:
+            value = targets.method(side, operation.name)(*args, **kwargs)
+        except BaseException as exc:
+            elapsed = time.perf_counter() - started
+            operation.metrics.called(side.value, elapsed)
+            if deliver is not None:
+                deliver(Outcome(error=exc, latency=elapsed))
+            if isinstance(exc, Exception) and not is_answer(exc):
+                self._services.failure(operation, side, stage, exc, elapsed, args, kwargs)
+            raise
+        elapsed = time.perf_counter() - started
+        operation.metrics.called(side.value, elapsed)
+        outcome = Outcome(value=value, latency=elapsed)
+        if deliver is not None:
+            deliver(outcome)
+        return outcome
+
+    def _submit(
+        self,
+        operation: Operation,
+        stage: Stage,
+        work: Work,
+        budget: float | None,
+        on_timeout: Callable[[], None],
+    ) -> bool:
+        """Queue ``work`` off the request path; False (the drop recorded) if the pool refused."""
+        runner = self._services.runner
+        if runner.submit(work, budget=budget, on_timeout=on_timeout) is not None:
+            return True
+        self._services.dropped(operation, stage, "closed" if runner.closed else "pool_full")
+        return False
