@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from types import TracebackType
 from typing import Any, ClassVar, Literal, Protocol, TextIO, runtime_checkable
 
+from dal.routing.closing import ClosedOnExit
 from dal.routing.stages import Stage
 from interfaces import OperationKind
 
@@ -237,7 +237,7 @@ class MemoryRecorder:
                 records.clear()
 
 
-class JsonlRecorder:
+class JsonlRecorder(ClosedOnExit):
     """Appends one JSON object per line to a file (thread-safe; flushed per record)."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -261,17 +261,6 @@ class JsonlRecorder:
             if self._stream is not None:
                 self._stream.close()
                 self._stream = None
-
-    def __enter__(self) -> JsonlRecorder:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class LoggingRecorder:

@@ -20,10 +20,10 @@ import re
 import typing
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from dal.routing.calls import Operation, Targets
+from dal.routing.closing import ClosedOnExit
 from dal.routing.compare import Comparator, CompareSettings
 from dal.routing.flags import FlagSource
 from dal.routing.metrics import Metrics
@@ -58,7 +58,7 @@ def _store_repositories() -> dict[str, type]:
     }
 
 
-class Router:
+class Router(ClosedOnExit):
     """Routes repository calls between an old and a new backend by migration stage.
 
     ``flags`` answers each entity's (or operation's) stage; ``recorder``
@@ -168,17 +168,6 @@ class Router:
     def raised(self, operation: str, error: BaseException) -> None:
         """Report a failure of the router's own machinery (never raises)."""
         self._services.raised(operation, error)
-
-    def __enter__(self) -> Router:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # --- building routed objects ---------------------------------------------------------
 
