@@ -228,8 +228,21 @@ class Services:
         """Append an entry for a write ``side`` may lack (or hold wrongly) to the repair log."""
         operation.metrics.repair()
         try:
-            entry = self._repair_entry(
-                operation, stage, side, reason, call, authoritative_value, error
+            redactor = self.comparator.redactor
+            arguments = operation.arguments(*call)
+            key = result_key(authoritative_value)
+            entry = RepairEntry(
+                entity=operation.entity,
+                operation=operation.name,
+                stage=stage.value,
+                side=side.value,
+                reason=reason,
+                args=redactor.redact(arguments),
+                result_key=None if key is None else redactor.redact(key),
+                error_type=None if error is None else type(error).__name__,
+                error=None
+                if error is None
+                else redactor.scrub(str(error), redactor.secrets(arguments, authoritative_value)),
             )
             if self.repair_log is None:
                 log.warning("no repair log configured; lost repair entry %s", entry.to_json())
@@ -237,33 +250,6 @@ class Services:
                 self.repair_log.append(entry)
         except Exception as exc:
             self.raised("repair log", exc)
-
-    def _repair_entry(
-        self,
-        operation: Operation,
-        stage: Stage,
-        side: Side,
-        reason: str,
-        call: tuple[tuple[Any, ...], Mapping[str, Any]],
-        authoritative_value: object,
-        error: BaseException | None,
-    ) -> RepairEntry:
-        redactor = self.comparator.redactor
-        arguments = operation.arguments(*call)
-        key = result_key(authoritative_value)
-        return RepairEntry(
-            entity=operation.entity,
-            operation=operation.name,
-            stage=stage.value,
-            side=side.value,
-            reason=reason,
-            args=redactor.redact(arguments),
-            result_key=None if key is None else redactor.redact(key),
-            error_type=None if error is None else type(error).__name__,
-            error=None
-            if error is None
-            else redactor.scrub(str(error), redactor.secrets(arguments, authoritative_value)),
-        )
 
 
 def _ms(seconds: float | None) -> float | None:
