@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import time
-from types import TracebackType
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn
+
+from dal.progress import ProgressBars
 
 __all__ = ["DemoProgress"]
 
 
-class DemoProgress:
+class DemoProgress(ProgressBars):
     """Shows each stage as it runs; use as a context manager.
 
     On a terminal each stage gets a bar; otherwise a line is printed when a stage
@@ -19,17 +20,15 @@ class DemoProgress:
     """
 
     def __init__(self, console: Console, interval: float = 5.0) -> None:
-        self.console = console
-        self._live = console.is_terminal
-        self._interval = interval
-        self._bars = Progress(
+        super().__init__(
+            console,
+            interval,
             TextColumn("{task.description:<12}"),
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn("{task.fields[note]}"),
-            console=console,
-            disable=not self._live,
         )
+        self.console = console
         self._task: TaskID | None = None
         self._name = ""
         self._done = 0
@@ -37,18 +36,6 @@ class DemoProgress:
         self._unit = "calls"
         self._started = 0.0
         self._printed = 0.0
-
-    def __enter__(self) -> DemoProgress:
-        self._bars.start()
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self._bars.stop()
 
     def _line(self, text: str) -> None:
         self.console.print(
@@ -72,7 +59,7 @@ class DemoProgress:
         self._done += 1
         if self._task is not None:
             self._bars.update(self._task, advance=1)
-        if not self._live and time.monotonic() - self._printed >= self._interval:
+        if self._line_due(self._printed):
             self._printed = time.monotonic()
             self._line(f"{self._name}: {self._done}/{self._total} {self._unit}")
 
