@@ -32,25 +32,26 @@ def test_a_difference_gone_on_re_read_is_transient(rig_factory):
     assert rig.new.calls == ["get", "get"]
 
 
-def test_a_difference_that_persists_counts(rig_factory):
-    rig = rig_factory({"notes": Stage.LIVE}, shadow=FAST, eventually_consistent=[("notes", "get")])
+def _compare_a_lasting_difference(rig_factory, stage, eventually_consistent):
+    """Read note ``a`` once while the new side holds other text; the rig and its comparison."""
+    rig = rig_factory({"notes": stage}, shadow=FAST, eventually_consistent=eventually_consistent)
     seed(rig.old, rig.new)
     rig.new.notes["a"] = rig.new.notes["a"].model_copy(update={"text": "different"})
     rig.notes.get("a")
     assert rig.router.flush(timeout=10)
     [comparison] = rig.recorder.comparisons
+    return rig, comparison
+
+
+def test_a_difference_that_persists_counts(rig_factory):
+    _, comparison = _compare_a_lasting_difference(rig_factory, Stage.LIVE, [("notes", "get")])
     assert not comparison.matched
     assert comparison.category is Category.DRIFT
     assert comparison.reread
 
 
 def test_other_reads_are_not_re_read(rig_factory):
-    rig = rig_factory({"notes": Stage.SHADOW}, shadow=FAST, eventually_consistent=["notes.find"])
-    seed(rig.old, rig.new)
-    rig.new.notes["a"] = rig.new.notes["a"].model_copy(update={"text": "different"})
-    rig.notes.get("a")
-    assert rig.router.flush(timeout=10)
-    [comparison] = rig.recorder.comparisons
+    rig, comparison = _compare_a_lasting_difference(rig_factory, Stage.SHADOW, ["notes.find"])
     assert not comparison.reread
     assert rig.new.calls == ["get"]
 
