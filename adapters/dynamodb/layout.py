@@ -76,6 +76,21 @@ class EntityLayout:
         self._key_names = {table.pk, *([table.sk] if table.sk else [])}
         covered = self._covered_columns()
         self.extra_columns = tuple(c for c in columns if c not in covered)
+        # decided once here, not per item: where each attribute's value comes from, which
+        # date format renders each timestamp column, which fields the key templates use
+        self._steps = tuple(_step(attribute) for attribute in entity.attributes)
+        self._labels = {a.name: _field_name(a) for a in entity.attributes}
+        self._attribute_names = frozenset(entity.attribute_names)
+        self._date_formats = _date_formats(entity.attributes)
+        self._key_template_fields = tuple(
+            dict.fromkeys(field for _, template in self._templates() for field in template.fields)
+        )
+        self._index_keys = tuple(
+            (name, position == 0, gsi.index_name)
+            for gsi in table.gsis
+            for position, name in enumerate(gsi.key_attributes)
+        )
+        self._size_label = f"{entity.source_table} item"
 
     # --- names ----------------------------------------------------------------------------
 
@@ -159,17 +174,17 @@ class EntityLayout:
 
     def key(self, row: Mapping[str, Any], derived: Mapping[str, Any] | None = None) -> Key:
         """The primary key of the item of ``row`` (checked for DynamoDB's key limits)."""
-        values = self._values(row, derived or {})
-        return self._keys(self._template_values(row, values))
+        values = self._values(row, derived or {}, {})
+        return self._keys(self._key_fields(row, values, {}))
 
     def key_value(
         self, attribute_name: str, row: Mapping[str, Any], derived: Mapping[str, Any] | None = None
     ) -> AttributeValue:
         """The wire value of one key attribute (of the table or a GSI) for ``row``."""
-        values = self._values(row, derived or {})
+        values = self._values(row, derived or {}, {})
         if attribute_name in self._key_names:
             only_pk = attribute_name == self.table.pk
-            return self._keys(self._template_values(row, values), only_pk)[attribute_name]
+            return self._keys(self._key_fields(row, values, {}), only_pk)[attribute_name]
         return encode_value(values.get(attribute_name), attribute_name)
 
     def item(self, row: Mapping[str, Any], derived: Mapping[str, Any] | None = None) -> Item:
@@ -177,65 +192,91 @@ class EntityLayout:
 
         Raises UnstorableValue (naming the column) for a value DynamoDB cannot store.
         """
-        given = dict(derived or {})
-        values = self._values(row, given)
-        fields = {a.name: _field_name(a) for a in self._attributes}
+        given = derived or {}
+        dates: dict[str, str] = {}  # each timestamp column rendered once per item
+        values = self._values(row, given, dates)
+        fields = dict(self._labels)
         stored = {k: v for k, v in values.items() if k not in self._key_names}
         for column in self.extra_columns:
             if row.get(column) is not None:
                 stored[column] = row[column]
                 fields[column] = column
         for name, value in given.items():
-            if not self.entity.has_attribute(name) and value is not None:
+            if name not in self._attribute_names and value is not None:
                 stored.setdefault(name, value)
                 fields.setdefault(name, name)
-        item = {name: encode_value(v, fields[name]) for name, v in stored.items()}
-        item.update(self._keys(self._template_values(row, values)))
+        item = {
+            name: {"S": v} if type(v) is str else encode_value(v, fields[name])
+            for name, v in stored.items()
+        }
+        item.update(self._keys(self._key_fields(row, values, dates)))
         self._check_index_keys(item, fields)
-        check_item_size(item, f"{self.entity.source_table} item")
+        check_item_size(item, self._size_label)
         return item
 
-    def _values(self, row: Mapping[str, Any], derived: Mapping[str, Any]) -> dict[str, Any]:
+    def _values(
+        self, row: Mapping[str, Any], derived: Mapping[str, Any], dates: dict[str, str]
+    ) -> dict[str, Any]:
         """Every contract attribute's value for ``row``, typed as the contract says."""
         values: dict[str, Any] = {}
-        for attribute in self._attributes:
-            value = self._attribute_value(attribute, row, derived)
+        for step in self._steps:
+            name = step.name
+            if name in derived:
+                value = derived[name]
+            elif step.column is not None:
+                value = row.get(step.column)
+                if step.date is not None and isinstance(value, datetime):
+                    value = self._date(step.column, step.date, value, dates)
+            elif step.template is not None:
+                fields = self._row_fields(row, step.template.fields, dates)
+                value = _render(step.template, fields)
+            elif step.join is not None:
+                value = _construct(step.join, row)
+            else:
+                continue  # joined or calculated: only the caller knows it
             if value is not None:
-                values[attribute.name] = _as_type(value, attribute.type)
+                values[name] = value if type(value) is step.python else _as_type(value, step.kind)
         return values
 
-    def _attribute_value(
-        self, attribute: Attribute, row: Mapping[str, Any], derived: Mapping[str, Any]
-    ) -> Any:
-        if attribute.name in derived:
-            return derived[attribute.name]
-        if isinstance(attribute.join, JsonConstructionJoin):
-            return _construct(attribute.join, row)
-        if attribute.is_derived:
-            return None
-        transformation = attribute.transformation
-        if isinstance(transformation, StringFormat):
-            return _render(transformation.template, self._template_values(row, {}))
-        column = attribute.source_columns[0]
-        value = row.get(column)
-        if isinstance(transformation, DateFormat) and isinstance(value, datetime):
-            return _render_date(transformation, value)
-        return value
+    def _date(self, column: str, date: DateFormat, value: datetime, dates: dict[str, str]) -> str:
+        """``value`` in the pattern of ``date``; the column's own format is rendered once."""
+        if self._date_formats.get(column) is not date:
+            return _render_date(date, value)
+        rendered = dates.get(column)
+        if rendered is None:
+            rendered = dates[column] = _render_date(date, value)
+        return rendered
 
-    def _template_values(self, row: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
-        merged = {k: _scalar(v) for k, v in values.items() if _scalar(v) is not None}
-        for column, value in row.items():
-            rendered = self._format_column(column, value)
-            if rendered is not None:
-                merged.setdefault(column, rendered)
-        return merged
+    def _row_fields(
+        self, row: Mapping[str, Any], names: tuple[str, ...], dates: dict[str, str]
+    ) -> dict[str, Any]:
+        """The template values of ``names`` taken from the row's columns alone."""
+        found: dict[str, Any] = {}
+        for name in names:
+            if name in row:
+                value = self._format_column(name, row[name], dates)
+                if value is not None:
+                    found[name] = value
+        return found
 
-    def _format_column(self, column: str, value: Any) -> Any:
+    def _key_fields(
+        self, row: Mapping[str, Any], values: Mapping[str, Any], dates: dict[str, str]
+    ) -> dict[str, Any]:
+        """The key templates' values: an attribute of that name first, else the column."""
+        found: dict[str, Any] = {}
+        for name in self._key_template_fields:
+            value = _scalar(values[name]) if name in values else None
+            if value is None and name in row:
+                value = self._format_column(name, row[name], dates)
+            if value is not None:
+                found[name] = value
+        return found
+
+    def _format_column(self, column: str, value: Any, dates: dict[str, str]) -> Any:
         if isinstance(value, datetime):
-            for attribute in self._attributes:
-                transformation = attribute.transformation
-                if attribute.source_columns == (column,) and isinstance(transformation, DateFormat):
-                    return _render_date(transformation, value)
+            date = self._date_formats.get(column)
+            if date is not None:
+                return self._date(column, date, value, dates)
         return _scalar(value)
 
     def _keys(self, values: Mapping[str, Any], only_pk: bool = False) -> Key:
@@ -252,12 +293,11 @@ class EntityLayout:
         return key
 
     def _check_index_keys(self, item: Item, fields: Mapping[str, str]) -> None:
-        for gsi in self.table.gsis:
-            for position, name in enumerate(gsi.key_attributes):
-                value = item.get(name, {}).get("S")
-                if value is not None:
-                    label = f"{fields.get(name, name)} ({name} of {gsi.index_name})"
-                    check_key(value, field=label, partition=position == 0)
+        for name, partition, index_name in self._index_keys:
+            value = item.get(name, {}).get("S")
+            if value is not None:
+                label = f"{fields.get(name, name)} ({name} of {index_name})"
+                check_key(value, field=label, partition=partition)
 
     # --- item -> row ------------------------------------------------------------------------
 
@@ -314,6 +354,55 @@ class EntityLayout:
 
 
 # --- helpers -------------------------------------------------------------------------------
+
+_PYTHON_TYPES: dict[AttributeType, type] = {
+    AttributeType.S: str,
+    AttributeType.N: int,
+    AttributeType.BOOL: bool,
+}
+"""Python types that need no conversion to an attribute type (see :func:`_as_type`)."""
+
+
+@dataclass(frozen=True)
+class _Step:
+    """Where one attribute's value comes from when the caller does not give it.
+
+    At most one source is set: a ``column`` (formatted by ``date`` when it holds a
+    timestamp), a string-format ``template`` over the row, or a json-construction
+    ``join``; none for a joined or calculated value only the caller knows.
+    """
+
+    name: str
+    kind: AttributeType
+    python: type | None
+    column: str | None = None
+    date: DateFormat | None = None
+    template: Template | None = None
+    join: JsonConstructionJoin | None = None
+
+
+def _step(attribute: Attribute) -> _Step:
+    name, kind = attribute.name, attribute.type
+    python = _PYTHON_TYPES.get(kind)
+    if isinstance(attribute.join, JsonConstructionJoin):
+        return _Step(name, kind, python, join=attribute.join)
+    if attribute.is_derived:
+        return _Step(name, kind, python)
+    transformation = attribute.transformation
+    if isinstance(transformation, StringFormat):
+        return _Step(name, kind, python, template=transformation.template)
+    date = transformation if isinstance(transformation, DateFormat) else None
+    return _Step(name, kind, python, column=attribute.source_columns[0], date=date)
+
+
+def _date_formats(attributes: Iterable[Attribute]) -> dict[str, DateFormat]:
+    """The date format of each column: the first attribute formatting that column alone."""
+    formats: dict[str, DateFormat] = {}
+    for attribute in attributes:
+        transformation = attribute.transformation
+        if len(attribute.source_columns) == 1 and isinstance(transformation, DateFormat):
+            formats.setdefault(attribute.source_columns[0], transformation)
+    return formats
 
 
 def _is_copy_of(attribute: Attribute, column: str) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Connection, Table
@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Table
 from adapters.dynamodb.base import Guard, Layouts
 from adapters.dynamodb.client import Item, Key
 from adapters.dynamodb.layout import EntityLayout
-from dal.contract import Contract, DateFormat, DatePattern, Entity, TemplateError
+from dal.contract import Contract, Entity, TemplateError
 from dal.contract import Table as ContractTable
 from dal.migrate.derive import CompiledEntity, DerivationError, Evaluator, compile_entity
 from dal.migrate.lookups import Lookups, Row
@@ -56,12 +56,6 @@ class Target:
     compiled: CompiledEntity
     bindings: tuple[tuple[str, str], ...]
     """(key template field, derived attribute) pairs: ``user_email`` is the PK join's value."""
-    dates: tuple[tuple[str, DatePattern], ...] = ()
-    """(column, pattern) of the entity's ``date-format`` attributes.
-
-    Each timestamp is rendered once per row here, with the contract's own
-    pattern, instead of once per use inside the layout (keys, attributes).
-    """
 
     @property
     def table_name(self) -> str:
@@ -71,12 +65,9 @@ class Target:
     def build(self, row: Row, evaluator: Evaluator, label: str, source: RowKey) -> WriteItem:
         """The item of ``row``."""
         derived = evaluator.derived(row)
-        bound = {**row, **{field: derived[name] for field, name in self.bindings}}
-        for column, pattern in self.dates:
-            value = row.get(column)
-            if isinstance(value, datetime):
-                bound[column] = pattern.render(value)
-        item = self.layout.item(bound, derived)
+        if self.bindings:
+            row = {**row, **{field: derived[name] for field, name in self.bindings}}
+        item = self.layout.item(row, derived)
         key = _key_of(item, self.layout.table)
         return WriteItem(self.table_name, key, item, label, _freshness(item), source)
 
@@ -120,7 +111,7 @@ class SourcePlan:
     guards: tuple[GuardTarget, ...]
     denormalized: frozenset[str]
 
-    @property
+    @cached_property
     def key_columns(self) -> tuple[str, ...]:
         """The MySQL primary key columns, in order."""
         return tuple(column.name for column in self.table.primary_key.columns)
@@ -181,15 +172,6 @@ def _bindings(table: ContractTable, entity: Entity, compiled: CompiledEntity) ->
     return tuple(pairs)
 
 
-def _dates(entity: Entity) -> tuple[tuple[str, DatePattern], ...]:
-    found: dict[str, DatePattern] = {}
-    for attribute in entity.attributes:
-        transformation = attribute.transformation
-        if isinstance(transformation, DateFormat) and not attribute.is_derived:
-            found.setdefault(attribute.source_columns[0], transformation.pattern)
-    return tuple(found.items())
-
-
 def _main_layouts(layouts: Layouts) -> dict[str, EntityLayout]:
     found = {}
     for field in dataclasses.fields(layouts):
@@ -233,7 +215,7 @@ def build_plans(
                     entity_layout = EntityLayout(prefix + table.name, table, entity, ())
                 compiled = compile_entity(entity)
                 bindings = _bindings(table, entity, compiled)
-                targets.append(Target(entity_layout, compiled, bindings, _dates(entity)))
+                targets.append(Target(entity_layout, compiled, bindings))
         own_guards = tuple(
             GuardTarget(g)
             for g in guards
