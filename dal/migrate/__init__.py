@@ -23,7 +23,13 @@ from dal.migrate.backfill import (
     EntityResult,
     select_plans,
 )
-from dal.migrate.checkpoints import CHECKPOINT_TABLE, Checkpoint, CheckpointStore, SegmentId
+from dal.migrate.checkpoints import (
+    CHECKPOINT_TABLE,
+    Checkpoint,
+    CheckpointStore,
+    CheckpointTableMissing,
+    SegmentId,
+)
 from dal.migrate.derive import DerivationError
 from dal.migrate.plan import SourcePlan, build_plans
 from dal.migrate.repair import Outcome, RepairAction, Repairer, RepairOptions, RepairReport
@@ -39,6 +45,7 @@ __all__ = [
     "BackfillSummary",
     "Checkpoint",
     "CheckpointStore",
+    "CheckpointTableMissing",
     "ConditionError",
     "DerivationError",
     "EntityResult",

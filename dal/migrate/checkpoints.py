@@ -2,8 +2,10 @@
 
 The bookkeeping table ``dal_backfill_checkpoints`` lives in the store's own
 database, so every process and machine sharing a backfill sees the same
-progress, and it survives a killed process. :class:`CheckpointStore` creates
-it when it is absent. A checkpoint holds the primary key of the last row whose
+progress, and it survives a killed process. The layer's migrations create it
+(``dal db upgrade``, revision ``0003_backfill_checkpoints``); the backfill only
+checks that it is there and otherwise stops with :class:`CheckpointTableMissing`
+before copying anything. A checkpoint holds the primary key of the last row whose
 items are all written (every row up to it, in key order, is done), the counts
 so far, and whether the segment is finished.
 """
@@ -28,18 +30,27 @@ from sqlalchemy import (
     and_,
     delete,
     insert,
+    inspect,
     select,
     update,
 )
 
-__all__ = ["CHECKPOINT_TABLE", "Checkpoint", "CheckpointStore", "SegmentId"]
+from interfaces import DalError
+
+__all__ = [
+    "CHECKPOINT_TABLE",
+    "Checkpoint",
+    "CheckpointStore",
+    "CheckpointTableMissing",
+    "SegmentId",
+    "checkpoint_table",
+]
 
 CHECKPOINT_TABLE = "dal_backfill_checkpoints"
 
-_metadata = MetaData()
-_table = Table(
+checkpoint_table = Table(
     CHECKPOINT_TABLE,
-    _metadata,
+    MetaData(),
     Column("entity", String(64), primary_key=True),
     Column("segment", Integer, primary_key=True, autoincrement=False),
     Column("segments", Integer, primary_key=True, autoincrement=False),
@@ -51,6 +62,7 @@ _table = Table(
     Column("updated_at", DateTime, nullable=False),
     mysql_charset="utf8mb4",
 )
+"""The table as the store uses it (created by migration ``0003_backfill_checkpoints``)."""
 
 
 @dataclass(frozen=True)
@@ -98,8 +110,21 @@ class Checkpoint:
         )
 
 
+class CheckpointTableMissing(DalError):
+    """The store database has no checkpoint table: its migrations have not been applied."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"the store database has no table {CHECKPOINT_TABLE}, where the backfill keeps its "
+            "checkpoints: run `dal db upgrade` (migration 0003_backfill_checkpoints) first"
+        )
+
+
 class CheckpointStore:
-    """Reads and writes checkpoints in ``dal_backfill_checkpoints`` (created when absent)."""
+    """Reads and writes checkpoints in ``dal_backfill_checkpoints``.
+
+    Every method raises :class:`CheckpointTableMissing` when the table does not exist.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -107,14 +132,19 @@ class CheckpointStore:
 
     def _ensure(self) -> None:
         if not self._ready:
-            _metadata.create_all(self._engine, checkfirst=True)
+            if not inspect(self._engine).has_table(CHECKPOINT_TABLE):
+                raise CheckpointTableMissing()
             self._ready = True
 
     def load(self, segment: SegmentId) -> Checkpoint:
         """The stored checkpoint of ``segment``, or a fresh one."""
         self._ensure()
         with self._engine.connect() as connection:
-            row = connection.execute(select(_table).where(_where(segment))).mappings().first()
+            row = (
+                connection.execute(select(checkpoint_table).where(_where(segment)))
+                .mappings()
+                .first()
+            )
         if row is None:
             return Checkpoint(segment)
         last = row["last_key"]
@@ -140,10 +170,12 @@ class CheckpointStore:
         }
         segment = checkpoint.segment
         with self._engine.begin() as connection:
-            changed = connection.execute(update(_table).where(_where(segment)).values(values))
+            changed = connection.execute(
+                update(checkpoint_table).where(_where(segment)).values(values)
+            )
             if changed.rowcount == 0:
                 connection.execute(
-                    insert(_table).values(
+                    insert(checkpoint_table).values(
                         entity=segment.entity,
                         segment=segment.segment,
                         segments=segment.segments,
@@ -155,12 +187,12 @@ class CheckpointStore:
         """Forget the checkpoint of ``segment`` (the next run starts from the first row)."""
         self._ensure()
         with self._engine.begin() as connection:
-            connection.execute(delete(_table).where(_where(segment)))
+            connection.execute(delete(checkpoint_table).where(_where(segment)))
 
 
 def _where(segment: SegmentId) -> Any:
     return and_(
-        _table.c.entity == segment.entity,
-        _table.c.segment == segment.segment,
-        _table.c.segments == segment.segments,
+        checkpoint_table.c.entity == segment.entity,
+        checkpoint_table.c.segment == segment.segment,
+        checkpoint_table.c.segments == segment.segments,
     )
