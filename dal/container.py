@@ -15,8 +15,8 @@ Adapters are imported inside the factories below, on first use, so importing thi
 costs nothing and a CLI command pulls in only the backends it uses.
 
 Providers are grouped by what they build: settings, runtime (clock), the old store (MySQL),
-the in-memory store, the new store (DynamoDB), the router; add a group per new backend or
-service the same way.
+the in-memory store, the new store (DynamoDB), the router, the migration tools; add a group
+per new backend or service the same way.
 
 The router group puts both stores behind one :class:`~interfaces.Store` routed by the stage
 flags (``DAL_FLAGS``, with ``DAL_STAGE_*`` overrides)::
@@ -29,6 +29,12 @@ Its two stores share one :class:`~dal.routing.ReplayingClock` and
 :class:`~dal.routing.ReplayingIdAllocator`, so a dual write stores the same ids and
 timestamps on both sides.
 
+The migration group gives ``dal backfill``, ``dal verify`` and ``dal repair`` their tools
+(:class:`~dal.migrate.tools.MigrationTools`), over the same contract and stage flags::
+
+    container.migration_workers.override(8)   # pool sizes for 8 worker threads
+    tools = container.migration_tools()        # engine disposed by shutdown_resources()
+
 Ids come from the allocator ``DAL_ID_SOURCE`` names: ``mysql`` (the hi/lo table in the
 store database) or ``dynamodb`` (counters in ``{prefix}dal_sequences``, a table created on
 the first id). ``container.id_handover()`` compares and syncs the two (``docs/ids.md``).
@@ -38,7 +44,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dependency_injector import containers, providers
 
@@ -61,8 +67,10 @@ from interfaces import Clock, IdAllocator, Store, SystemClock
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from adapters.dynamodb import DynamoClient
     from dal.contract import Contract
     from dal.idsource import IdHandover
+    from dal.migrate.tools import MigrationTools
 
 __all__ = ["EVENTUALLY_CONSISTENT_READS", "STORE_ENTITIES", "Container", "build_container"]
 
@@ -219,6 +227,55 @@ def _routed_store(router: Router, old: Store, new: Store) -> Store:
     return router.route_store(old=old, new=new)
 
 
+def _migration_tools(
+    settings: Settings, contract: Contract, flags: FlagSource, workers: int
+) -> Iterator[MigrationTools]:
+    """Backfill, verify and repair over an engine and a client pooled for ``workers`` threads.
+
+    The plans are built before anything is connected, so a contract the backfill cannot
+    interpret fails first; the engine is disposed at shutdown.
+    """
+    from adapters.mysql import create_engine
+    from adapters.mysql.tables import metadata
+    from dal.migrate.plan import build_plans
+    from dal.migrate.tools import MigrationTools
+
+    tables = dict(metadata.tables)
+    plans = build_plans(contract, tables, settings.table_prefix)
+    server = not settings.mysql_url.startswith("sqlite")  # SQLite pools per thread
+    engine = create_engine(settings.mysql_url, **({"pool_size": workers + 2} if server else {}))
+    try:
+        client = _migration_client(settings, workers)
+        yield MigrationTools(engine, client, contract, plans, tables, flags)
+    finally:
+        engine.dispose()
+
+
+def _migration_client(settings: Settings, workers: int) -> DynamoClient:
+    """The adapter's client (its retries and errors) with a connection per worker thread."""
+    from adapters.dynamodb import DynamoClient, connect
+
+    connection = connect(
+        settings.dynamodb_endpoint,
+        settings.dynamodb_region,
+        read_timeout=30.0,
+        max_pool_connections=max(10, workers * 2),
+    )
+    # built once here, before worker threads share it
+    connection.client.meta.events.register("before-parameter-build.dynamodb", _no_capacity)
+    return DynamoClient(connection)
+
+
+def _no_capacity(params: dict[str, Any], model: Any, **_: Any) -> None:
+    """Ask DynamoDB not to count consumed capacity, which nothing reads.
+
+    PynamoDB asks for the count on every request; computing it makes DynamoDB Local
+    serve a batch of 25 puts about a quarter slower.
+    """
+    if "ReturnConsumedCapacity" in model.input_shape.members:
+        params["ReturnConsumedCapacity"] = "NONE"
+
+
 # --- the container -------------------------------------------------------------------------
 
 
@@ -292,6 +349,13 @@ class Container(containers.DeclarativeContainer):
     )
     routed_store = providers.ThreadSafeSingleton(
         _routed_store, router, routed_old_store, routed_new_store
+    )
+
+    # migration tools (dal backfill, verify, repair): the contract and stage flags above, an
+    # engine and a client of their own with pools sized for migration_workers threads
+    migration_workers: providers.Object[int] = providers.Object(4)
+    migration_tools = providers.Resource(
+        _migration_tools, settings, contract, flags, migration_workers
     )
 
 

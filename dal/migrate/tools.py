@@ -1,9 +1,10 @@
-"""Everything backfill, verify and repair need, built from the layer's settings.
+"""Everything backfill, verify and repair need, over connections the composition root built.
 
-:func:`open_tools` connects to MySQL (the store's engine) and DynamoDB (the
-adapter's client, whose retries and error translation apply), loads the
-contract, builds the plans, and reads the stage flags; it disposes of the
-connections when the ``with`` block ends::
+:class:`MigrationTools` holds a MySQL engine, a DynamoDB client, the contract,
+the plans and the stage flags of one run. The connections are built by the
+container (:mod:`dal.container`, provider ``migration_tools``), the one place
+that constructs concrete adapters; :func:`open_tools` is the short way to get
+tools from settings and dispose of them when the ``with`` block ends::
 
     with open_tools(load_settings()) as tools:
         summary = tools.backfill().run(BackfillOptions(workers=8))
@@ -15,23 +16,24 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, Table
 
-from adapters.dynamodb.client import DynamoClient, connect
-from adapters.mysql import create_engine
-from adapters.mysql.tables import metadata
-from dal.contract import Contract, load_contract
+from dal.contract import Contract
 from dal.migrate.backfill import Backfill, Writers
 from dal.migrate.checkpoints import CheckpointStore
-from dal.migrate.plan import SourcePlan, build_plans
+from dal.migrate.plan import SourcePlan
 from dal.migrate.progress import ProgressReporter
 from dal.migrate.repair import Repairer
 from dal.migrate.verify import Verifier
 from dal.migrate.writer import BatchWriter, ConditionalWriter
-from dal.routing.flags import FileFlags, FlagSource, StaticFlags
+from dal.routing.flags import FlagSource
 from dal.routing.stages import Stage
 from dal.settings import Settings
+
+if TYPE_CHECKING:
+    from adapters.dynamodb.client import DynamoClient
 
 __all__ = ["MigrationTools", "open_tools"]
 
@@ -74,24 +76,17 @@ def open_tools(
 ) -> Iterator[MigrationTools]:
     """Tools over the settings' MySQL database, DynamoDB endpoint, contract and flags.
 
-    Raises ContractError for a bad contract and FlagsError for a bad flags file
-    before anything is connected.
+    The container builds them (connection pools sized for ``workers`` threads)
+    and disposes of them when the block ends. Raises ContractError for a bad
+    contract and FlagsError for a bad flags file before anything is connected.
     """
-    loaded = load_contract(contract or settings.contract)
-    flags: FlagSource = FileFlags(settings.flags) if settings.flags else StaticFlags({})
-    tables = dict(metadata.tables)
-    plans = build_plans(loaded, tables, settings.table_prefix)
-    pool = {} if settings.mysql_url.startswith("sqlite") else {"pool_size": workers + 2}
-    engine = create_engine(settings.mysql_url, **pool)
-    connection = connect(
-        settings.dynamodb_endpoint,
-        settings.dynamodb_region,
-        read_timeout=30.0,
-        max_pool_connections=max(10, workers * 2),
-    )
-    client = DynamoClient(connection)
-    _ = connection.client  # create the botocore client once, before worker threads share it
+    from dal.container import build_container  # the composition root imports this module
+
+    if contract is not None:
+        settings = settings.model_copy(update={"contract": contract})
+    container = build_container(settings)
+    container.migration_workers.override(workers)
     try:
-        yield MigrationTools(engine, client, loaded, plans, tables, flags)
+        yield container.migration_tools()
     finally:
-        engine.dispose()
+        container.shutdown_resources()
