@@ -205,10 +205,7 @@ class EntityLayout:
             if name not in self._attribute_names and value is not None:
                 stored.setdefault(name, value)
                 fields.setdefault(name, name)
-        item = {
-            name: {"S": v} if type(v) is str else encode_value(v, fields[name])
-            for name, v in stored.items()
-        }
+        item = {name: _encode(v, fields[name]) for name, v in stored.items()}
         item.update(self._keys(self._key_fields(row, values, dates)))
         self._check_index_keys(item, fields)
         check_item_size(item, self._size_label)
@@ -355,6 +352,9 @@ class EntityLayout:
 
 # --- helpers -------------------------------------------------------------------------------
 
+_STORABLE_INT = 10**38
+"""Integers of at most 38 digits are within DynamoDB's number limits."""
+
 _PYTHON_TYPES: dict[AttributeType, type] = {
     AttributeType.S: str,
     AttributeType.N: int,
@@ -437,6 +437,16 @@ def _scalar(value: Any) -> Any:
     if isinstance(value, str | int | Decimal):
         return value
     return None
+
+
+def _encode(value: Any, field: str) -> AttributeValue:
+    """:func:`encode_value`, with the common strings and small integers written directly."""
+    kind = type(value)
+    if kind is str:
+        return {"S": value}
+    if kind is int and -_STORABLE_INT < value < _STORABLE_INT:
+        return {"N": str(value)}
+    return encode_value(value, field)
 
 
 def _render(template: Template, values: Mapping[str, Any]) -> str | None:

@@ -33,7 +33,7 @@ from dal.migrate.checkpoints import Checkpoint, CheckpointStore, SegmentId
 from dal.migrate.lookups import Row
 from dal.migrate.plan import RowItems, SourcePlan
 from dal.migrate.progress import NoProgress, ProgressReporter
-from dal.migrate.source import count_rows, pages
+from dal.migrate.source import count_rows, pages, prefetched
 from dal.migrate.writer import BatchWriter, ConditionalWriter, ItemWriter, WriteResult
 from dal.routing.stages import Stage
 
@@ -184,7 +184,7 @@ class Backfill:
         self._progress.start(name, total)
         in_flight: deque[_Page] = deque()
         stream = pages(self._engine, plan.table, segment, options.page_size, checkpoint.last_key)
-        for rows in stream:
+        for rows in prefetched(stream):
             writer = self._writers.choose(plan.name, options.mode)
             in_flight.append(self._submit(plan, rows, options.batch_size, pool, writer))
             while len(in_flight) > options.workers * 2 or (in_flight and _done(in_flight[0])):

@@ -272,7 +272,7 @@ class Evaluator:
 
     def value(self, row: Row, name: str) -> Any:
         """The derived attribute ``name`` of ``row`` (memoized; cycles raise DerivationError)."""
-        identity = (name, *(row.get(column) for column in self._key))
+        identity = (name, *[row.get(column) for column in self._key])
         if identity in self._memo:
             return self._memo[identity]
         if identity in self._busy:

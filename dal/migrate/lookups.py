@@ -45,8 +45,8 @@ class Relation:
 
     def key(self, row: Mapping[str, Any]) -> Key | None:
         """The values of ``row`` that select the target rows; None if any is NULL."""
-        values = tuple(row.get(column) for column in self.local)
-        return None if any(value is None for value in values) else values
+        values = tuple([row.get(column) for column in self.local])
+        return None if None in values else values
 
 
 class Lookups:
@@ -87,8 +87,10 @@ class Lookups:
             chunk = missing[start : start + _CHUNK]
             values = [k[0] for k in chunk] if len(columns) == 1 else chunk
             query = select(table).where(target.in_(values)).order_by(*ordering)
-            for found in self._connection.execute(query).mappings():
-                row = dict(found)
+            result = self._connection.execute(query)
+            names = tuple(result.keys())
+            for found in result:
+                row = dict(zip(names, found, strict=True))
                 cache[tuple(row[name] for name in relation.remote)].append(row)
                 fetched.append(row)
         return fetched

@@ -10,15 +10,16 @@ coordination, and a split stays the same however the table grows.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Table, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, Engine, Result, Table, and_, func, or_, select, true
 
 from dal.migrate.checkpoints import SegmentId
 from dal.migrate.lookups import Row
 
-__all__ = ["count_rows", "fetch_rows", "pages", "typed"]
+__all__ = ["count_rows", "fetch_rows", "pages", "prefetched", "typed"]
 
 
 def typed(table: Table, column: str, value: Any) -> Any:
@@ -34,6 +35,12 @@ def typed(table: Table, column: str, value: Any) -> Any:
     if kind is Decimal and not isinstance(value, Decimal):
         return Decimal(str(value))
     return value
+
+
+def _dicts(result: Result[Any]) -> list[Row]:
+    """The rows of ``result`` as plain dicts (which the plans may extend with children)."""
+    names = tuple(result.keys())
+    return [dict(zip(names, row, strict=True)) for row in result]
 
 
 def _after(columns: Sequence[Any], last: Sequence[Any]) -> ColumnElement[bool]:
@@ -72,13 +79,27 @@ def pages(
             query = query.where(_after(key, last))
         query = query.order_by(*key).limit(page_size)
         with engine.connect() as connection:
-            rows = [dict(row) for row in connection.execute(query).mappings()]
+            rows = _dicts(connection.execute(query))
         if not rows:
             return
         yield rows
         last = [rows[-1][column.name] for column in key]
         if len(rows) < page_size:
             return
+
+
+def prefetched(stream: Iterator[list[Row]]) -> Iterator[list[Row]]:
+    """The pages of ``stream``, each next one read by a thread of its own meanwhile.
+
+    While the caller turns a page into items and hands them to the writers, the
+    next page is already being read, so the writers never wait for MySQL. At most
+    one page is read ahead; closing the iterator waits for that read to end.
+    """
+    with ThreadPoolExecutor(1, thread_name_prefix="backfill-reader") as reader:
+        ahead = reader.submit(next, stream, None)
+        while (page := ahead.result()) is not None:
+            ahead = reader.submit(next, stream, None)
+            yield page
 
 
 def fetch_rows(
@@ -98,7 +119,7 @@ def fetch_rows(
     )
     with engine.connect() as connection:
         query = select(table).where(condition).order_by(*table.primary_key.columns)
-        return [dict(row) for row in connection.execute(query).mappings()]
+        return _dicts(connection.execute(query))
 
 
 def count_rows(
