@@ -232,7 +232,10 @@ class EntityLayout:
             else:
                 continue  # joined or calculated: only the caller knows it
             if value is not None:
-                values[name] = value if type(value) is step.python else _as_type(value, step.kind)
+                kept = step.kept
+                values[name] = (
+                    value if kept is None or type(value) in kept else _as_type(value, step.kind)
+                )
         return values
 
     def _date(self, column: str, date: DateFormat, value: datetime, dates: dict[str, str]) -> str:
@@ -355,12 +358,12 @@ class EntityLayout:
 _STORABLE_INT = 10**38
 """Integers of at most 38 digits are within DynamoDB's number limits."""
 
-_PYTHON_TYPES: dict[AttributeType, type] = {
-    AttributeType.S: str,
-    AttributeType.N: int,
-    AttributeType.BOOL: bool,
+_KEPT_TYPES: dict[AttributeType, frozenset[type]] = {
+    AttributeType.S: frozenset({str}),
+    AttributeType.N: frozenset({int, Decimal}),
+    AttributeType.BOOL: frozenset({bool}),
 }
-"""Python types that need no conversion to an attribute type (see :func:`_as_type`)."""
+"""Python types :func:`_as_type` leaves as they are (it changes no value of other kinds)."""
 
 
 @dataclass(frozen=True)
@@ -374,7 +377,7 @@ class _Step:
 
     name: str
     kind: AttributeType
-    python: type | None
+    kept: frozenset[type] | None
     column: str | None = None
     date: DateFormat | None = None
     template: Template | None = None
@@ -383,16 +386,16 @@ class _Step:
 
 def _step(attribute: Attribute) -> _Step:
     name, kind = attribute.name, attribute.type
-    python = _PYTHON_TYPES.get(kind)
+    kept = _KEPT_TYPES.get(kind)
     if isinstance(attribute.join, JsonConstructionJoin):
-        return _Step(name, kind, python, join=attribute.join)
+        return _Step(name, kind, kept, join=attribute.join)
     if attribute.is_derived:
-        return _Step(name, kind, python)
+        return _Step(name, kind, kept)
     transformation = attribute.transformation
     if isinstance(transformation, StringFormat):
-        return _Step(name, kind, python, template=transformation.template)
+        return _Step(name, kind, kept, template=transformation.template)
     date = transformation if isinstance(transformation, DateFormat) else None
-    return _Step(name, kind, python, column=attribute.source_columns[0], date=date)
+    return _Step(name, kind, kept, column=attribute.source_columns[0], date=date)
 
 
 def _date_formats(attributes: Iterable[Attribute]) -> dict[str, DateFormat]:

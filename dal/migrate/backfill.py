@@ -1,7 +1,8 @@
 """Backfill: copy existing MySQL rows into DynamoDB as the contract describes them.
 
 For each store entity (and segment) the rows are streamed in key order a page
-at a time, turned into items (:mod:`dal.migrate.plan`), and written in batches
+at a time (the next page is read by a thread of its own while the current one
+is written), turned into items (:mod:`dal.migrate.plan`), and written in batches
 by a pool of worker threads with conditional transactions
 (:mod:`dal.migrate.writer`): an item DynamoDB already holds with the same or a
 newer version is left alone. Pages may finish out of order; the checkpoint
