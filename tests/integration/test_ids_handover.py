@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from dependency_injector import providers
 from sqlalchemy import text
+from support.tables import table_names
 from support.threads import run_in_threads
 from typer.testing import CliRunner, Result
 
@@ -171,7 +172,7 @@ def test_show_prints_both_sides_and_dry_run_writes_nothing(
     assert "behind: run dal ids sync" in shown.output
     assert "DAL_ID_SOURCE is mysql" in shown.output
     assert "would raise from 1" in planned.output
-    tables = dynamodb_client(dynamodb_endpoint, "us-east-1").list_tables()["TableNames"]
+    tables = table_names(dynamodb_client(dynamodb_endpoint, "us-east-1"))
     assert f"{prefix}dal_sequences" not in tables
     assert not any(state.safe for state in make_container("mysql").id_handover().show())
 
@@ -181,10 +182,10 @@ def test_the_dynamodb_allocator_creates_its_table_on_the_first_id(
 ) -> None:
     client = dynamodb_client(dynamodb_endpoint, "us-east-1")
     ids = make_container("dynamodb").id_allocator()
-    assert f"{prefix}dal_sequences" not in client.list_tables()["TableNames"]
+    assert f"{prefix}dal_sequences" not in table_names(client)
 
     assert ids.allocate("users") == 1
-    assert f"{prefix}dal_sequences" in client.list_tables()["TableNames"]
+    assert f"{prefix}dal_sequences" in table_names(client)
 
 
 def test_threads_of_several_processes_get_distinct_dynamodb_ids(

@@ -13,6 +13,7 @@ import servers
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
+from support.tables import table_names
 
 from dal.local.dynamodb_local import DynamoDBLocal, DynamoDBLocalError, ensure_jar, local_client
 
@@ -48,9 +49,9 @@ def test_table_prefix_tables_are_seen_by_every_client_and_deleted(
         BillingMode="PAY_PER_REQUEST",
     )
 
-    assert name in local_client(dynamodb_endpoint).list_tables()["TableNames"]
+    assert name in table_names(local_client(dynamodb_endpoint))
     assert servers.delete_tables(dynamodb_endpoint, name) == [name]
-    assert name not in creator.list_tables()["TableNames"]
+    assert name not in table_names(creator)
 
 
 def test_sqlite_url_is_a_file_database(sqlite_url: str) -> None:

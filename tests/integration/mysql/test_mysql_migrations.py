@@ -8,9 +8,10 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from mysql_legacy import LEGACY_IDS, create_legacy_store
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, MetaData, inspect, text
 
 from adapters.mysql import build_store, create_engine, metadata
+from dal.migrate.checkpoints import checkpoint_table
 from dal.migrations import current, downgrade, head, upgrade
 from interfaces import (
     NewCategory,
@@ -37,11 +38,20 @@ def _schema(engine: Engine) -> dict[str, object]:
     } | {"revision": current(engine)}
 
 
+def _layer_metadata() -> MetaData:
+    """Every table the layer uses: the adapter's and the backfill's checkpoint table."""
+    combined = MetaData()
+    for table in metadata.tables.values():
+        table.to_metadata(combined)
+    checkpoint_table.to_metadata(combined)
+    return combined
+
+
 def _differences(engine: Engine) -> list[object]:
-    """What the migrated schema lacks or has beyond ``adapters.mysql.metadata``."""
+    """What the migrated schema lacks or has beyond the tables the layer defines."""
     with engine.connect() as connection:
         context = MigrationContext.configure(connection)
-        found = compare_metadata(context, metadata)
+        found = compare_metadata(context, _layer_metadata())
     return [
         d
         for d in found

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import typer
+from support.tables import table_names
 from typer.testing import CliRunner, Result
 
 from dal.aws import dynamodb_client
@@ -57,7 +58,7 @@ def run(app: typer.Typer, env: dict[str, str], *args: str, answer: str | None = 
 def _tables(env: dict[str, str]) -> set[str]:
     client = dynamodb_client(env["DAL_DYNAMODB_ENDPOINT"], "us-east-1")
     prefix = env["DAL_TABLE_PREFIX"]
-    return {n for n in client.list_tables(Limit=100)["TableNames"] if n.startswith(prefix)}
+    return table_names(client, prefix)
 
 
 def test_show_the_contract(app: typer.Typer, environment: dict[str, str]) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from botocore.stub import Stubber
+from support.tables import table_names
 
 from dal.aws import dynamodb_client
 from dal.contract import Contract, load_contract
@@ -43,8 +44,7 @@ def _names(contract: Contract, prefix: str) -> list[str]:
 
 
 def _tables(client: Any, prefix: str) -> set[str]:
-    names = client.list_tables(Limit=100)["TableNames"]
-    return {name for name in names if name.startswith(prefix)}
+    return table_names(client, prefix)
 
 
 def test_create_is_idempotent(client: Any, contract: Contract, prefix: str) -> None:
