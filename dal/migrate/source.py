@@ -9,7 +9,7 @@ coordination, and a split stays the same however the table grows.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
@@ -88,7 +88,7 @@ def pages(
             return
 
 
-def prefetched(stream: Iterator[list[Row]]) -> Iterator[list[Row]]:
+def prefetched(stream: Iterator[list[Row]]) -> Generator[list[Row], None, None]:
     """The pages of ``stream``, each next one read by a thread of its own meanwhile.
 
     While the caller turns a page into items and hands them to the writers, the
