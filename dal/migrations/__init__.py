@@ -7,6 +7,8 @@
   (``INT NOT NULL DEFAULT 1``, so existing rows start at version 1) on users,
   categories, products and orders, and the ``dal_id_blocks`` table of the id
   allocator.
+* ``0003_backfill_checkpoints`` creates ``dal_backfill_checkpoints``, where
+  ``dal backfill`` keeps one checkpoint per entity and segment.
 
 Use::
 
