@@ -8,7 +8,18 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
-__all__ = ["MAX_INT", "Id", "Money", "Quantity", "Timestamp", "as_utc", "money", "utc_now"]
+__all__ = [
+    "MAX_INT",
+    "Id",
+    "Int32",
+    "Money",
+    "Quantity",
+    "Timestamp",
+    "as_utc",
+    "exact_decimal",
+    "money",
+    "utc_now",
+]
 
 MAX_INT = 2_147_483_647
 """The largest value of the legacy schema's signed 32-bit INT columns (ids, quantities)."""
@@ -62,3 +73,38 @@ Id = Annotated[int, Field(ge=1, le=MAX_INT)]
 
 Quantity = Annotated[int, Field(ge=0, le=MAX_INT)]
 """A non-negative count of units."""
+
+
+Int32 = Annotated[int, Field(ge=-MAX_INT - 1, le=MAX_INT)]
+"""A value of a signed 32-bit INT column."""
+
+
+def exact_decimal(precision: int, scale: int) -> BeforeValidator:
+    """The validator of a ``DECIMAL(precision, scale)`` column.
+
+    Use as ``Annotated[Decimal, exact_decimal(12, 4)]``.
+
+    Refuses floats, more than ``scale`` decimal places and values with more than
+    ``precision - scale`` digits before the point; returns the value at exactly
+    ``scale`` places, so every backend stores and compares the same number.
+    """
+    if not 0 <= scale <= precision:
+        raise ValueError(f"DECIMAL({precision},{scale}) is not a valid column type")
+    step = Decimal(1).scaleb(-scale)
+    limit = Decimal(10) ** (precision - scale)
+
+    def exact(value: object) -> Decimal:
+        if isinstance(value, float):
+            raise ValueError("must be a Decimal, int or string, not a float")
+        try:
+            amount = value if isinstance(value, Decimal) else Decimal(str(value))
+        except InvalidOperation as exc:
+            raise ValueError(f"not a decimal number: {value!r}") from exc
+        if not amount.is_finite() or abs(amount) >= limit:
+            raise ValueError(f"must be finite and below {limit} in magnitude, got {amount}")
+        quantized = amount.quantize(step)
+        if quantized != amount:
+            raise ValueError(f"has at most {scale} decimal places, got {amount}")
+        return quantized
+
+    return BeforeValidator(exact)

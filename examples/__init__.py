@@ -1,0 +1,1 @@
+"""Applications built on the layer: each uses only its public API."""
