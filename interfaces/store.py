@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from interfaces.repositories import (
     CartRepository,
@@ -11,6 +12,7 @@ from interfaces.repositories import (
     ProductRepository,
     UserRepository,
 )
+from interfaces.repository import Repositories, Repository
 from interfaces.runtime import UnitOfWorkFactory
 
 __all__ = ["Store"]
@@ -33,3 +35,11 @@ class Store:
     carts: CartRepository
     orders: OrderRepository
     unit_of_work: UnitOfWorkFactory
+    entities: Repositories | None = None
+    """The generic repository of every entity of the contract, when the store was given them."""
+
+    def repository(self, name: str) -> Repository[Any]:
+        """The generic repository of entity ``name``; KeyError naming what is known."""
+        if self.entities is None:
+            raise KeyError(f"unknown entity {name!r}: this store was built without entities")
+        return self.entities.repository(name)

@@ -27,6 +27,8 @@ class Operation:
     kind: OperationKind
     signature: inspect.Signature
     metrics: OperationMetrics
+    key_fields: tuple[str, ...] | None = None
+    """The fields that make the key of the entity a command returns (None: guess)."""
     key: str = field(init=False)
     """``entity.operation``, the flags key of this operation."""
 
@@ -76,10 +78,16 @@ class Targets:
         return Outcome(value=value, latency=time.perf_counter() - started)
 
 
-def result_key(value: object) -> dict[str, Any] | None:
-    """The key of an entity a command returned: ``{"id": 7}``, or its ``*_id`` fields."""
+def result_key(value: object, key_fields: tuple[str, ...] | None = None) -> dict[str, Any] | None:
+    """The key of an entity a command returned.
+
+    ``key_fields`` when the entity's declaration names them, else ``{"id": 7}`` or its
+    ``*_id`` fields.
+    """
     if not isinstance(value, BaseModel):
         return None
+    if key_fields is not None:
+        return {name: getattr(value, name) for name in key_fields}
     fields = type(value).model_fields
     if "id" in fields:
         return {"id": getattr(value, "id")}  # noqa: B009 (BaseModel declares no id)

@@ -18,7 +18,7 @@ import inspect
 import os
 import re
 import typing
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -30,6 +30,7 @@ from dal.routing.metrics import Metrics
 from dal.routing.proxy import RoutedBase, protocol_operations, routed_class
 from dal.routing.reads import Reads
 from dal.routing.recording import Recorder
+from dal.routing.registry import RoutedRepositories, check_same_entities
 from dal.routing.repairlog import RepairLog
 from dal.routing.services import RaisedHook, Services
 from dal.routing.shadow import ShadowSettings
@@ -37,6 +38,7 @@ from dal.routing.stages import PLANS, Side
 from dal.routing.uow import RoutedUnitOfWork
 from dal.routing.writes import Writes
 from interfaces import Store, UnitOfWorkFactory
+from interfaces.repository import Repositories, Repository
 
 if TYPE_CHECKING:
     from typing_extensions import TypeForm
@@ -54,7 +56,7 @@ def _store_repositories() -> dict[str, type]:
     return {
         field.name: hints[field.name]
         for field in dataclasses.fields(Store)
-        if field.name != "unit_of_work"
+        if field.name not in ("unit_of_work", "entities")
     }
 
 
@@ -122,6 +124,19 @@ class Router(ClosedOnExit):
         routed, _ = self._route(entity, protocol, old, new, None)
         return typing.cast(P, routed)
 
+    def route_repositories(self, old: Repositories, new: Repositories) -> RoutedRepositories:
+        """Every entity's generic repository routed between ``old`` and ``new`` by its stage.
+
+        Both registries must serve the same entities (ValueError naming the
+        difference). The result's unit of work opens both sides' units of work.
+        """
+        factories: dict[Side, UnitOfWorkFactory] = {
+            Side.OLD: old.unit_of_work,
+            Side.NEW: new.unit_of_work,
+        }
+        operations: list[Operation] = []
+        return self._registry(old, new, self._unit_of_work(factories, operations), operations)
+
     def route_store(self, old: Store, new: Store) -> Store:
         """A :class:`~interfaces.Store` routing every repository, entity names as its fields.
 
@@ -132,17 +147,19 @@ class Router(ClosedOnExit):
             Side.OLD: old.unit_of_work,
             Side.NEW: new.unit_of_work,
         }
+        operations: list[Operation] = []  # read by the unit of work when it opens
+        unit_of_work = self._unit_of_work(factories, operations)
         repositories: dict[str, Any] = {}
-        operations: list[Operation] = []
         for entity, protocol in _store_repositories().items():
             routed, routed_operations = self._route(
                 entity, protocol, getattr(old, entity), getattr(new, entity), factories
             )
             repositories[entity] = routed
             operations.extend(routed_operations)
-        required = functools.partial(self._required_sides, tuple(operations))
-        unit_of_work = RoutedUnitOfWork(factories, required, self._services)
-        return Store(**repositories, unit_of_work=unit_of_work)
+        entities = None
+        if old.entities is not None and new.entities is not None:
+            entities = self._registry(old.entities, new.entities, unit_of_work, operations)
+        return Store(**repositories, unit_of_work=unit_of_work, entities=entities)
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait for pending shadow work, then record pending drops and a metrics snapshot.
@@ -171,6 +188,32 @@ class Router(ClosedOnExit):
 
     # --- building routed objects ---------------------------------------------------------
 
+    def _unit_of_work(
+        self, factories: Mapping[Side, UnitOfWorkFactory], operations: Sequence[Operation]
+    ) -> RoutedUnitOfWork:
+        """Both sides' units of work; ``operations`` (filled in later) decide the required sides."""
+        required = functools.partial(self._required_sides, operations)
+        return RoutedUnitOfWork(factories, required, self._services)
+
+    def _registry(
+        self,
+        old: Repositories,
+        new: Repositories,
+        unit_of_work: RoutedUnitOfWork,
+        operations: list[Operation],
+    ) -> RoutedRepositories:
+        """Every entity of ``old`` and ``new`` routed; their operations join ``operations``."""
+        check_same_entities(old, new)
+        factories = unit_of_work.factories
+        routed: dict[str, Repository[Any]] = {}
+        for name, spec in old.specs.items():
+            repository, entity_operations = self._route(
+                name, Repository, old.repository(name), new.repository(name), factories, spec.key
+            )
+            routed[name] = typing.cast(Repository[Any], repository)
+            operations.extend(entity_operations)
+        return RoutedRepositories(old.specs, routed, unit_of_work)
+
     def _route(
         self,
         entity: str,
@@ -178,6 +221,7 @@ class Router(ClosedOnExit):
         old: object,
         new: object,
         units_of_work: Mapping[Side, UnitOfWorkFactory] | None,
+        key_fields: tuple[str, ...] | None = None,
     ) -> tuple[RoutedBase, list[Operation]]:
         """The routed object and its operations; TypeError/ValueError for what cannot be routed."""
         if not isinstance(entity, str) or not _ENTITY.match(entity):
@@ -185,7 +229,7 @@ class Router(ClosedOnExit):
         if not isinstance(protocol, type):
             raise TypeError(f"{protocol!r} is not a typing.Protocol class")
         klass = routed_class(protocol)
-        operations = self._operations(entity, protocol)
+        operations = self._operations(entity, protocol, key_fields)
         names = [operation.name for operation in operations]
         methods = {
             Side.OLD: _methods(protocol, names, old, "old"),
@@ -200,7 +244,9 @@ class Router(ClosedOnExit):
         routed: RoutedBase = klass(entity, calls)
         return routed, operations
 
-    def _operations(self, entity: str, protocol: type) -> list[Operation]:
+    def _operations(
+        self, entity: str, protocol: type, key_fields: tuple[str, ...] | None = None
+    ) -> list[Operation]:
         return [
             Operation(
                 entity=entity,
@@ -208,6 +254,7 @@ class Router(ClosedOnExit):
                 kind=kind,
                 signature=inspect.signature(member),
                 metrics=self._services.metrics.operation(entity, name),
+                key_fields=key_fields,
             )
             for name, (kind, member) in protocol_operations(protocol).items()
         ]
@@ -215,7 +262,7 @@ class Router(ClosedOnExit):
     def _dispatcher(self, operation: Operation) -> Callable[..., Any]:
         return self._reads.call if operation.kind == "query" else self._writes.call
 
-    def _required_sides(self, operations: tuple[Operation, ...]) -> frozenset[Side]:
+    def _required_sides(self, operations: Sequence[Operation]) -> frozenset[Side]:
         snapshot = self._services.flags.snapshot()
         return frozenset(
             PLANS[snapshot.stage_for(operation.key, operation.entity)].authoritative

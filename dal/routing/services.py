@@ -230,7 +230,7 @@ class Services:
         try:
             redactor = self.comparator.redactor
             arguments = operation.arguments(*call)
-            key = result_key(authoritative_value)
+            key = result_key(authoritative_value, operation.key_fields)
             entry = RepairEntry(
                 entity=operation.entity,
                 operation=operation.name,

@@ -73,6 +73,11 @@ class RoutedUnitOfWork:
         self._required_sides = required_sides
         self._services = services
 
+    @property
+    def factories(self) -> Mapping[Side, UnitOfWorkFactory]:
+        """Each side's unit-of-work factory."""
+        return self._factories
+
     def __call__(self) -> AbstractContextManager[None]:
         """Open a unit of work on both sides (joining the current one when nested)."""
         return _UnitOfWorkRun(self._factories, self._required_sides(), self._services)
