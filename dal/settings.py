@@ -16,6 +16,7 @@ key                        default                                 meaning
 ``DAL_CONTRACT``           ``config/migration_contract.json``      the migration contract
 ``DAL_FLAGS``              empty (none)                            stage flags file
 ``DAL_ID_SOURCE``          ``mysql``                               new ids: mysql or dynamodb
+``DAL_DECLARATIONS``       empty (defaults from the contract)      ``module[:NAME]`` of entity specs
 =========================  ======================================  =============================
 """
 
@@ -47,6 +48,7 @@ __all__ = [
 ENV_PREFIX = "DAL_"
 SETTINGS_FILE_VARIABLE = "DAL_SETTINGS_FILE"
 CONTRACT_FILE_NAME = "migration_contract.json"
+_DECLARATIONS = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*(:[A-Za-z_]\w*)?")
 
 IdSource = Literal["mysql", "dynamodb"]
 """Where new ids come from: the MySQL hi/lo table or the DynamoDB counters (see docs/ids.md)."""
@@ -120,6 +122,13 @@ class Settings(BaseSettings):
     id_source: IdSource = Field(
         default="mysql",
         description="Where new ids come from: 'mysql' (hi/lo table) or 'dynamodb' (counters).",
+    )
+    declarations: str | None = Field(
+        default=None,
+        description=(
+            "The application's entity declarations: 'package.module' (its SPECS) or "
+            "'package.module:NAME'; None: every entity gets its default declaration."
+        ),
     )
 
     @field_validator("mysql_url")
@@ -206,6 +215,19 @@ class Settings(BaseSettings):
             allowed = " or ".join(repr(source) for source in ID_SOURCES)
             raise ValueError(f"{_key('id_source')}: must be {allowed}, got {value!r}")
         return chosen
+
+    @field_validator("declarations", mode="before")
+    @classmethod
+    def _check_declarations(cls, value: Any) -> Any:
+        if _empty_to_none(value) is None:
+            return None
+        text = str(value).strip()
+        if not _DECLARATIONS.fullmatch(text):
+            raise ValueError(
+                f"{_key('declarations')}: must be 'package.module' or 'package.module:NAME', "
+                f"got {value!r}"
+            )
+        return text
 
     def __repr_args__(self) -> Any:
         """Like the default, with the password of ``mysql_url`` hidden."""

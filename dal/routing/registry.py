@@ -4,12 +4,15 @@
 :class:`RoutedRepositories` from two registries of the same entities (MySQL and
 DynamoDB, say); each entity's :class:`~interfaces.repository.Repository` is
 routed by its own stage flag (``DAL_STAGE_<ENTITY>``) and all of them share one
-routed unit of work.
+routed unit of work. An entity is routed on first use, so a registry over a large
+contract costs nothing for the entities a process never touches, and a backend
+that cannot serve one entity fails when that entity is asked for, naming it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -26,11 +29,13 @@ class RoutedRepositories:
     def __init__(
         self,
         specs: Mapping[str, EntitySpec],
-        repositories: Mapping[str, Repository[Any]],
+        route: Callable[[str], Repository[Any]],
         unit_of_work: UnitOfWorkFactory,
     ) -> None:
         self._specs = MappingProxyType(dict(specs))
-        self._repositories = dict(repositories)
+        self._route = route
+        self._routed: dict[str, Repository[Any]] = {}
+        self._lock = threading.Lock()
         self._unit_of_work = unit_of_work
 
     @property
@@ -45,14 +50,20 @@ class RoutedRepositories:
 
     def repository(self, name: str) -> Repository[Any]:
         """The routed repository of entity ``name``; KeyError listing the known entities."""
-        found = self._repositories.get(name)
-        if found is None:
-            known = ", ".join(self._repositories) or "none"
+        found = self._routed.get(name)
+        if found is not None:
+            return found
+        if name not in self._specs:
+            known = ", ".join(self._specs) or "none"
             raise KeyError(f"unknown entity {name!r} (known: {known})")
+        with self._lock:
+            found = self._routed.get(name)
+            if found is None:
+                found = self._routed[name] = self._route(name)
         return found
 
     def __repr__(self) -> str:
-        return f"<RoutedRepositories {', '.join(self._repositories)}>"
+        return f"<RoutedRepositories {', '.join(self._specs)}>"
 
 
 def check_same_entities(old: Repositories, new: Repositories) -> None:

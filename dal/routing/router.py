@@ -202,17 +202,26 @@ class Router(ClosedOnExit):
         unit_of_work: RoutedUnitOfWork,
         operations: list[Operation],
     ) -> RoutedRepositories:
-        """Every entity of ``old`` and ``new`` routed; their operations join ``operations``."""
+        """Every entity of ``old`` and ``new``, routed on first use.
+
+        The operations of each routed entity join ``operations``.
+        """
         check_same_entities(old, new)
         factories = unit_of_work.factories
-        routed: dict[str, Repository[Any]] = {}
-        for name, spec in old.specs.items():
+
+        def route(name: str) -> Repository[Any]:
             repository, entity_operations = self._route(
-                name, Repository, old.repository(name), new.repository(name), factories, spec.key
+                name,
+                Repository,
+                old.repository(name),
+                new.repository(name),
+                factories,
+                old.specs[name].key,
             )
-            routed[name] = typing.cast(Repository[Any], repository)
             operations.extend(entity_operations)
-        return RoutedRepositories(old.specs, routed, unit_of_work)
+            return typing.cast(Repository[Any], repository)
+
+        return RoutedRepositories(old.specs, route, unit_of_work)
 
     def _route(
         self,

@@ -118,6 +118,7 @@ def test_missing_env_file_is_an_error(tmp_path: Path) -> None:
         ("DAL_TABLE_PREFIX", "x" * 201, "DAL_TABLE_PREFIX: longer than"),
         ("DAL_CONTRACT", "absent.json", "DAL_CONTRACT: no such file"),
         ("DAL_FLAGS", ".", "DAL_FLAGS: is a directory"),
+        ("DAL_DECLARATIONS", "my-app/specs.py", "DAL_DECLARATIONS: must be 'package.module'"),
     ],
 )
 def test_bad_values_name_the_key(
@@ -166,3 +167,11 @@ def test_settings_are_immutable() -> None:
 
     with pytest.raises(ValueError):
         settings.table_prefix = "other_"  # type: ignore[misc]
+
+
+def test_declarations_name_a_module_and_optionally_an_attribute(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert load_settings().declarations is None
+    monkeypatch.setenv("DAL_DECLARATIONS", " examples.tracker.declarations:SPECS ")
+    assert load_settings().declarations == "examples.tracker.declarations:SPECS"
