@@ -13,14 +13,14 @@ so backfilled items are the items the adapter writes for the same data.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Connection, Table
 
-from adapters.dynamodb.base import Guard, Layouts
+from adapters.dynamodb.base import UNIQUE_SK, Guard, Layouts
 from adapters.dynamodb.client import Item, Key
 from adapters.dynamodb.layout import EntityLayout
 from dal.contract import Contract, Entity, TemplateError
@@ -29,8 +29,16 @@ from dal.migrate.derive import CompiledEntity, DerivationError, Evaluator, compi
 from dal.migrate.lookups import Lookups, Row
 from dal.migrate.writer import WriteItem
 from interfaces import DalError
+from interfaces.entities import EntitySpec
 
-__all__ = ["GuardTarget", "RowItems", "SourcePlan", "Target", "build_plans"]
+__all__ = [
+    "GuardTarget",
+    "RowItems",
+    "SourcePlan",
+    "Target",
+    "build_entity_plans",
+    "build_plans",
+]
 
 RowKey = tuple[tuple[str, ...], tuple[Any, ...]]
 """A source row's identity: (key columns, values)."""
@@ -226,3 +234,56 @@ def build_plans(
             name, mysql_tables[source], tuple(targets), own_guards, denormalized
         )
     return plans
+
+
+GuardsOf = Callable[[EntitySpec, EntityLayout], Sequence[GuardTarget]]
+"""The unique-value guard items the DynamoDB repository writes for an entity's rows."""
+
+
+def _is_unique_guard(entity: Entity) -> bool:
+    return entity.sk_template is not None and entity.sk_template.text == UNIQUE_SK
+
+
+def build_entity_plans(
+    contract: Contract,
+    specs: Iterable[EntitySpec],
+    mysql_tables: Mapping[str, Table],
+    prefix: str = "",
+    guards: GuardsOf | None = None,
+) -> dict[str, SourcePlan]:
+    """A plan per declared entity, named as the entity, from the contract and the declaration.
+
+    Every contract entity whose ``source_table`` is the entity's table becomes a
+    target (the first one also stores the columns the contract does not map, as the
+    DynamoDB repository does); ``guards`` adds the repository's unique-value guard
+    items. ValueError names an entity the contract does not map or whose table is
+    missing; DerivationError names an unsupported rule.
+    """
+    plans: dict[str, SourcePlan] = {}
+    for spec in specs:
+        if spec.table not in mysql_tables:
+            raise ValueError(f"entity {spec.name}: no MySQL table {spec.table!r}")
+        columns = tuple(spec.column(name) for name in spec.fields)
+        targets = _entity_targets(contract, spec, columns, prefix)
+        if not targets:
+            raise ValueError(f"entity {spec.name}: the contract maps nothing from {spec.table!r}")
+        own_guards = tuple(guards(spec, targets[0].layout)) if guards is not None else ()
+        denormalized = frozenset(a.name for t in targets for a in t.layout.entity.denormalized)
+        plans[spec.name] = SourcePlan(
+            spec.name, mysql_tables[spec.table], targets, own_guards, denormalized
+        )
+    return plans
+
+
+def _entity_targets(
+    contract: Contract, spec: EntitySpec, columns: tuple[str, ...], prefix: str
+) -> tuple[Target, ...]:
+    targets: list[Target] = []
+    for table in contract.tables:
+        for entity in table.entities:
+            if entity.source_table != spec.table or _is_unique_guard(entity):
+                continue
+            layout = EntityLayout(prefix + table.name, table, entity, () if targets else columns)
+            compiled = compile_entity(entity)
+            targets.append(Target(layout, compiled, _bindings(table, entity, compiled)))
+    return tuple(targets)

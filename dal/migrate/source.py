@@ -11,10 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Result, Table, and_, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Engine,
+    Result,
+    Table,
+    and_,
+    func,
+    or_,
+    select,
+    true,
+)
 
 from dal.migrate.checkpoints import SegmentId
 from dal.migrate.lookups import Row
@@ -37,10 +49,30 @@ def typed(table: Table, column: str, value: Any) -> Any:
     return value
 
 
-def _dicts(result: Result[Any]) -> list[Row]:
-    """The rows of ``result`` as plain dicts (which the plans may extend with children)."""
+def _naive_datetimes(table: Table) -> tuple[str, ...]:
+    """Columns read back as naive datetimes (``DATETIME``, ``TIMESTAMP`` without a zone)."""
+    return tuple(
+        column.name
+        for column in table.columns
+        if isinstance(column.type, DateTime) and not column.type.timezone
+    )
+
+
+def _dicts(result: Result[Any], table: Table) -> list[Row]:
+    """The rows of ``result`` as plain dicts (which the plans may extend with children).
+
+    A naive datetime holds UTC (the layer writes UTC): it is returned aware, as the
+    models and the item layout expect.
+    """
     names = tuple(result.keys())
-    return [dict(zip(names, row, strict=True)) for row in result]
+    rows = [dict(zip(names, row, strict=True)) for row in result]
+    naive = [name for name in _naive_datetimes(table) if name in names]
+    for row in rows if naive else ():
+        for name in naive:
+            value = row[name]
+            if value is not None and value.tzinfo is None:
+                row[name] = value.replace(tzinfo=UTC)
+    return rows
 
 
 def _after(columns: Sequence[Any], last: Sequence[Any]) -> ColumnElement[bool]:
@@ -79,7 +111,7 @@ def pages(
             query = query.where(_after(key, last))
         query = query.order_by(*key).limit(page_size)
         with engine.connect() as connection:
-            rows = _dicts(connection.execute(query))
+            rows = _dicts(connection.execute(query), table)
         if not rows:
             return
         yield rows
@@ -119,7 +151,7 @@ def fetch_rows(
     )
     with engine.connect() as connection:
         query = select(table).where(condition).order_by(*table.primary_key.columns)
-        return _dicts(connection.execute(query))
+        return _dicts(connection.execute(query), table)
 
 
 def count_rows(
