@@ -31,6 +31,7 @@ from dal.routing.recording import (
     to_json,
 )
 from dal.routing.redaction import Redactor
+from dal.routing.registry import DeferredRepositories, RoutedRepositories
 from dal.routing.repairlog import RepairEntry, RepairLog, RepairLogError
 from dal.routing.replay import ReplayingClock, ReplayingIdAllocator, replay_scope
 from dal.routing.router import Router
@@ -44,6 +45,7 @@ __all__ = [
     "Comparator",
     "CompareSettings",
     "Comparison",
+    "DeferredRepositories",
     "Difference",
     "DropRecord",
     "EnvFlags",
@@ -68,6 +70,7 @@ __all__ = [
     "RepairLogError",
     "ReplayingClock",
     "ReplayingIdAllocator",
+    "RoutedRepositories",
     "Router",
     "ShadowSettings",
     "Side",

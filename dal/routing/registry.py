@@ -20,7 +20,7 @@ from interfaces import UnitOfWorkFactory
 from interfaces.entities import EntitySpec
 from interfaces.repository import Repositories, Repository
 
-__all__ = ["RoutedRepositories", "check_same_entities"]
+__all__ = ["DeferredRepositories", "RoutedRepositories", "check_same_entities"]
 
 
 class RoutedRepositories:
@@ -28,11 +28,12 @@ class RoutedRepositories:
 
     def __init__(
         self,
-        specs: Mapping[str, EntitySpec],
+        specs: Callable[[], Mapping[str, EntitySpec]],
         route: Callable[[str], Repository[Any]],
         unit_of_work: UnitOfWorkFactory,
     ) -> None:
-        self._specs = MappingProxyType(dict(specs))
+        self._specs_source = specs
+        self._specs: Mapping[str, EntitySpec] | None = None
         self._route = route
         self._routed: dict[str, Repository[Any]] = {}
         self._lock = threading.Lock()
@@ -40,8 +41,14 @@ class RoutedRepositories:
 
     @property
     def specs(self) -> Mapping[str, EntitySpec]:
-        """The declaration of every entity, by name."""
-        return self._specs
+        """The declaration of every entity, by name (read from the sides on first use)."""
+        specs = self._specs
+        if specs is None:
+            with self._lock:
+                specs = self._specs
+                if specs is None:
+                    specs = self._specs = MappingProxyType(dict(self._specs_source()))
+        return specs
 
     @property
     def unit_of_work(self) -> UnitOfWorkFactory:
@@ -53,8 +60,9 @@ class RoutedRepositories:
         found = self._routed.get(name)
         if found is not None:
             return found
-        if name not in self._specs:
-            known = ", ".join(self._specs) or "none"
+        specs = self.specs
+        if name not in specs:
+            known = ", ".join(specs) or "none"
             raise KeyError(f"unknown entity {name!r} (known: {known})")
         with self._lock:
             found = self._routed.get(name)
@@ -63,7 +71,44 @@ class RoutedRepositories:
         return found
 
     def __repr__(self) -> str:
-        return f"<RoutedRepositories {', '.join(self._specs)}>"
+        return f"<RoutedRepositories {', '.join(self._routed)} routed>"
+
+
+class DeferredRepositories:
+    """A :class:`~interfaces.repository.Repositories` built on first use.
+
+    The composition root hands these to stores, so that building a store reads
+    no table and a backend that cannot serve the contract fails when an entity is
+    first asked for, with its own error.
+    """
+
+    def __init__(self, build: Callable[[], Repositories]) -> None:
+        self._build = build
+        self._built: Repositories | None = None
+        self._lock = threading.Lock()
+
+    def _target(self) -> Repositories:
+        built = self._built
+        if built is None:
+            with self._lock:
+                built = self._built
+                if built is None:
+                    built = self._built = self._build()
+        return built
+
+    @property
+    def specs(self) -> Mapping[str, EntitySpec]:
+        """The declaration of every entity, by name."""
+        return self._target().specs
+
+    @property
+    def unit_of_work(self) -> UnitOfWorkFactory:
+        """The built registry's unit of work."""
+        return self._target().unit_of_work
+
+    def repository(self, name: str) -> Repository[Any]:
+        """The repository of entity ``name``; KeyError listing the known entities."""
+        return self._target().repository(name)
 
 
 def check_same_entities(old: Repositories, new: Repositories) -> None:

@@ -38,6 +38,7 @@ from dal.routing.stages import PLANS, Side
 from dal.routing.uow import RoutedUnitOfWork
 from dal.routing.writes import Writes
 from interfaces import Store, UnitOfWorkFactory
+from interfaces.entities import EntitySpec
 from interfaces.repository import Repositories, Repository
 
 if TYPE_CHECKING:
@@ -128,7 +129,8 @@ class Router(ClosedOnExit):
         """Every entity's generic repository routed between ``old`` and ``new`` by its stage.
 
         Both registries must serve the same entities (ValueError naming the
-        difference). The result's unit of work opens both sides' units of work.
+        difference, on first use). The result's unit of work opens both sides' units
+        of work.
         """
         factories: dict[Side, UnitOfWorkFactory] = {
             Side.OLD: old.unit_of_work,
@@ -202,12 +204,15 @@ class Router(ClosedOnExit):
         unit_of_work: RoutedUnitOfWork,
         operations: list[Operation],
     ) -> RoutedRepositories:
-        """Every entity of ``old`` and ``new``, routed on first use.
+        """Every entity of ``old`` and ``new``, routed on first use (sides checked then).
 
         The operations of each routed entity join ``operations``.
         """
-        check_same_entities(old, new)
         factories = unit_of_work.factories
+
+        def specs() -> Mapping[str, EntitySpec]:
+            check_same_entities(old, new)
+            return old.specs
 
         def route(name: str) -> Repository[Any]:
             repository, entity_operations = self._route(
@@ -221,7 +226,7 @@ class Router(ClosedOnExit):
             operations.extend(entity_operations)
             return typing.cast(Repository[Any], repository)
 
-        return RoutedRepositories(old.specs, route, unit_of_work)
+        return RoutedRepositories(specs, route, unit_of_work)
 
     def _route(
         self,
