@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, create_model
 from sqlalchemy import Column, ForeignKeyConstraint, Index, Table, UniqueConstraint
 from sqlalchemy import types as sqltypes
+from sqlalchemy.exc import NoReferencedTableError
 
 from dal.entities.collation import is_case_insensitive
 from dal.entities.fields import UnsupportedColumn, base_type, field_type, is_integer
@@ -186,15 +187,30 @@ def _foreign_keys(table: Table) -> list[ForeignKeyConstraint]:
 
 def _references(table: Table, fields: Mapping[str, str]) -> Iterator[Reference]:
     for constraint in _foreign_keys(table):
-        target = constraint.referred_table
-        target_columns = tuple(element.column.name for element in constraint.elements)
-        target_key = tuple(c.name for c in target.primary_key.columns)
+        target, target_columns, target_key = _target(constraint)
         yield Reference(
             tuple(fields[c.name] for c in constraint.columns),
-            target.name,
+            target,
             target_fields=None if target_columns == target_key else target_columns,
             on_delete=_ON_DELETE.get((constraint.ondelete or "").upper(), OnDelete.RESTRICT),
         )
+
+
+def _target(
+    constraint: ForeignKeyConstraint,
+) -> tuple[str, tuple[str, ...], tuple[str, ...] | None]:
+    """The referenced table, its referenced columns and its key (None when it is unknown).
+
+    A declared table may reference a table of another ``MetaData``: its name and
+    columns come from the foreign key's text, and the reference names the columns.
+    """
+    try:
+        target = constraint.referred_table
+    except NoReferencedTableError:
+        parts = [element.target_fullname.rsplit(".", 2) for element in constraint.elements]
+        return parts[0][-2], tuple(part[-1] for part in parts), None
+    columns = tuple(element.column.name for element in constraint.elements)
+    return target.name, columns, tuple(c.name for c in target.primary_key.columns)
 
 
 def _queries(table: Table, fields: Mapping[str, str]) -> Iterator[NamedQuery]:

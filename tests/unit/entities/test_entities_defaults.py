@@ -223,6 +223,17 @@ def test_references_follow_foreign_keys_and_their_on_delete() -> None:
     )
 
 
+def test_a_reference_to_a_table_of_another_metadata_names_its_columns() -> None:
+    children = table(
+        "children",
+        Column("id", Integer, primary_key=True),
+        Column("parent_id", Integer, ForeignKey("parents.id", ondelete="CASCADE")),
+    )
+    assert default_spec(children).references == (
+        Reference(("parent_id",), "parents", target_fields=("id",), on_delete=OnDelete.CASCADE),
+    )
+
+
 def test_a_composite_foreign_key_is_one_reference() -> None:
     metadata = MetaData()
     table(
