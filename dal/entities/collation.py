@@ -33,7 +33,8 @@ _DIALECTS: tuple[Dialect, ...] = (
 
 def is_case_insensitive(column: Column[Any]) -> bool:
     """Whether values of ``column`` that differ only in case compare equal."""
-    return any(_insensitive(name) for name in collations(column)[:1])
+    found = collations(column)
+    return bool(found) and _insensitive(found[0])
 
 
 def collations(column: Column[Any]) -> tuple[str, ...]:
