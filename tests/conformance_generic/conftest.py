@@ -1,8 +1,9 @@
 """The conformance suite (dal.testing) run on the tracker example's declarations.
 
 pytest accepts ``pytest_plugins`` only in the top-level conftest, so this folder
-takes the plugin's hooks and fixtures by importing them; a project whose
-conftest is top-level writes ``pytest_plugins = ["dal.testing.plugin"]``.
+takes the plugin's hooks and fixtures by importing them (and defines the ones it
+overrides); a project enabling the suite in its top-level conftest writes
+``pytest_plugins = ["dal.testing.plugin"]`` instead.
 The server fixtures point at this repository's own (``tests/conftest.py``).
 """
 
@@ -13,7 +14,18 @@ from pathlib import Path
 import pytest
 
 from dal.testing import ConformanceConfig
-from dal.testing.plugin import *  # noqa: F403
+from dal.testing.plugin import (  # noqa: F401  (the plugin's hooks and fixtures, see above)
+    dal_backend,
+    dal_backend_session,
+    dal_clock,
+    dal_entity,
+    dal_harness,
+    dal_repositories,
+    dal_samples,
+    dal_spec,
+    pytest_configure,
+    pytest_generate_tests,
+)
 from examples.tracker import schema
 from examples.tracker.declarations import SPECS
 
