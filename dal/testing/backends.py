@@ -168,8 +168,10 @@ class DynamoSession:
         self._contract = config.load_contract()
         self._admin = dynamodb_client(endpoint, _REGION)
         self._client = DynamoClient(connect(endpoint, _REGION))
-        self._created = create_tables(self._admin, self._contract, prefix=prefix)
         self._tables = [prefix + name for name in self._contract.table_names]
+        existing = {table for table in self._tables if self._exists(table)}
+        create_tables(self._admin, self._contract, prefix=prefix)
+        self._created = [table for table in self._tables if table not in existing]
         self._keys: dict[str, list[str]] = {}
 
     def reset(self) -> None:
@@ -187,6 +189,13 @@ class DynamoSession:
                 doomed = [{k: item[k] for k in keys} for item in page["Items"]]
                 for start in range(0, len(doomed), _BATCH_WRITE_LIMIT):
                     self._delete(table, doomed[start : start + _BATCH_WRITE_LIMIT])
+
+    def _exists(self, table: str) -> bool:
+        try:
+            self._admin.describe_table(TableName=table)
+        except self._admin.exceptions.ResourceNotFoundException:
+            return False
+        return True
 
     def _key_names(self, table: str) -> list[str]:
         if table not in self._keys:
@@ -215,7 +224,7 @@ class DynamoSession:
         )
 
     def close(self) -> None:
-        """Delete the tables this session created."""
+        """Delete the tables this session created (not those that were there before)."""
         for table in self._created:
             self._admin.delete_table(TableName=table)
 

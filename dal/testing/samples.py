@@ -240,13 +240,16 @@ def _decimal(kind: FieldKind, name: str, n: int) -> Decimal:
 
 
 def _text(kind: FieldKind, name: str, n: int) -> str:
+    """``A-Field Name-0``, ``b-Field Name-1``...: distinct, case mixed, within the column."""
     letter = string.ascii_lowercase[n % 26]
     head = letter.upper() if n % 2 == 0 else letter
     tail = f"-{n}"
     limit = kind.max_length if kind.max_length is not None else _DEFAULT_TEXT_LENGTH
-    middle = f"-{name.replace('_', ' ').title()}"[: max(0, limit - len(head) - len(tail))]
-    text = f"{head}{middle}{tail}"[:limit] if limit >= len(head) + len(tail) else str(n)[-limit:]
-    return text.ljust(kind.min_length, "x")
+    room = limit - len(head) - len(tail)
+    if room < 0:
+        return str(n)[-limit:]
+    middle = f"-{name.replace('_', ' ').title()}"[:room]
+    return f"{head}{middle}{tail}".ljust(kind.min_length, "x")
 
 
 def _boolean(kind: FieldKind, name: str, n: int) -> bool:
