@@ -11,8 +11,12 @@ results, orderings, paging tokens and errors, with data kept in process memory::
 
 Each command takes effect at once and atomically; ``store.unit_of_work()`` is a
 no-op context manager (it does not roll anything back).
+
+:class:`MemoryRepositories` gives the generic repository of every declared
+entity (:mod:`interfaces.repository`); its unit of work is all-or-nothing.
 """
 
 from adapters.memory._store import build_store
+from adapters.memory.generic import MemoryRepositories
 
-__all__ = ["build_store"]
+__all__ = ["MemoryRepositories", "build_store"]
