@@ -20,8 +20,20 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Integer,
+    MetaData,
+    Table,
+    func,
+    insert,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
@@ -141,12 +153,30 @@ class SqlIdAllocator:
 
 
 def _floor(connection: Connection, sequence: str) -> int:
-    """The lowest id a new block of ``sequence`` may start at: above the table's largest id."""
-    table = SEQUENCE_TABLES.get(sequence)
-    if table is None:
+    """The lowest id a new block of ``sequence`` may start at: above the table's largest id.
+
+    A sequence is named after the table whose one-column integer key it fills; a
+    sequence with no such table starts at 1.
+    """
+    column = _key_column(connection, sequence)
+    if column is None:
         return 1
-    largest = connection.execute(select(func.max(table.c.id))).scalar_one_or_none()
+    largest = connection.execute(select(func.max(column))).scalar_one_or_none()
     return (largest or 0) + 1
+
+
+def _key_column(connection: Connection, sequence: str) -> ColumnElement[Any] | None:
+    """The one-column integer primary key of the table named ``sequence``, if there is one."""
+    known = SEQUENCE_TABLES.get(sequence)
+    if known is not None:
+        return known.c.id
+    if not inspect(connection).has_table(sequence):
+        return None
+    table = Table(sequence, MetaData(), autoload_with=connection)
+    key = list(table.primary_key.columns)
+    if len(key) != 1 or not isinstance(key[0].type, Integer):
+        return None
+    return key[0]
 
 
 def _check_sequence(sequence: str) -> None:

@@ -12,7 +12,7 @@ only at the first revision.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import BigInteger, Engine, String, column, func, inspect, select, table
 from sqlalchemy.engine import Connection
@@ -32,13 +32,18 @@ _ID_BLOCKS = table(
 class SqlHighWater:
     """Reads the high-water mark of every sequence from the store database.
 
-    ``sequences`` name legacy tables that must exist (each has an ``id``
-    column); every sequence in ``dal_id_blocks`` is read as well.
+    ``sequences`` name the tables that must exist, each mapped to the integer key
+    column the sequence fills (a plain iterable of names means an ``id`` column);
+    every sequence in ``dal_id_blocks`` is read as well.
     """
 
-    def __init__(self, engine: Engine, sequences: Iterable[str] = LEGACY_SEQUENCES) -> None:
+    def __init__(
+        self, engine: Engine, sequences: Mapping[str, str] | Iterable[str] = LEGACY_SEQUENCES
+    ) -> None:
         self._engine = engine
-        self._sequences = tuple(sequences)
+        self._sequences = (
+            dict(sequences) if isinstance(sequences, Mapping) else dict.fromkeys(sequences, "id")
+        )
         self.where = engine.url.render_as_string(hide_password=True)
 
     def high_water(self) -> dict[str, int]:
@@ -50,7 +55,7 @@ class SqlHighWater:
         with self._engine.connect() as connection:
             present = set(inspect(connection).get_table_names())
             self._check_tables(present)
-            marks = {name: _largest_id(connection, name) for name in self._sequences}
+            marks = {name: _largest_id(connection, name, key) for name, key in self._sequences.items()}
             if ID_BLOCKS_TABLE in present:
                 for sequence, reserved in _reserved(connection).items():
                     marks[sequence] = max(marks.get(sequence, 0), reserved)
@@ -65,9 +70,9 @@ class SqlHighWater:
             )
 
 
-def _largest_id(connection: Connection, name: str) -> int:
-    rows = table(name, column("id", BigInteger()))
-    largest = connection.execute(select(func.max(rows.c.id))).scalar_one_or_none()
+def _largest_id(connection: Connection, name: str, key: str) -> int:
+    rows = table(name, column(key, BigInteger()))
+    largest = connection.execute(select(func.max(rows.c[key]))).scalar_one_or_none()
     return int(largest or 0)
 
 
