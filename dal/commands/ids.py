@@ -3,7 +3,7 @@
 Where to work comes from the settings (``DAL_MYSQL_URL``, ``DAL_DYNAMODB_ENDPOINT``,
 ``DAL_DYNAMODB_REGION``, ``DAL_TABLE_PREFIX``). ``docs/ids.md`` describes when to run
 ``dal ids sync`` (before switching ``DAL_ID_SOURCE`` to ``dynamodb``, and again after).
-Exit codes: 0 done, 1 a backend failed, 2 bad settings or not the store database.
+Exit codes: 0 done, 1 a backend failed, 2 bad settings, declarations or database schema.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from dal.container import build_container
+from dal.entities import DeclarationError
 from dal.idsource import IdHandover, IdHandoverError, SequenceChange, SequenceState
 from dal.settings import Settings, SettingsError, load_settings
 from interfaces.errors import DalError
@@ -41,7 +42,7 @@ def _exit_codes() -> Iterator[None]:
     errors = Console(stderr=True, soft_wrap=True)
     try:
         yield
-    except (SettingsError, IdHandoverError) as error:
+    except (SettingsError, IdHandoverError, DeclarationError) as error:
         errors.print(f"[red]error:[/] {error}", highlight=False, markup=True)
         raise typer.Exit(2) from error
     except SQLAlchemyError as error:

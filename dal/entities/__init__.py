@@ -14,6 +14,7 @@ See ``docs/entities.md`` for what a default declaration holds.
 from dal.entities.collation import COLLATION_INFO, is_case_insensitive
 from dal.entities.declarations import load_declarations
 from dal.entities.defaults import default_spec
+from dal.entities.errors import DeclarationError
 from dal.entities.fields import UnsupportedColumn, field_type
 from dal.entities.reflect import reflect_tables
 from dal.entities.resolve import GUARD_SORT_KEY, entity_tables, resolve_specs
@@ -21,6 +22,7 @@ from dal.entities.resolve import GUARD_SORT_KEY, entity_tables, resolve_specs
 __all__ = [
     "COLLATION_INFO",
     "GUARD_SORT_KEY",
+    "DeclarationError",
     "UnsupportedColumn",
     "default_spec",
     "entity_tables",

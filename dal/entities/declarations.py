@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Sequence
 
+from dal.entities.errors import DeclarationError
 from interfaces.entities import EntitySpec
 
 __all__ = ["DEFAULT_ATTRIBUTE", "load_declarations"]
@@ -17,13 +18,13 @@ def load_declarations(spec: str) -> list[EntitySpec]:
     """The declarations that ``spec`` points at.
 
     ``"package.module:NAME"`` names a sequence of :class:`EntitySpec` in a
-    module; ``"package.module"`` means its ``SPECS``. Raises :class:`ValueError`
+    module; ``"package.module"`` means its ``SPECS``. Raises :class:`DeclarationError`
     naming the module or attribute that is missing, or what has the wrong type.
     """
     module_name, _, attribute = spec.strip().partition(":")
     attribute = attribute.strip() or DEFAULT_ATTRIBUTE
     if not module_name or not all(part.isidentifier() for part in module_name.split(".")):
-        raise ValueError(
+        raise DeclarationError(
             f"declarations {spec!r}: expected 'package.module' or 'package.module:NAME'"
         )
     try:
@@ -31,9 +32,9 @@ def load_declarations(spec: str) -> list[EntitySpec]:
     except ModuleNotFoundError as error:
         if error.name is None or not _is_prefix(error.name, module_name):
             raise  # the module exists; something it imports does not
-        raise ValueError(f"declarations {spec!r}: no module {module_name}") from error
+        raise DeclarationError(f"declarations {spec!r}: no module {module_name}") from error
     if not hasattr(module, attribute):
-        raise ValueError(f"declarations {spec!r}: module {module_name} has no {attribute}")
+        raise DeclarationError(f"declarations {spec!r}: module {module_name} has no {attribute}")
     return _specs(spec, getattr(module, attribute))
 
 
@@ -45,7 +46,7 @@ def _specs(spec: str, value: object) -> list[EntitySpec]:
     if isinstance(value, EntitySpec):
         return [value]
     if not isinstance(value, Sequence) or isinstance(value, str | bytes):
-        raise ValueError(
+        raise DeclarationError(
             f"declarations {spec!r}: expected a sequence of EntitySpec, got {type(value).__name__}"
         )
     wrong = [
@@ -54,5 +55,5 @@ def _specs(spec: str, value: object) -> list[EntitySpec]:
         if not isinstance(item, EntitySpec)
     ]
     if wrong:
-        raise ValueError(f"declarations {spec!r}: not an EntitySpec: {', '.join(wrong)}")
+        raise DeclarationError(f"declarations {spec!r}: not an EntitySpec: {', '.join(wrong)}")
     return list(value)

@@ -22,6 +22,7 @@ from sqlalchemy import types as sqltypes
 from sqlalchemy.exc import NoReferencedTableError
 
 from dal.entities.collation import is_case_insensitive
+from dal.entities.errors import DeclarationError
 from dal.entities.fields import UnsupportedColumn, base_type, field_type, is_integer
 from interfaces.entities import EntitySpec, NamedQuery, OnDelete, Reference, Unique
 
@@ -36,13 +37,13 @@ _STAMPS = ("created_at", "updated_at")
 def default_spec(table: Table, *, name: str | None = None) -> EntitySpec:
     """The declaration of the entity stored in ``table``, named ``name`` (default: the table's).
 
-    Raises :class:`ValueError` naming the table (and the columns) when a column's
+    Raises :class:`DeclarationError` naming the table (and the columns) when a column's
     type has no default field type or the table has no primary key.
     """
     fields = field_names(table)
     key = tuple(fields[c.name] for c in table.primary_key.columns)
     if not key:
-        raise ValueError(f"table {table.name} has no primary key; declare the entity's key")
+        raise DeclarationError(f"table {table.name} has no primary key; declare the entity's key")
     return EntitySpec(
         name=name or table.name,
         table=table.name,

@@ -19,6 +19,7 @@ from sqlalchemy import types as sqltypes
 from sqlalchemy.dialects import mysql
 from sqlalchemy.types import TypeEngine
 
+from dal.entities.errors import DeclarationError
 from interfaces.types import Timestamp, exact_decimal
 
 __all__ = ["UnsupportedColumn", "base_type", "field_type", "integer_range", "is_integer"]
@@ -32,7 +33,7 @@ _BITS: tuple[tuple[type[TypeEngine[Any]], int], ...] = (
 """Width of the integer types that are not 32-bit (checked in order; INT is the rest)."""
 
 
-class UnsupportedColumn(ValueError):
+class UnsupportedColumn(DeclarationError):
     """A column whose type has no default field type: the entity must be declared."""
 
 

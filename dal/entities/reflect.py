@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, MetaData, Table, bindparam, text
 from sqlalchemy.exc import NoSuchTableError
 
 from dal.entities.collation import COLLATION_INFO
+from dal.entities.errors import DeclarationError
 
 __all__ = ["reflect_tables"]
 
@@ -35,7 +36,7 @@ def reflect_tables(engine: Engine, names: Iterable[str]) -> dict[str, Table]:
     """The tables ``names`` as the database at ``engine`` has them, by name.
 
     Tables they reference are reflected too (into the same ``MetaData``) but
-    only the named ones are returned. Raises :class:`ValueError` listing every
+    only the named ones are returned. Raises :class:`DeclarationError` listing every
     table the database does not have.
     """
     wanted = list(dict.fromkeys(names))
@@ -49,7 +50,7 @@ def reflect_tables(engine: Engine, names: Iterable[str]) -> dict[str, Table]:
             except NoSuchTableError:
                 missing.append(name)
         if missing:
-            raise ValueError(f"the database has no table {', '.join(missing)}")
+            raise DeclarationError(f"the database has no table {', '.join(missing)}")
         _add_collations(connection, metadata)
     return tables
 

@@ -15,6 +15,7 @@ from sqlalchemy import Table
 
 from dal.contract import Contract
 from dal.entities.defaults import default_spec
+from dal.entities.errors import DeclarationError
 from interfaces.entities import EntitySpec
 
 __all__ = ["GUARD_SORT_KEY", "entity_tables", "resolve_specs"]
@@ -72,7 +73,7 @@ def resolve_specs(
     specs = [_retargeted(s, entity_names) if s.table in defaults else s for s in specs]
     problems.extend(_name_problems(specs))
     if problems:
-        raise ValueError("entity declarations: " + "; ".join(problems))
+        raise DeclarationError("entity declarations: " + "; ".join(problems))
     return {spec.name: spec for spec in specs}
 
 
