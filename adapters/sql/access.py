@@ -8,7 +8,7 @@ the repository decides what to read and write.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -118,7 +118,7 @@ class EntitySql:
         rows = (found.get(tuple(key[name] for name in self._key)) for key in keys)
         return [row for row in rows if row is not None]
 
-    def page_rows(self, connection: Connection, args: QueryArgs) -> Iterable[Row]:
+    def page_rows(self, connection: Connection, args: QueryArgs) -> list[Row]:
         """The rows of one page of a named query (and one more), ordered, after the token."""
         named = args.named
         where = [args.where[name] for name in named.where]
@@ -140,7 +140,7 @@ class EntitySql:
         ):  # no token: none
             if value is not None:
                 binds[after_param(i)] = db(name, value)
-        return (self.entity.row(values) for values in connection.execute(statement, binds))
+        return [self.entity.row(values) for values in connection.execute(statement, binds)]
 
     # --- writes ---------------------------------------------------------------------------
 

@@ -68,12 +68,13 @@ def test_a_composite_key_is_a_mapping(repos: SqlRepositories) -> None:
 def test_create_refuses_stamped_unknown_and_missing_fields(repos: SqlRepositories) -> None:
     projects = repos.repository("projects")
     with repos.unit_of_work():
-        for values, field in [
+        cases: list[tuple[dict[str, object], str]] = [
             ({"name": "A", "owner_email": "a@x", "version": 3}, "version"),
             ({"name": "A", "owner_email": "a@x", "id": 3}, "id"),
             ({"name": "A", "owner_email": "a@x", "colour": "red"}, "colour"),
             ({"name": "A"}, "owner_email"),
-        ]:
+        ]
+        for values, field in cases:
             with pytest.raises(ValidationFailed) as refused:
                 projects.create(values)
             assert refused.value.field == field

@@ -117,6 +117,22 @@ def test_text_orders_by_code_point(repos: SqlRepositories) -> None:
     assert [lab.title for lab in found] == sorted(titles)
 
 
+def test_an_enum_orders_by_code_point_not_by_position(build: Build) -> None:
+    by_status = NamedQuery("by_status", where=("project_id",), order_by=("status",))
+    repos = build(specs_with(variant(TICKETS, queries=(by_status,))))
+    with repos.unit_of_work():
+        project(repos)
+        for number, status in enumerate(["open", "closed", "in_progress", "open"], start=1):
+            ticket(repos, 1, number, status=status)
+        found = _all_pages(repos.repository("tickets"), "by_status", 1, project_id=1)
+    assert [(t.status, t.number) for t in found] == [
+        ("closed", 2),
+        ("in_progress", 3),
+        ("open", 1),
+        ("open", 4),
+    ]
+
+
 def test_query_arguments_are_checked(labelled: tuple[SqlRepositories, list[Any]]) -> None:
     repos, _ = labelled
     tickets = repos.repository("tickets")
