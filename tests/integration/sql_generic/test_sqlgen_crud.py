@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlgen_data import label, project, ticket
+from pydantic import BaseModel, ConfigDict
+from sqlgen_data import label, project, specs_with, ticket
 
 from adapters.sql import SqlRepositories
 from examples.tracker.declarations import SPECS, Project, Ticket
+from interfaces.entities import EntitySpec, NamedQuery, OnDelete, Reference, Unique
 from interfaces.errors import (
+    AlreadyExists,
     ConcurrencyConflict,
     NotFound,
     NoUnitOfWork,
     ValidationFailed,
 )
 from interfaces.repository import Repositories, Repository
+from interfaces.types import Id, Timestamp
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -151,3 +156,44 @@ def test_a_ticket_round_trips_every_field(repos: SqlRepositories) -> None:
     assert isinstance(stored, Ticket)
     assert stored == created
     assert stored.due_at == due
+
+
+class NamedLabel(BaseModel):
+    """A label whose ``name`` field is stored in the ``title`` column."""
+
+    model_config = ConfigDict(frozen=True)
+    id: Id
+    project_id: Id
+    name: str
+    created_at: Timestamp
+
+
+RENAMED_LABELS = EntitySpec(
+    name="labels",
+    table="labels",
+    model=NamedLabel,
+    key=("id",),
+    columns={"name": "title"},
+    id_sequence="labels",
+    created_at="created_at",
+    unique=(Unique(("project_id", "name")),),
+    references=(Reference(("project_id",), "projects", on_delete=OnDelete.CASCADE),),
+    queries=(NamedQuery("by_project", where=("project_id",), order_by=("name",)),),
+)
+
+
+def test_fields_map_to_their_columns(build: Callable[..., SqlRepositories]) -> None:
+    repos = build(specs_with(RENAMED_LABELS))
+    labels = repos.repository("labels")
+    with repos.unit_of_work():
+        project(repos)
+        labels.create({"project_id": 1, "name": "bug"})
+        labels.create({"project_id": 1, "name": "Bug"})
+        renamed = labels.update(1, {"name": "defect"})
+        with pytest.raises(AlreadyExists) as taken:
+            labels.create({"project_id": 1, "name": "defect"})
+        page = labels.query("by_project", project_id=1)
+        assert labels.get(1) == renamed
+    assert renamed.name == "defect"
+    assert (taken.value.field, taken.value.value) == ("project_id,name", (1, "defect"))
+    assert [lab.name for lab in page.items] == ["Bug", "defect"]
