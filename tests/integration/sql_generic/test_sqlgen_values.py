@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select
 from sqlgen_data import project, specs_with, ticket, variant
 
 from adapters.sql import SqlRepositories
-from examples.tracker.declarations import TICKETS, Ticket
+from examples.tracker.declarations import LABELS, TICKETS, Ticket
 from examples.tracker.schema import metadata
 from examples.tracker.schema import tickets as tickets_table
 from interfaces.errors import UnstorableValue, ValidationFailed
@@ -130,3 +130,26 @@ def test_text_longer_than_its_column_is_unstorable(repos: SqlRepositories) -> No
             ticket(repos, 1, 1, code="X" * 41)
         ticket(repos, 1, 1, code="X" * 40)
     assert refused.value.field == "code"
+
+
+def test_a_fraction_of_a_second_in_a_second_precision_mysql_column_is_unstorable(
+    build: Callable[..., SqlRepositories], backend: str
+) -> None:
+    caller_dated = variant(LABELS, created_at=None)  # the caller gives created_at
+    repos = build(specs_with(caller_dated))
+    precise = datetime(2026, 1, 2, 3, 4, 5, 600000, tzinfo=UTC)
+    whole = precise.replace(microsecond=0)
+    with repos.unit_of_work():
+        project(repos)
+        labels = repos.repository("labels")
+        labels.create(
+            {"project_id": 1, "title": "whole", "created_at": precise.replace(microsecond=0)}
+        )
+        if backend == "mysql":
+            with pytest.raises(UnstorableValue) as refused:
+                labels.create({"project_id": 1, "title": "precise", "created_at": precise})
+            assert refused.value.field == "created_at"
+        else:  # SQLite keeps microseconds
+            labels.create({"project_id": 1, "title": "precise", "created_at": precise})
+            assert labels.get(2).created_at == precise
+        assert labels.get(1).created_at == whole
