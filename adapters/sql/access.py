@@ -135,9 +135,8 @@ class EntitySql:
         for i, (name, value) in enumerate(zip(named.where, where, strict=True)):
             if value is not None:
                 binds[where_param(i)] = db(name, value)
-        for i, (name, value) in enumerate(
-            zip(order_fields, after or (), strict=False)
-        ):  # no token: none
+        token = after if after is not None else ()
+        for i, (name, value) in enumerate(zip(order_fields[: len(token)], token, strict=True)):
             if value is not None:
                 binds[after_param(i)] = db(name, value)
         return [self.entity.row(values) for values in connection.execute(statement, binds)]
