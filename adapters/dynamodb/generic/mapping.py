@@ -21,7 +21,7 @@ from adapters.dynamodb.generic.guards import is_guard
 from adapters.dynamodb.layout import EntityLayout
 from adapters.dynamodb.values import encode_value
 from adapters.rules import EntityRules, Row
-from dal.contract import Entity, Table
+from dal.contract import Entity, StringFormat, Table
 from interfaces.entities import EntitySpec
 from interfaces.errors import UnstorableValue
 
@@ -49,6 +49,7 @@ class EntityMap:
         self._nullable = {
             name: _accepts_none(info.annotation) for name, info in spec.model.model_fields.items()
         }
+        self._key_sources = _key_sources(table, entity)
 
     @property
     def table_name(self) -> str:
@@ -73,6 +74,7 @@ class EntityMap:
 
     def item(self, row: Mapping[str, Any], derived: Mapping[str, Any]) -> Item:
         """The item of ``row``; UnstorableValue naming the field DynamoDB cannot store."""
+        self._check_key_text(row)
         try:
             return self.layout.item(self.columns(row), derived)
         except UnstorableValue as exc:
@@ -80,6 +82,16 @@ class EntityMap:
                 raise
             largest = max(row, key=lambda name: len(str(row[name]).encode()))
             raise UnstorableValue(f"{self.name}: {exc}", field=largest) from exc
+
+    def _check_key_text(self, row: Mapping[str, Any]) -> None:
+        """Refuse an empty string that a key attribute (of the table or a GSI) would hold."""
+        for column, attribute in self._key_sources:
+            field = self.field(column)
+            if field is not None and row.get(field) == "":
+                raise UnstorableValue(
+                    f"DynamoDB keys cannot be empty strings ({attribute} of {self.name})",
+                    field=field,
+                )
 
     def item_key(self, row: Mapping[str, Any]) -> Key:
         """The primary key of ``row``'s item (the row holds at least the template fields)."""
@@ -114,6 +126,24 @@ class EntityMap:
     def absent(self, expr: Expr) -> str:
         """The condition that no item has this key yet."""
         return expr.missing(self.table.pk)
+
+
+def _key_sources(table: Table, entity: Entity) -> tuple[tuple[str, str], ...]:
+    """(column, key attribute) of every column a key attribute of the table or a GSI holds."""
+    sources = [(c, table.pk) for c in entity.pk_template.fields]
+    if table.sk is not None and entity.sk_template is not None:
+        sources += [(c, table.sk) for c in entity.sk_template.fields]
+    for gsi in table.gsis:
+        for name in gsi.key_attributes:
+            if not entity.has_attribute(name):
+                continue
+            attribute = entity.attribute(name)
+            transformation = attribute.transformation
+            if isinstance(transformation, StringFormat):
+                sources += [(c, name) for c in transformation.template.fields]
+            elif not attribute.is_derived:
+                sources += [(c, name) for c in attribute.source_columns]
+    return tuple(dict.fromkeys(sources))
 
 
 def _accepts_none(annotation: Any) -> bool:
