@@ -17,6 +17,7 @@ from examples.tracker import CONTRACT
 from examples.tracker.declarations import LABELS, PROJECTS, SPECS, TICKETS
 from interfaces import SystemClock
 from interfaces.entities import EntitySpec
+from interfaces.repository import Repositories, Repository
 from interfaces.runtime import MemoryIdAllocator, no_unit_of_work
 
 RAW = json.loads(CONTRACT.read_text())
@@ -46,6 +47,8 @@ def _attribute(data: dict[str, Any], source: str, name: str) -> dict[str, Any]:
 
 def test_the_tracker_builds_with_the_documented_defaults(offline: DynamoClient) -> None:
     repos = DynamoRepositories(offline, _contract(), SPECS)
+    assert isinstance(repos, Repositories)
+    assert isinstance(repos.repository("tickets"), Repository)
     assert list(repos.specs) == ["projects", "labels", "tickets"]
     assert repos.unit_of_work is no_unit_of_work
     assert isinstance(repos._context.clock, SystemClock)

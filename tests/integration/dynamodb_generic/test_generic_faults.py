@@ -20,7 +20,9 @@ Dispatch = Callable[[str, dict[str, Any]], dict[str, Any]]
 
 
 @pytest.fixture
-def patched(dynamodb_endpoint: str) -> tuple[DynamoClient, list[Any]]:
+def patched(
+    dynamodb_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> tuple[DynamoClient, list[Any]]:
     """A client whose answers the test may alter: ``hooks`` get (operation, request, send)."""
     connection = connect(dynamodb_endpoint, "us-east-1")
     policy = RetryPolicy(max_attempts=4, budget=2.0, sleep=lambda _seconds: None)
@@ -35,7 +37,7 @@ def patched(dynamodb_endpoint: str) -> tuple[DynamoClient, list[Any]]:
                 return answer  # type: ignore[no-any-return]
         return real(operation, request)
 
-    connection.dispatch = dispatch  # type: ignore[method-assign]
+    monkeypatch.setattr(connection, "dispatch", dispatch)
     return client, hooks
 
 
@@ -107,7 +109,7 @@ def _throttle(times: int) -> Any:
         if operation != "GetItem" or left[0] == 0:
             return None
         left[0] -= 1
-        error = {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}
+        error: Any = {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}
         raise ClientError({"Error": error}, operation)
 
     return hook
