@@ -110,3 +110,16 @@ def test_cascade_through_set_null_is_one_plan(tracker: DynamoRepositories) -> No
     tracker.repository("labels").create({"project_id": 2, "title": "kept"})
     tracker.repository("projects").delete(1)
     assert [label.title for label in tracker.repository("labels").batch_get([1, 2, 3])] == ["kept"]
+
+
+def test_a_cascade_beyond_one_transaction_deletes_everything(
+    repos: DynamoRepositories, raw: Any, prefix: str
+) -> None:
+    repos.repository("projects").create({"name": "Big", "owner_email": "o@x"})
+    labels = repos.repository("labels")
+    for number in range(120):
+        labels.create({"project_id": 1, "title": f"label {number}"})
+    repos.repository("projects").delete(1)
+    left = raw.scan(TableName=prefix + "Tickets", ConsistentRead=True)["Items"]
+    assert left == []
+    assert raw.scan(TableName=prefix + "Projects", ConsistentRead=True)["Items"] == []

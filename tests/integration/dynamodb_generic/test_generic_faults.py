@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 
 from adapters.dynamodb import DynamoClient, RetryPolicy, connect
 from adapters.dynamodb.entities import DynamoRepositories
-from interfaces import Throttled
+from interfaces import ConcurrencyConflict, Throttled
 
 Dispatch = Callable[[str, dict[str, Any]], dict[str, Any]]
 
@@ -132,3 +132,29 @@ def test_throttling_past_the_budget_reaches_the_caller(
     hooks.append(_throttle(100))
     with pytest.raises(Throttled):
         tickets.get({"project_id": 1, "number": 2})
+
+
+def test_an_update_starts_again_after_a_concurrent_change(
+    make_repos: Callable[..., DynamoRepositories], patched: tuple[DynamoClient, list[Any]]
+) -> None:
+    """Another writer changes the ticket between this update's read and its write."""
+    client, hooks = patched
+    tickets = _filled(make_repos, client)
+    other = make_repos().repository("tickets")
+    key = {"project_id": 1, "number": 2}
+    writes: list[int] = []
+
+    def interleave(operation: str, request: dict[str, Any], send: Dispatch) -> Any:
+        if operation == "TransactWriteItems":
+            writes.append(1)
+            if len(writes) == 1:
+                other.update(key, {"status": "closed"})
+        return None
+
+    hooks.append(interleave)
+    updated = tickets.update(key, {"title": "mine"})
+    assert (updated.title, updated.status, updated.version) == ("mine", "closed", 3)
+    assert len(writes) == 2
+    writes.clear()  # the other writer strikes again: the version expected is gone
+    with pytest.raises(ConcurrencyConflict):
+        tickets.update(key, {"title": "stale"}, expected_version=3)
