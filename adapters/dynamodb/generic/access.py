@@ -5,7 +5,7 @@ partition key is rendered from exactly the given fields (a copy of the column or
 a string template over the columns). It also says what the index can promise:
 
 * ``sparse``: fields whose None leaves an item out of the index (a GSI sort key
-  rendered from a nullable field, ``GSI2SK`` of a ticket without ``due_at``);
+  rendered from a nullable field leaves out every item where that field is None);
   such items must be found another way (a filtered Scan);
 * ``ordered_by``: the field whose order the index's sort key keeps, when the
   sort key is a plain copy of one field whose stored form sorts like the value
@@ -45,11 +45,6 @@ class Access:
     def consistent(self) -> bool:
         """Whether reads of this index are strongly consistent (the base table)."""
         return self.index.name is None
-
-    @property
-    def label(self) -> str:
-        """The index's name for people: ``table`` or the GSI's name."""
-        return self.index.name or "table"
 
 
 def find_access(emap: EntityMap, fields: Sequence[str]) -> Access | None:

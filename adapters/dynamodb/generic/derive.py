@@ -3,8 +3,8 @@
 Supported:
 
 * ``foreign-key`` joins to a declared entity, joined on that entity's whole key
-  (``tickets.project_name`` = ``projects.name`` where ``projects.id =
-  tickets.project_id``): the target's row is read (strongly consistent, through
+  (``child.parent_name`` = ``parent.name`` where ``parent.id =
+  child.parent_id``): the target's row is read (strongly consistent, through
   its own layout) and the selected field copied; an empty reference or a missing
   target leaves the attribute out;
 * ``json-construction`` objects built from the row's own columns (the layout

@@ -82,8 +82,7 @@ class Reader:
             items = self._query(emap, access, where)
             if access.sparse:
                 items = [*items, *self._missing(emap, access, where)]
-        rows: list[Row] = _matching(emap, items, where)
-        return rows
+        return _matching(emap, items, where)
 
     # --- named queries ----------------------------------------------------------------------
 
@@ -114,7 +113,7 @@ class Reader:
         collected: list[Row] = []
         size = args.page_size
         items = self._query(emap, access, args.where, forward=not named.descending, start=start)
-        for row in _matching(emap, items, args.where, lazy=True):
+        for row in _each_matching(emap, items, args.where):
             if not rules.after_token(args, row):
                 continue
             if len(collected) > size and row[first] != collected[size][first]:
@@ -196,13 +195,20 @@ class Reader:
         return self.client.items("Scan", request)
 
 
-def _matching(
-    emap: EntityMap, items: Iterable[Item], where: Mapping[str, Any], *, lazy: bool = False
-) -> Any:
-    """The rows of this entity's items whose fields equal ``where``."""
-    rows = (emap.row(item) for item in items if emap.owns(item))
-    selected = (row for row in rows if all(row.get(f) == v for f, v in where.items()))
-    return selected if lazy else list(selected)
+def _each_matching(
+    emap: EntityMap, items: Iterable[Item], where: Mapping[str, Any]
+) -> Iterator[Row]:
+    """The rows of this entity's items whose fields equal ``where``, as they are read."""
+    for item in items:
+        if emap.owns(item):
+            row = emap.row(item)
+            if all(row.get(f) == v for f, v in where.items()):
+                yield row
+
+
+def _matching(emap: EntityMap, items: Iterable[Item], where: Mapping[str, Any]) -> list[Row]:
+    """Every row of this entity's items whose fields equal ``where``."""
+    return list(_each_matching(emap, items, where))
 
 
 def _past_missing(emap: EntityMap, args: QueryArgs, access: Access, rows: list[Row]) -> bool:
