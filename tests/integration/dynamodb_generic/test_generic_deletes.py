@@ -123,3 +123,19 @@ def test_a_cascade_beyond_one_transaction_deletes_everything(
     left = raw.scan(TableName=prefix + "Tickets", ConsistentRead=True)["Items"]
     assert left == []
     assert raw.scan(TableName=prefix + "Projects", ConsistentRead=True)["Items"] == []
+
+
+def test_cascade_is_recursive_and_honours_the_dependents_own_rules(
+    tracker: DynamoRepositories, item: Read
+) -> None:
+    """Deleting project 1 deletes its labels, which clears the label of project 2's ticket."""
+    tracker.repository("projects").create({"name": "Other", "owner_email": "b@x"})
+    tickets = tracker.repository("tickets")
+    before = tickets.create(_ticket(1, project_id=2, label_id=1))
+    tracker.repository("projects").delete(1)
+    after = tickets.get({"project_id": 2, "number": 1})
+    assert after.label_id is None
+    assert after.version == before.version + 1
+    assert item("Tickets", "PROJECT#1", "LABEL#1") is None
+    assert item("Tickets", "PROJECT#1", "LABEL#2") is None
+    assert tracker.repository("tickets").query("by_label", label_id=1).items == ()
