@@ -55,7 +55,9 @@ class SqlHighWater:
         with self._engine.connect() as connection:
             present = set(inspect(connection).get_table_names())
             self._check_tables(present)
-            marks = {name: _largest_id(connection, name, key) for name, key in self._sequences.items()}
+            marks = {
+                name: _largest_id(connection, name, key) for name, key in self._sequences.items()
+            }
             if ID_BLOCKS_TABLE in present:
                 for sequence, reserved in _reserved(connection).items():
                     marks[sequence] = max(marks.get(sequence, 0), reserved)
