@@ -42,6 +42,7 @@ the first id). ``container.id_handover()`` compares and syncs the two (``docs/id
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,6 +51,7 @@ from dependency_injector import containers, providers
 
 from dal.routing import (
     CompareSettings,
+    DeferredRepositories,
     EnvFlags,
     FileFlags,
     FlagSource,
@@ -62,14 +64,17 @@ from dal.routing import (
     StaticFlags,
 )
 from dal.settings import Settings, load_settings
-from interfaces import Clock, IdAllocator, Store, SystemClock
+from interfaces import Clock, EntityStore, IdAllocator, SystemClock
+from interfaces.entities import EntitySpec
+from interfaces.repository import Repositories
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from sqlalchemy import Engine, Table
 
     from adapters.dynamodb import DynamoClient
     from dal.contract import Contract
     from dal.idsource import IdHandover
+    from dal.migrate.plan import SourcePlan
     from dal.migrate.tools import MigrationTools
 
 __all__ = ["EVENTUALLY_CONSISTENT_READS", "STORE_ENTITIES", "Container", "build_container"]
@@ -140,27 +145,136 @@ def _dynamodb_id_allocator(settings: Settings, create_table: Callable[[], str]) 
     return PreparedIdAllocator(counters, create_table)
 
 
-def _id_handover(engine: Engine, settings: Settings, create_table: Callable[[], str]) -> IdHandover:
-    """MySQL's high-water marks next to the DynamoDB counters of the same sequences."""
+def _id_handover(
+    engine: Engine,
+    settings: Settings,
+    create_table: Callable[[], str],
+    contract: Contract,
+    specs: Callable[[], Mapping[str, EntitySpec]],
+) -> IdHandover:
+    """MySQL's high-water marks next to the DynamoDB counters of the same sequences.
+
+    The sequences are those of every entity with an allocated key (and, where the
+    contract maps the reference store's tables, the store's own).
+    """
     from adapters.dynamodb.ids import SEQUENCES_TABLE
     from dal.aws import dynamodb_client
-    from dal.idsource import DynamoSequences, IdHandover, SqlHighWater
+    from dal.idsource import LEGACY_SEQUENCES, DynamoSequences, IdHandover, SqlHighWater
 
+    sequences = {
+        spec.id_sequence: spec.column(spec.key[0])
+        for spec in specs().values()
+        if spec.id_sequence is not None
+    }
+    if _store_plans(contract, settings.table_prefix)[0]:
+        sequences = {**dict.fromkeys(LEGACY_SEQUENCES, "id"), **sequences}
     client = dynamodb_client(settings.dynamodb_endpoint, settings.dynamodb_region)
     table = f"{settings.table_prefix}{SEQUENCES_TABLE}"
-    return IdHandover(SqlHighWater(engine), DynamoSequences(client, table, create_table))
+    return IdHandover(SqlHighWater(engine, sequences), DynamoSequences(client, table, create_table))
 
 
-def _mysql_store(engine: Engine, clock: Clock, ids: IdAllocator) -> Store:
+def _declarations(name: str | None) -> tuple[EntitySpec, ...]:
+    """The application's declarations named by ``DAL_DECLARATIONS`` (none when unset)."""
+    if name is None:
+        return ()
+    from dal.entities import load_declarations
+
+    return tuple(load_declarations(name))
+
+
+def _entity_specs(
+    contract: Contract, engine: Engine, declared: tuple[EntitySpec, ...]
+) -> Mapping[str, EntitySpec]:
+    """Every entity of the contract: the declared ones, the rest defaulted from their tables."""
+    from dal.entities import entity_tables, reflect_tables, resolve_specs
+
+    tables = reflect_tables(engine, entity_tables(contract))
+    return resolve_specs(contract, tables, declared)
+
+
+def _sql_entities(
+    engine: Engine, specs: Callable[[], Mapping[str, EntitySpec]], clock: Clock, ids: IdAllocator
+) -> Repositories:
+    """The generic SQL repositories of every entity, built on first use."""
+
+    def build() -> Repositories:
+        from adapters.sql import SqlRepositories
+
+        return SqlRepositories(engine, specs().values(), clock=clock, ids=ids)
+
+    return DeferredRepositories(build)
+
+
+def _dynamodb_entities(
+    client: Callable[[], DynamoClient],
+    contract: Contract,
+    specs: Callable[[], Mapping[str, EntitySpec]],
+    prefix: str,
+    clock: Clock,
+    ids: IdAllocator,
+) -> Repositories:
+    """The generic DynamoDB repositories of every entity, built on first use."""
+
+    def build() -> Repositories:
+        from adapters.dynamodb.entities import DynamoRepositories
+
+        return DynamoRepositories(
+            client(), contract, specs().values(), table_prefix=prefix, clock=clock, ids=ids
+        )
+
+    return DeferredRepositories(build)
+
+
+def _memory_entities(specs: Callable[[], Mapping[str, EntitySpec]], clock: Clock) -> Repositories:
+    """The in-memory repositories of every entity, built on first use."""
+
+    def build() -> Repositories:
+        from adapters.memory.generic import MemoryRepositories
+
+        return MemoryRepositories(specs().values(), clock=clock)
+
+    return DeferredRepositories(build)
+
+
+def _dynamodb_client(settings: Settings) -> DynamoClient:
+    """The DynamoDB client of the generic repositories (the adapter's retries and errors)."""
+    from adapters.dynamodb import DynamoClient, connect
+
+    return DynamoClient(connect(settings.dynamodb_endpoint, settings.dynamodb_region))
+
+
+def _maps_the_store(contract: Contract) -> bool:
+    """Whether the contract maps the reference store's tables (its typed repositories apply)."""
+    from adapters.dynamodb.base import Layouts
+
+    try:
+        Layouts.from_contract(contract)
+    except LookupError:
+        return False
+    return True
+
+
+def _entity_store(entities: Repositories) -> EntityStore:
+    """A store of generic repositories only; its unit of work is theirs (built on first use)."""
+    return EntityStore(unit_of_work=lambda: entities.unit_of_work(), entities=entities)
+
+
+def _mysql_store(
+    engine: Engine, clock: Clock, ids: IdAllocator, entities: Repositories, contract: Contract
+) -> EntityStore:
+    if not _maps_the_store(contract):
+        return _entity_store(entities)
     from adapters.mysql import build_store
 
-    return build_store(engine, clock=clock, ids=ids)
+    return dataclasses.replace(build_store(engine, clock=clock, ids=ids), entities=entities)
 
 
-def _memory_store(clock: Clock) -> Store:
+def _memory_store(clock: Clock, entities: Repositories, contract: Contract) -> EntityStore:
+    if not _maps_the_store(contract):
+        return _entity_store(entities)
     from adapters.memory import build_store
 
-    return build_store(clock=clock)
+    return dataclasses.replace(build_store(clock=clock), entities=entities)
 
 
 def _contract(path: Path) -> Contract:
@@ -170,11 +284,13 @@ def _contract(path: Path) -> Contract:
 
 
 def _dynamodb_store(
-    settings: Settings, contract: Contract, clock: Clock, ids: IdAllocator
-) -> Store:
+    settings: Settings, contract: Contract, clock: Clock, ids: IdAllocator, entities: Repositories
+) -> EntityStore:
+    if not _maps_the_store(contract):
+        return _entity_store(entities)
     from adapters.dynamodb import build_store
 
-    return build_store(
+    store = build_store(
         contract=contract,
         table_prefix=settings.table_prefix,
         endpoint=settings.dynamodb_endpoint,
@@ -182,6 +298,7 @@ def _dynamodb_store(
         clock=clock,
         ids=ids,
     )
+    return dataclasses.replace(store, entities=entities)
 
 
 def _flags(path: Path | None) -> FlagSource:
@@ -190,12 +307,17 @@ def _flags(path: Path | None) -> FlagSource:
 
 
 def _compare_settings(contract: Contract) -> CompareSettings:
-    """Comparison rules from the contract: its denormalized attributes are snapshots, not drift."""
+    """Comparison rules from the contract: its denormalized attributes are snapshots, not drift.
+
+    Each source table's denormalized attributes count for the entity of that table:
+    the store's entity name where the reference store names it, else the table's name
+    (the default entity name).
+    """
     denormalized: dict[str, set[str]] = {}
     for table in contract.tables:
         for entity in table.entities:
-            name = STORE_ENTITIES.get(entity.source_table)
-            if name is not None and entity.denormalized:
+            name = STORE_ENTITIES.get(entity.source_table, entity.source_table)
+            if entity.denormalized:
                 denormalized.setdefault(name, set()).update(a.name for a in entity.denormalized)
     return CompareSettings(denormalized=denormalized)
 
@@ -223,32 +345,84 @@ def _router(
         router.close()
 
 
-def _routed_store(router: Router, old: Store, new: Store) -> Store:
+def _routed_store(router: Router, old: EntityStore, new: EntityStore) -> EntityStore:
     return router.route_store(old=old, new=new)
 
 
 def _migration_tools(
-    settings: Settings, contract: Contract, flags: FlagSource, workers: int
+    settings: Settings,
+    contract: Contract,
+    flags: FlagSource,
+    workers: int,
+    specs: Callable[[], Mapping[str, EntitySpec]],
 ) -> Iterator[MigrationTools]:
     """Backfill, verify and repair over an engine and a client pooled for ``workers`` threads.
 
-    The plans are built before anything is connected, so a contract the backfill cannot
-    interpret fails first; the engine is disposed at shutdown.
+    Every entity of the contract gets a plan; the plans are built before any row is
+    read, so a contract the backfill cannot interpret fails first; the engine is
+    disposed at shutdown.
     """
     from adapters.mysql import create_engine
-    from adapters.mysql.tables import metadata
-    from dal.migrate.plan import build_plans
     from dal.migrate.tools import MigrationTools
 
-    tables = dict(metadata.tables)
-    plans = build_plans(contract, tables, settings.table_prefix)
     server = not settings.mysql_url.startswith("sqlite")  # SQLite pools per thread
     engine = create_engine(settings.mysql_url, **({"pool_size": workers + 2} if server else {}))
     try:
+        plans, tables = _migration_plans(contract, engine, specs, settings.table_prefix)
         client = _migration_client(settings, workers)
         yield MigrationTools(engine, client, contract, plans, tables, flags)
     finally:
         engine.dispose()
+
+
+def _migration_plans(
+    contract: Contract,
+    engine: Engine,
+    specs: Callable[[], Mapping[str, EntitySpec]],
+    prefix: str,
+) -> tuple[dict[str, SourcePlan], dict[str, Table]]:
+    """A plan per entity of the contract, and every MySQL table the plans read.
+
+    The reference store's hand-written adapters keep their own plans for the tables
+    they serve; every other entity's plan comes from its declaration.
+    """
+    from dal.entities import reflect_tables
+    from dal.migrate.plan import build_entity_plans
+
+    plans, tables = _store_plans(contract, prefix)
+    covered = {plan.table.name for plan in plans.values()}
+    declared = [spec for spec in specs().values() if spec.table not in covered]
+    if declared:
+        reflected = reflect_tables(engine, sorted(_contract_tables(contract) - set(tables)))
+        tables = {**reflected, **tables}
+        plans.update(build_entity_plans(contract, declared, tables, prefix))
+    return plans, tables
+
+
+def _store_plans(contract: Contract, prefix: str) -> tuple[dict[str, SourcePlan], dict[str, Table]]:
+    """The reference store's plans when the contract maps its tables, else none."""
+    from adapters.mysql.tables import metadata
+    from dal.migrate.plan import build_plans
+
+    tables = dict(metadata.tables)
+    try:
+        return build_plans(contract, tables, prefix), tables
+    except LookupError:
+        return {}, {}
+
+
+def _contract_tables(contract: Contract) -> set[str]:
+    """Every MySQL table the contract reads: the entities' own and those their joins reach."""
+    names: set[str] = set()
+    for table in contract.tables:
+        for entity in table.entities:
+            names.add(entity.source_table)
+            for attribute in entity.attributes:
+                names.add(attribute.source_table)
+                target = getattr(attribute.join, "target_table", None)
+                if isinstance(target, str):
+                    names.add(target)
+    return names
 
 
 def _migration_client(settings: Settings, workers: int) -> DynamoClient:
@@ -291,7 +465,7 @@ class Container(containers.DeclarativeContainer):
     # old store: MySQL/MariaDB (or SQLite) through SQLAlchemy
     mysql_engine = providers.Resource(_mysql_engine, settings.provided.mysql_url)
 
-    # ids: from the allocator DAL_ID_SOURCE names; id_handover syncs the two sides
+    # ids: from the allocator DAL_ID_SOURCE names; id_handover (below) syncs the two sides
     mysql_id_allocator = providers.ThreadSafeSingleton(_sql_id_allocator, mysql_engine)
     sequences_table = providers.ThreadSafeSingleton(_sequences_table_creator, settings)
     dynamodb_id_allocator = providers.ThreadSafeSingleton(
@@ -302,21 +476,54 @@ class Container(containers.DeclarativeContainer):
         mysql=mysql_id_allocator,
         dynamodb=dynamodb_id_allocator,
     )
+
+    # entities: every entity of the contract, declared (DAL_DECLARATIONS) or defaulted from
+    # its reflected table; read on first use, so building a store touches no table
+    contract = providers.ThreadSafeSingleton(_contract, settings.provided.contract)
+    declarations = providers.ThreadSafeSingleton(_declarations, settings.provided.declarations)
+    entity_specs = providers.ThreadSafeSingleton(
+        _entity_specs, contract, mysql_engine, declarations
+    )
+    dynamodb_client = providers.ThreadSafeSingleton(_dynamodb_client, settings)
+    mysql_entities = providers.ThreadSafeSingleton(
+        _sql_entities, mysql_engine, entity_specs.provider, clock, id_allocator
+    )
+    dynamodb_entities = providers.ThreadSafeSingleton(
+        _dynamodb_entities,
+        dynamodb_client.provider,
+        contract,
+        entity_specs.provider,
+        settings.provided.table_prefix,
+        clock,
+        id_allocator,
+    )
+    memory_entities = providers.ThreadSafeSingleton(_memory_entities, entity_specs.provider, clock)
     id_handover = providers.ThreadSafeSingleton(
-        _id_handover, mysql_engine, settings, sequences_table
+        _id_handover, mysql_engine, settings, sequences_table, contract, entity_specs.provider
     )
 
     mysql_store = providers.ThreadSafeSingleton(
-        _mysql_store, mysql_engine, clock=clock, ids=id_allocator
+        _mysql_store,
+        mysql_engine,
+        clock=clock,
+        ids=id_allocator,
+        entities=mysql_entities,
+        contract=contract,
     )
 
     # in-memory store: the fake, for tests and demos without servers
-    memory_store = providers.ThreadSafeSingleton(_memory_store, clock=clock)
+    memory_store = providers.ThreadSafeSingleton(
+        _memory_store, clock=clock, entities=memory_entities, contract=contract
+    )
 
     # new store: DynamoDB over the contract's tables, with the same ids and clock
-    contract = providers.ThreadSafeSingleton(_contract, settings.provided.contract)
     dynamodb_store = providers.ThreadSafeSingleton(
-        _dynamodb_store, settings, contract, clock=clock, ids=id_allocator
+        _dynamodb_store,
+        settings,
+        contract,
+        clock=clock,
+        ids=id_allocator,
+        entities=dynamodb_entities,
     )
 
     # router: both stores behind one Store, routed by the stage flags; override recorder,
@@ -329,11 +536,33 @@ class Container(containers.DeclarativeContainer):
     compare_settings = providers.ThreadSafeSingleton(_compare_settings, contract)
     replaying_clock = providers.ThreadSafeSingleton(ReplayingClock, clock)
     replaying_ids = providers.ThreadSafeSingleton(ReplayingIdAllocator, id_allocator)
+    routed_old_entities = providers.ThreadSafeSingleton(
+        _sql_entities, mysql_engine, entity_specs.provider, replaying_clock, replaying_ids
+    )
+    routed_new_entities = providers.ThreadSafeSingleton(
+        _dynamodb_entities,
+        dynamodb_client.provider,
+        contract,
+        entity_specs.provider,
+        settings.provided.table_prefix,
+        replaying_clock,
+        replaying_ids,
+    )
     routed_old_store = providers.ThreadSafeSingleton(
-        _mysql_store, mysql_engine, clock=replaying_clock, ids=replaying_ids
+        _mysql_store,
+        mysql_engine,
+        clock=replaying_clock,
+        ids=replaying_ids,
+        entities=routed_old_entities,
+        contract=contract,
     )
     routed_new_store = providers.ThreadSafeSingleton(
-        _dynamodb_store, settings, contract, clock=replaying_clock, ids=replaying_ids
+        _dynamodb_store,
+        settings,
+        contract,
+        clock=replaying_clock,
+        ids=replaying_ids,
+        entities=routed_new_entities,
     )
     eventually_consistent: providers.Object[tuple[str, ...]] = providers.Object(
         EVENTUALLY_CONSISTENT_READS
@@ -355,7 +584,7 @@ class Container(containers.DeclarativeContainer):
     # engine and a client of their own with pools sized for migration_workers threads
     migration_workers: providers.Object[int] = providers.Object(4)
     migration_tools = providers.Resource(
-        _migration_tools, settings, contract, flags, migration_workers
+        _migration_tools, settings, contract, flags, migration_workers, entity_specs.provider
     )
 
 

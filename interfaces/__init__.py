@@ -63,7 +63,7 @@ from interfaces.runtime import (
     UnitOfWorkFactory,
     no_unit_of_work,
 )
-from interfaces.store import Store
+from interfaces.store import EntityStore, Store
 from interfaces.types import Money, Timestamp, as_utc, money, utc_now
 
 __all__ = [
@@ -84,6 +84,7 @@ __all__ = [
     "ConcurrencyConflict",
     "DalError",
     "EmptyCart",
+    "EntityStore",
     "IdAllocator",
     "InsufficientInventory",
     "InvalidPageToken",

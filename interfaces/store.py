@@ -1,4 +1,9 @@
-"""The repositories of one backend (or of the router), bundled for wiring and tests."""
+"""The repositories of one backend (or of the router), bundled for wiring and tests.
+
+:class:`EntityStore` is what every application gets: the generic repository of
+every entity of its contract (``store.repository("tickets")``) and the unit of
+work they share. :class:`Store` adds the reference store's typed repositories.
+"""
 
 from __future__ import annotations
 
@@ -15,12 +20,33 @@ from interfaces.repositories import (
 from interfaces.repository import Repositories, Repository
 from interfaces.runtime import UnitOfWorkFactory
 
-__all__ = ["Store"]
+__all__ = ["EntityStore", "Store"]
 
 
 @dataclass(frozen=True)
-class Store:
-    """Every repository of the reference store plus the unit of work they share.
+class EntityStore:
+    """The generic repositories of every entity of the contract plus their unit of work.
+
+    Use::
+
+        with store.unit_of_work():
+            ticket = store.repository("tickets").create({...})
+    """
+
+    unit_of_work: UnitOfWorkFactory
+    entities: Repositories | None = None
+    """The generic repository of every entity of the contract, when the store was given them."""
+
+    def repository(self, name: str) -> Repository[Any]:
+        """The generic repository of entity ``name``; KeyError naming what is known."""
+        if self.entities is None:
+            raise KeyError(f"unknown entity {name!r}: this store was built without entities")
+        return self.entities.repository(name)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Store(EntityStore):
+    """Every repository of the reference store, its generic ones and their unit of work.
 
     Use::
 
@@ -34,12 +60,3 @@ class Store:
     products: ProductRepository
     carts: CartRepository
     orders: OrderRepository
-    unit_of_work: UnitOfWorkFactory
-    entities: Repositories | None = None
-    """The generic repository of every entity of the contract, when the store was given them."""
-
-    def repository(self, name: str) -> Repository[Any]:
-        """The generic repository of entity ``name``; KeyError naming what is known."""
-        if self.entities is None:
-            raise KeyError(f"unknown entity {name!r}: this store was built without entities")
-        return self.entities.repository(name)

@@ -249,11 +249,14 @@ def run_demo(config: DemoConfig, console: Console | None = None) -> DemoResult:
         with open_backends(config, tag, flags, progress) as settings:
             container = build_container(settings)
             recorder = _wire(container, out, flags)
+            store = container.routed_store()
+            if not isinstance(store, Store):
+                raise TypeError("the demonstration needs the reference store's contract")
             try:
                 run = _Run(
                     config,
                     settings,
-                    container.routed_store(),
+                    store,
                     progress,
                     flags,
                     random.Random(config.scale.seed),

@@ -21,7 +21,7 @@ from adapters.dynamodb.base import UNIQUE_SK
 from adapters.dynamodb.client import Item, Key
 from adapters.dynamodb.values import decode_value
 from dal.contract import Template, TemplateError
-from dal.migrate.plan import GuardTarget, SourcePlan, Target
+from dal.migrate.plan import AnyGuard, GuardTarget, SourcePlan, Target, UniqueTarget
 from dal.migrate.source import typed
 
 __all__ = ["ItemIdentifier", "Owner"]
@@ -37,13 +37,13 @@ class Owner:
     plan: SourcePlan
     columns: tuple[str, ...]
     values: tuple[Any, ...]
-    target: Target | GuardTarget
+    target: Target | AnyGuard
 
 
 @dataclass(frozen=True)
 class _Matcher:
     plan: SourcePlan
-    target: Target | GuardTarget
+    target: Target | AnyGuard
     pk: str
     sk: str | None
     templates: tuple[Template, Template | None]
@@ -93,7 +93,7 @@ class ItemIdentifier:
         self._matchers: dict[str, list[_Matcher]] = {}
         self._keys: dict[str, tuple[str, ...]] = {}
         for plan in plans:
-            targets: list[Target | GuardTarget] = [*plan.targets, *plan.guards]
+            targets: list[Target | AnyGuard] = [*plan.targets, *plan.guards]
             for target in targets:
                 matcher = _matcher(plan, target)
                 self._matchers.setdefault(target.table_name, []).append(matcher)
@@ -119,7 +119,12 @@ class ItemIdentifier:
         return None
 
 
-def _matcher(plan: SourcePlan, target: Target | GuardTarget) -> _Matcher:
+def _matcher(plan: SourcePlan, target: Target | AnyGuard) -> _Matcher:
+    if isinstance(target, UniqueTarget):
+        table = target.table
+        sk = None if table.sk is None else Template(UNIQUE_SK)
+        pk = Template(target.partition_prefix + "{value}")
+        return _Matcher(plan, target, table.pk, table.sk, (pk, sk))
     if isinstance(target, GuardTarget):
         guard = target.guard
         sk = None if guard.sk is None else Template(UNIQUE_SK)
@@ -143,6 +148,8 @@ def _recovered(matcher: _Matcher, item: Item) -> dict[str, Any]:
     if isinstance(target, Target):
         row, _ = target.layout.row(item)
         return row
+    if isinstance(target, UniqueTarget):
+        return target.owner_row(item)
     guard = target.guard
     if guard.layout is not None:
         row, _ = guard.layout.row(item)

@@ -13,7 +13,7 @@ so backfilled items are the items the adapter writes for the same data.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -22,20 +22,25 @@ from sqlalchemy import Connection, Table
 
 from adapters.dynamodb.base import UNIQUE_SK, Guard, Layouts
 from adapters.dynamodb.client import Item, Key
+from adapters.dynamodb.generic.guards import GUARD_PREFIX, OWNER, guard_item, guard_key
 from adapters.dynamodb.layout import EntityLayout
+from adapters.dynamodb.values import decode_value
+from adapters.rules import EntityRules
 from dal.contract import Contract, Entity, TemplateError
 from dal.contract import Table as ContractTable
 from dal.migrate.derive import CompiledEntity, DerivationError, Evaluator, compile_entity
 from dal.migrate.lookups import Lookups, Row
 from dal.migrate.writer import WriteItem
 from interfaces import DalError
-from interfaces.entities import EntitySpec
+from interfaces.entities import EntitySpec, Unique
 
 __all__ = [
+    "AnyGuard",
     "GuardTarget",
     "RowItems",
     "SourcePlan",
     "Target",
+    "UniqueTarget",
     "build_entity_plans",
     "build_plans",
 ]
@@ -99,6 +104,45 @@ class GuardTarget:
         return WriteItem(self.table_name, key, item, label, None, source, guard=True)
 
 
+@dataclass(frozen=True)
+class UniqueTarget:
+    """The guard item of one declared unique constraint of a row, as the repository writes it.
+
+    A row with a None among the constraint's values has no guard (None is never taken).
+    """
+
+    table: ContractTable
+    table_name: str
+    spec: EntitySpec
+    unique: Unique
+    rules: EntityRules[Any] = dataclasses.field(compare=False, repr=False)
+
+    @property
+    def partition_prefix(self) -> str:
+        """How the partition key of every guard item of this constraint starts."""
+        return f"{GUARD_PREFIX}{self.spec.name}#{self.unique.label}#"
+
+    def build(self, row: Row, label: str, source: RowKey) -> WriteItem | None:
+        """The guard item of ``row``'s unique values, owned by the row; None without values."""
+        fields = {name: row[self.spec.column(name)] for name in self.unique.fields}
+        values = self.rules.unique_value(self.unique, fields)
+        if values is None:
+            return None
+        owner = {name: row[self.spec.column(name)] for name in self.spec.key}
+        item = guard_item(self.table, self.spec.name, self.unique, values, owner)
+        key = guard_key(self.table, self.spec.name, self.unique, values)
+        return WriteItem(self.table_name, key, item, label, None, source, guard=True)
+
+    def owner_row(self, item: Item) -> dict[str, Any]:
+        """The owning row's key columns, read from a stored guard item."""
+        owner = decode_value(item[OWNER]) if OWNER in item else {}
+        return {self.spec.column(name): value for name, value in dict(owner).items()}
+
+
+AnyGuard = GuardTarget | UniqueTarget
+"""A guard item of a row: the reference store's own, or a declared unique constraint's."""
+
+
 @dataclass
 class RowItems:
     """The items of one source row, or why they could not be built."""
@@ -116,7 +160,7 @@ class SourcePlan:
     name: str
     table: Table
     targets: tuple[Target, ...]
-    guards: tuple[GuardTarget, ...]
+    guards: tuple[AnyGuard, ...]
     denormalized: frozenset[str]
 
     @cached_property
@@ -163,7 +207,8 @@ class SourcePlan:
                 t.build(row, e, label, source)
                 for t, e in zip(self.targets, evaluators, strict=True)
             ]
-            items += [guard.build(row, label, source) for guard in self.guards]
+            guards = (guard.build(row, label, source) for guard in self.guards)
+            items += [item for item in guards if item is not None]
         except (DalError, DerivationError, TemplateError, KeyError, ValueError) as error:
             return RowItems(key, label, [], f"{type(error).__name__}: {error}")
         return RowItems(key, label, items)
@@ -236,10 +281,6 @@ def build_plans(
     return plans
 
 
-GuardsOf = Callable[[EntitySpec, EntityLayout], Sequence[GuardTarget]]
-"""The unique-value guard items the DynamoDB repository writes for an entity's rows."""
-
-
 def _is_unique_guard(entity: Entity) -> bool:
     return entity.sk_template is not None and entity.sk_template.text == UNIQUE_SK
 
@@ -249,14 +290,14 @@ def build_entity_plans(
     specs: Iterable[EntitySpec],
     mysql_tables: Mapping[str, Table],
     prefix: str = "",
-    guards: GuardsOf | None = None,
 ) -> dict[str, SourcePlan]:
     """A plan per declared entity, named as the entity, from the contract and the declaration.
 
     Every contract entity whose ``source_table`` is the entity's table becomes a
     target (the first one also stores the columns the contract does not map, as the
-    DynamoDB repository does); ``guards`` adds the repository's unique-value guard
-    items. ValueError names an entity the contract does not map or whose table is
+    DynamoDB repository does); each declared unique constraint adds the guard items
+    the DynamoDB repository writes (:mod:`adapters.dynamodb.generic.guards`).
+    ValueError names an entity the contract does not map or whose table is
     missing; DerivationError names an unsupported rule.
     """
     plans: dict[str, SourcePlan] = {}
@@ -267,7 +308,7 @@ def build_entity_plans(
         targets = _entity_targets(contract, spec, columns, prefix)
         if not targets:
             raise ValueError(f"entity {spec.name}: the contract maps nothing from {spec.table!r}")
-        own_guards = tuple(guards(spec, targets[0].layout)) if guards is not None else ()
+        own_guards = _unique_targets(spec, targets[0].layout)
         denormalized = frozenset(a.name for t in targets for a in t.layout.entity.denormalized)
         plans[spec.name] = SourcePlan(
             spec.name, mysql_tables[spec.table], targets, own_guards, denormalized
@@ -287,3 +328,11 @@ def _entity_targets(
             compiled = compile_entity(entity)
             targets.append(Target(layout, compiled, _bindings(table, entity, compiled)))
     return tuple(targets)
+
+
+def _unique_targets(spec: EntitySpec, layout: EntityLayout) -> tuple[UniqueTarget, ...]:
+    """The guard items of the entity's unique constraints, in its own table."""
+    rules: EntityRules[Any] = EntityRules(spec)
+    return tuple(
+        UniqueTarget(layout.table, layout.table_name, spec, unique, rules) for unique in spec.unique
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +28,7 @@ from sqlalchemy import (
     true,
 )
 
+from adapters.dynamodb.values import parse_timestamp
 from dal.migrate.checkpoints import SegmentId
 from dal.migrate.lookups import Row
 
@@ -35,7 +36,11 @@ __all__ = ["count_rows", "fetch_rows", "pages", "prefetched", "typed"]
 
 
 def typed(table: Table, column: str, value: Any) -> Any:
-    """``value`` (read back from an item, where ids may be strings) in the column's type."""
+    """``value`` (read back from an item) in the column's type.
+
+    Ids stored as strings become ints, numbers Decimals, timestamps stored as text
+    datetimes (naive UTC for a column without a zone, which is how the layer writes).
+    """
     if value is None:
         return None
     try:
@@ -46,7 +51,18 @@ def typed(table: Table, column: str, value: Any) -> Any:
         return int(value)
     if kind is Decimal and not isinstance(value, Decimal):
         return Decimal(str(value))
+    if kind is datetime and isinstance(value, str):
+        return _stored_datetime(table, column, parse_timestamp(value))
+    if kind is datetime and isinstance(value, datetime):
+        return _stored_datetime(table, column, value)
     return value
+
+
+def _stored_datetime(table: Table, column: str, value: datetime) -> datetime:
+    """An aware ``value`` as the column stores it: naive UTC in a column without a zone."""
+    if value.tzinfo is None or column not in _naive_datetimes(table):
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 def _naive_datetimes(table: Table) -> tuple[str, ...]:

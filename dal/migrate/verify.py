@@ -32,7 +32,7 @@ from adapters.dynamodb.values import decode_value
 from dal.migrate.checkpoints import SegmentId
 from dal.migrate.diff import FieldDifference, item_differences
 from dal.migrate.identify import ItemIdentifier, Owner, group_by_columns
-from dal.migrate.plan import GuardTarget, RowItems, RowKey, SourcePlan, Target
+from dal.migrate.plan import AnyGuard, RowItems, RowKey, SourcePlan, Target
 from dal.migrate.progress import NoProgress, ProgressReporter
 from dal.migrate.source import fetch_rows, pages
 from dal.migrate.writer import WriteItem
@@ -74,7 +74,7 @@ class Finding:
     expected: WriteItem | None = field(default=None, repr=False, compare=False)
     actual: Item | None = field(default=None, repr=False, compare=False)
     row: RowKey | None = field(default=None, repr=False, compare=False)
-    target: Target | GuardTarget | None = field(default=None, repr=False, compare=False)
+    target: Target | AnyGuard | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         """The finding as JSON-ready data."""

@@ -37,7 +37,7 @@ from dal.routing.shadow import ShadowSettings
 from dal.routing.stages import PLANS, Side
 from dal.routing.uow import RoutedUnitOfWork
 from dal.routing.writes import Writes
-from interfaces import Store, UnitOfWorkFactory
+from interfaces import EntityStore, Store, UnitOfWorkFactory
 from interfaces.entities import EntitySpec
 from interfaces.repository import Repositories, Repository
 
@@ -54,10 +54,11 @@ _ENTITY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 def _store_repositories() -> dict[str, type]:
     """Entity name -> repository Protocol of every repository field of :class:`Store`."""
     hints = typing.get_type_hints(Store)
+    base = {field.name for field in dataclasses.fields(EntityStore)}
     return {
         field.name: hints[field.name]
         for field in dataclasses.fields(Store)
-        if field.name not in ("unit_of_work", "entities")
+        if field.name not in base
     }
 
 
@@ -139,11 +140,20 @@ class Router(ClosedOnExit):
         operations: list[Operation] = []
         return self._registry(old, new, self._unit_of_work(factories, operations), operations)
 
-    def route_store(self, old: Store, new: Store) -> Store:
-        """A :class:`~interfaces.Store` routing every repository, entity names as its fields.
+    @typing.overload
+    def route_store(self, old: Store, new: Store) -> Store: ...
 
-        Its unit of work opens both sides' units of work (see
-        :mod:`dal.routing.uow` for what it does when one of them fails).
+    @typing.overload
+    def route_store(self, old: EntityStore, new: EntityStore) -> EntityStore: ...
+
+    def route_store(self, old: EntityStore, new: EntityStore) -> EntityStore:
+        """A store routing every repository of ``old`` and ``new`` by its entity's stage.
+
+        Generic repositories (``store.repository(name)``) are routed when both sides
+        have them; the reference store's typed repositories (a :class:`Store`, entity
+        names as its fields) when both sides are one. The unit of work opens both
+        sides' units of work (see :mod:`dal.routing.uow` for what it does when one of
+        them fails).
         """
         factories: dict[Side, UnitOfWorkFactory] = {
             Side.OLD: old.unit_of_work,
@@ -151,6 +161,11 @@ class Router(ClosedOnExit):
         }
         operations: list[Operation] = []  # read by the unit of work when it opens
         unit_of_work = self._unit_of_work(factories, operations)
+        entities = None
+        if old.entities is not None and new.entities is not None:
+            entities = self._registry(old.entities, new.entities, unit_of_work, operations)
+        if not (isinstance(old, Store) and isinstance(new, Store)):
+            return EntityStore(unit_of_work=unit_of_work, entities=entities)
         repositories: dict[str, Any] = {}
         for entity, protocol in _store_repositories().items():
             routed, routed_operations = self._route(
@@ -158,9 +173,6 @@ class Router(ClosedOnExit):
             )
             repositories[entity] = routed
             operations.extend(routed_operations)
-        entities = None
-        if old.entities is not None and new.entities is not None:
-            entities = self._registry(old.entities, new.entities, unit_of_work, operations)
         return Store(**repositories, unit_of_work=unit_of_work, entities=entities)
 
     def flush(self, timeout: float | None = None) -> bool:

@@ -20,7 +20,7 @@ from dal.routing import (
     StaticFlags,
 )
 from examples.tracker.declarations import SPECS
-from interfaces import MemoryIdAllocator, NotFound, SteppingClock, Store
+from interfaces import EntityStore, MemoryIdAllocator, NotFound, SteppingClock
 from interfaces.repository import Repositories
 
 TICKET = {
@@ -120,12 +120,17 @@ def test_both_sides_must_serve_the_same_entities() -> None:
 
 def test_a_routed_store_serves_its_entities_through_repository() -> None:
     old, new = _sides()
-    router = Router(StaticFlags({"tickets": Stage.SHADOW}), MemoryRecorder(), metrics_interval=None)
-    store = Store(*(None,) * 5, unit_of_work=old.unit_of_work, entities=old)  # type: ignore[arg-type]
+    router, _, _ = _routed(Stage.SHADOW, old, new)
     with pytest.raises(KeyError, match="built without entities"):
-        Store(*(None,) * 5, unit_of_work=old.unit_of_work).repository("tickets")  # type: ignore[arg-type]
-    assert store.repository("projects") is old.repository("projects")
-    routed = router.route_repositories(old, new)
-    _seed(routed)
-    assert routed.repository("tickets") is routed.repository("tickets")
+        EntityStore(unit_of_work=old.unit_of_work).repository("tickets")
+    store = router.route_store(
+        EntityStore(unit_of_work=old.unit_of_work, entities=old),
+        EntityStore(unit_of_work=new.unit_of_work, entities=new),
+    )
+    assert type(store) is EntityStore
+    _seed(store.entities)  # type: ignore[arg-type]
+    with store.unit_of_work():
+        found = store.repository("tickets").get({"project_id": 1, "number": 7})
+    assert found == new.repository("tickets").get({"project_id": 1, "number": 7})
+    assert store.repository("tickets") is store.repository("tickets")
     router.close()
