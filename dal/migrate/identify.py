@@ -121,10 +121,9 @@ class ItemIdentifier:
 
 def _matcher(plan: SourcePlan, target: Target | AnyGuard) -> _Matcher:
     if isinstance(target, UniqueTarget):
-        table = target.table
+        table = target.guard.table
         sk = None if table.sk is None else Template(UNIQUE_SK)
-        pk = Template(target.partition_prefix + "{value}")
-        return _Matcher(plan, target, table.pk, table.sk, (pk, sk))
+        return _Matcher(plan, target, table.pk, table.sk, (target.guard.pk_template, sk))
     if isinstance(target, GuardTarget):
         guard = target.guard
         sk = None if guard.sk is None else Template(UNIQUE_SK)

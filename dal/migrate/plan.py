@@ -22,9 +22,8 @@ from sqlalchemy import Connection, Table
 
 from adapters.dynamodb.base import UNIQUE_SK, Guard, Layouts
 from adapters.dynamodb.client import Item, Key
-from adapters.dynamodb.generic.guards import GUARD_PREFIX, OWNER, guard_item, guard_key
+from adapters.dynamodb.generic.guards import UniqueGuard, unique_guards
 from adapters.dynamodb.layout import EntityLayout
-from adapters.dynamodb.values import decode_value
 from adapters.rules import EntityRules
 from dal.contract import Contract, Entity, TemplateError
 from dal.contract import Table as ContractTable
@@ -32,7 +31,7 @@ from dal.migrate.derive import CompiledEntity, DerivationError, Evaluator, compi
 from dal.migrate.lookups import Lookups, Row
 from dal.migrate.writer import WriteItem
 from interfaces import DalError
-from interfaces.entities import EntitySpec, Unique
+from interfaces.entities import EntitySpec
 
 __all__ = [
     "AnyGuard",
@@ -111,32 +110,27 @@ class UniqueTarget:
     A row with a None among the constraint's values has no guard (None is never taken).
     """
 
-    table: ContractTable
-    table_name: str
-    spec: EntitySpec
-    unique: Unique
+    guard: UniqueGuard
     rules: EntityRules[Any] = dataclasses.field(compare=False, repr=False)
 
     @property
-    def partition_prefix(self) -> str:
-        """How the partition key of every guard item of this constraint starts."""
-        return f"{GUARD_PREFIX}{self.spec.name}#{self.unique.label}#"
+    def table_name(self) -> str:
+        """The physical DynamoDB table of the guard items."""
+        return self.guard.table_name
 
     def build(self, row: Row, label: str, source: RowKey) -> WriteItem | None:
         """The guard item of ``row``'s unique values, owned by the row; None without values."""
-        fields = {name: row[self.spec.column(name)] for name in self.unique.fields}
-        values = self.rules.unique_value(self.unique, fields)
+        spec = self.guard.spec
+        fields = {name: row[spec.column(name)] for name in spec.fields if spec.column(name) in row}
+        values = self.rules.unique_value(self.guard.unique, fields)
         if values is None:
             return None
-        owner = {name: row[self.spec.column(name)] for name in self.spec.key}
-        item = guard_item(self.table, self.spec.name, self.unique, values, owner)
-        key = guard_key(self.table, self.spec.name, self.unique, values)
-        return WriteItem(self.table_name, key, item, label, None, source, guard=True)
+        item = self.guard.item(values, fields)
+        return WriteItem(self.table_name, self.guard.key(values), item, label, None, source, True)
 
     def owner_row(self, item: Item) -> dict[str, Any]:
-        """The owning row's key columns, read from a stored guard item."""
-        owner = decode_value(item[OWNER]) if OWNER in item else {}
-        return {self.spec.column(name): value for name, value in dict(owner).items()}
+        """What a stored guard item tells of the row owning it, by column."""
+        return self.guard.owner(item)
 
 
 AnyGuard = GuardTarget | UniqueTarget
@@ -308,7 +302,7 @@ def build_entity_plans(
         targets = _entity_targets(contract, spec, columns, prefix)
         if not targets:
             raise ValueError(f"entity {spec.name}: the contract maps nothing from {spec.table!r}")
-        own_guards = _unique_targets(spec, targets[0].layout)
+        own_guards = _unique_targets(spec, contract, targets[0].layout, prefix)
         denormalized = frozenset(a.name for t in targets for a in t.layout.entity.denormalized)
         plans[spec.name] = SourcePlan(
             spec.name, mysql_tables[spec.table], targets, own_guards, denormalized
@@ -330,9 +324,10 @@ def _entity_targets(
     return tuple(targets)
 
 
-def _unique_targets(spec: EntitySpec, layout: EntityLayout) -> tuple[UniqueTarget, ...]:
-    """The guard items of the entity's unique constraints, in its own table."""
+def _unique_targets(
+    spec: EntitySpec, contract: Contract, layout: EntityLayout, prefix: str
+) -> tuple[UniqueTarget, ...]:
+    """The guard items of the entity's unique constraints that need one."""
     rules: EntityRules[Any] = EntityRules(spec)
-    return tuple(
-        UniqueTarget(layout.table, layout.table_name, spec, unique, rules) for unique in spec.unique
-    )
+    guards = unique_guards(spec, contract, layout.table, layout.entity, prefix)
+    return tuple(UniqueTarget(guard, rules) for guard in guards)

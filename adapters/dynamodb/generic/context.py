@@ -125,7 +125,7 @@ def _contract_entity(spec: EntitySpec, contract: Contract) -> tuple[Table, Entit
 
 def _map(spec: EntitySpec, contract: Contract, prefix: str) -> EntityMap:
     table, entity = _contract_entity(spec, contract)
-    emap = EntityMap(spec, table, entity, prefix + table.name)
+    emap = EntityMap(spec, table, entity, prefix + table.name, contract)
     columns = {spec.column(f) for f in spec.fields}
     unknown = [f for f in emap.template_columns if f not in columns]
     if unknown:
@@ -151,7 +151,8 @@ def _key_access(emap: EntityMap) -> Access | None:
 
 
 def _check_uniques(emap: EntityMap) -> None:
-    if emap.spec.unique and emap.table.key_types.get(emap.table.pk) is not AttributeType.S:
+    layer_guards = [guard for guard in emap.guards if guard.entity is None]
+    if layer_guards and emap.table.key_types.get(emap.table.pk) is not AttributeType.S:
         raise ValueError(
             f"entity {emap.name}: unique values need guard items, and the partition key "
             f"of table {emap.table.name} is not a string"

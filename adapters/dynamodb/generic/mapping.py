@@ -17,12 +17,12 @@ from pydantic import TypeAdapter, ValidationError
 
 from adapters.dynamodb.client import Item, Key
 from adapters.dynamodb.expressions import Expr
-from adapters.dynamodb.generic.guards import is_guard
+from adapters.dynamodb.generic.guards import UniqueGuard, is_guard, unique_guards
 from adapters.dynamodb.layout import EntityLayout
 from adapters.dynamodb.values import encode_value
 from adapters.rules import EntityRules, Row
-from dal.contract import Entity, StringFormat, Table
-from interfaces.entities import EntitySpec
+from dal.contract import Contract, Entity, StringFormat, Table
+from interfaces.entities import EntitySpec, Unique
 from interfaces.errors import UnstorableValue
 
 __all__ = ["EntityMap"]
@@ -31,7 +31,9 @@ __all__ = ["EntityMap"]
 class EntityMap:
     """The item layout of one declared entity, in the spec's field names."""
 
-    def __init__(self, spec: EntitySpec, table: Table, entity: Entity, table_name: str) -> None:
+    def __init__(
+        self, spec: EntitySpec, table: Table, entity: Entity, table_name: str, contract: Contract
+    ) -> None:
         self.spec = spec
         self.name = spec.name
         self.rules: EntityRules[Any] = EntityRules(spec)
@@ -50,6 +52,18 @@ class EntityMap:
             name: _accepts_none(info.annotation) for name, info in spec.model.model_fields.items()
         }
         self._key_sources = _key_sources(table, entity)
+        prefix = table_name[: len(table_name) - len(table.name)]
+        self.guards: tuple[UniqueGuard, ...] = unique_guards(spec, contract, table, entity, prefix)
+        """The guard item of each unique constraint that needs one."""
+        guarded = {guard.unique for guard in self.guards}
+        self.key_unique: Unique | None = next(
+            (u for u in spec.unique if u not in guarded and not self.direct_key), None
+        )
+        """The unique constraint whose values make the item key, when the entity key does not."""
+
+    def guard(self, unique: Unique) -> UniqueGuard | None:
+        """The guard of ``unique``; None when the item key itself keeps it unique."""
+        return next((guard for guard in self.guards if guard.unique == unique), None)
 
     @property
     def table_name(self) -> str:

@@ -18,7 +18,6 @@ from pydantic import BaseModel
 
 from adapters.dynamodb.generic.context import Context
 from adapters.dynamodb.generic.deletes import DeletePlan
-from adapters.dynamodb.generic.guards import guard_key
 from adapters.dynamodb.generic.mapping import EntityMap
 from adapters.dynamodb.generic.writes import (
     Stale,
@@ -157,10 +156,15 @@ class DynamoRepository:
             fields = reference.target_fields or target.spec.key
             wanted = dict(zip(fields, value, strict=True))
             missing = NotFound(reference.target, value[0] if len(value) == 1 else value)
+            table_name = target.table_name
             if set(fields) != set(target.spec.key):
                 unique = next(u for u in target.spec.unique if set(u.fields) == set(fields))
-                values = target.rules.unique_value(unique, wanted)
-                key = guard_key(target.table, target.name, unique, values or ())
+                guard = target.guard(unique)
+                if guard is None:  # the target's item key is made of these values
+                    key = target.item_key(wanted)
+                else:
+                    key = guard.key(target.rules.unique_value(unique, wanted) or ())
+                    table_name = guard.table_name
             elif target.direct_key:
                 key = target.item_key(wanted)
             else:
@@ -168,7 +172,7 @@ class DynamoRepository:
                 if found is None:
                     raise self._explain(stored, row, missing)
                 key = target.item_key(found)
-            txn.require(target.table_name, key, target.table.pk, raising(missing))
+            txn.require(table_name, key, target.table.pk, raising(missing))
 
     def _explain(self, stored: Row | None, row: Row, missing: NotFound) -> DalError:
         """The error due when a reference target is missing: a taken key or value comes first."""
@@ -178,8 +182,12 @@ class DynamoRepository:
             return rules.already_exists_key(rules.key_of(row))
         for unique in rules.changed_uniques(stored, row):
             value = rules.unique_value(unique, row)
+            guard = emap.guard(unique)
             if value is None:
                 continue
-            if client.get(emap.table_name, guard_key(emap.table, emap.name, unique, value)):
+            if guard is None:
+                if client.get(emap.table_name, emap.item_key(row)) is not None:
+                    return rules.already_exists_unique(unique, row)
+            elif client.get(guard.table_name, guard.key(value)):
                 return rules.already_exists_unique(unique, row)
         return missing

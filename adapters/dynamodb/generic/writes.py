@@ -20,7 +20,6 @@ from typing import Any
 from adapters.dynamodb.client import MAX_TRANSACTION_ACTIONS, DynamoClient, Key
 from adapters.dynamodb.errors import CancelReason, TransactionCancelled, translate
 from adapters.dynamodb.expressions import Action, Expr, check, delete, put
-from adapters.dynamodb.generic.guards import guard_item, guard_key
 from adapters.dynamodb.generic.mapping import EntityMap
 from adapters.dynamodb.generic.reads import identity
 from adapters.rules import Row
@@ -120,7 +119,12 @@ def item_actions(
             condition, failure = emap.unchanged(expr, stored), _gone(emap, stored)
         else:
             condition = emap.absent(expr)
-            failure = raising(rules.already_exists_key(rules.key_of(row)))
+            taken = (
+                rules.already_exists_key(rules.key_of(row))
+                if emap.key_unique is None
+                else rules.already_exists_unique(emap.key_unique, row)
+            )
+            failure = raising(taken)
         txn.add(table, new_key, put(table, new_item, condition, expr), failure)
 
 
@@ -136,17 +140,20 @@ def _gone(emap: EntityMap, stored: Row) -> Failure:
 
 def guard_actions(txn: Transaction, emap: EntityMap, stored: Row | None, row: Row | None) -> None:
     """Release the guards of unique values ``stored`` gives up, claim those ``row`` takes."""
-    rules, table = emap.rules, emap.table_name
-    uniques = rules.changed_uniques(stored, row) if row is not None else list(emap.spec.unique)
-    for unique in uniques:
+    rules = emap.rules
+    changed = set(rules.changed_uniques(stored, row)) if row is not None else None
+    for guard in emap.guards:
+        unique, table = guard.unique, guard.table_name
+        if changed is not None and unique not in changed:
+            continue
         old = rules.unique_value(unique, stored) if stored is not None else None
         new = rules.unique_value(unique, row) if row is not None else None
         if old is not None:
-            key = guard_key(emap.table, emap.name, unique, old)
+            key = guard.key(old)
             txn.add(table, key, delete(table, key), stale)
         if new is not None and row is not None:
-            item = guard_item(emap.table, emap.name, unique, new, rules.key_of(row))
-            key = guard_key(emap.table, emap.name, unique, new)
+            key = guard.key(new)
             expr = Expr()
             failure = raising(rules.already_exists_unique(unique, row))
-            txn.add(table, key, put(table, item, expr.missing(emap.table.pk), expr), failure)
+            item = guard.item(new, row)
+            txn.add(table, key, put(table, item, expr.missing(guard.table.pk), expr), failure)

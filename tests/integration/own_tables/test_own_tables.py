@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 from dal.cli import app
 from dal.container import build_container
 from dal.migrate import BackfillOptions, RepairOptions, VerifyOptions, VerifyReport, open_tools
-from dal.routing import MemoryRecorder
+from dal.routing import MemoryRecorder, ShadowSettings
 from dal.settings import Settings
 from examples.tracker import schema
 from interfaces import NotFound, Store
@@ -42,6 +42,8 @@ def routed(settings: Settings, recorder: MemoryRecorder, log: Path) -> Iterator[
     container = build_container(settings)
     container.recorder.override(providers.Object(recorder))
     container.repair_log.override(providers.Object(log))
+    # a loaded test machine is slow: shadow work gets time enough not to be dropped
+    container.shadow_settings.override(providers.Object(ShadowSettings(budget=15.0)))
     try:
         yield container.routed_store()
     finally:
@@ -157,7 +159,9 @@ def test_drift_in_dynamodb_is_named_by_key_and_path_and_repaired(
     with routed(settings_at("shadow"), recorder, tmp_path / "log.jsonl") as store:
         with store.unit_of_work():
             store.repository("tickets").get({"project_id": 1, "number": 3})
-    (comparison,) = [c for c in recorder.comparisons if c.operation == "get"]
+    reads = [c for c in recorder.comparisons if c.operation == "get"]
+    assert len(reads) == 1, recorder.drops
+    (comparison,) = reads
     assert not comparison.matched
     assert [d.path for d in comparison.differences] == ["title"]
 
