@@ -50,7 +50,6 @@ from botocore.config import Config
 from sqlalchemy import Engine, insert, select
 
 from adapters.mysql import create_engine
-from adapters.mysql.tables import categories, products, users
 from dal.aws import client_config, dynamodb_client
 from dal.contract import load_contract
 from dal.local import mariadb
@@ -60,6 +59,7 @@ from dal.migrate.tools import open_tools
 from dal.migrations import upgrade
 from dal.schema import create_tables, drop_tables
 from dal.settings import Settings, default_contract_path
+from examples.store.schema import categories, products, users
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACT = default_contract_path(ROOT)

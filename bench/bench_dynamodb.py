@@ -24,11 +24,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from adapters.dynamodb import build_store, connect
+from adapters.dynamodb import connect
 from dal.aws import dynamodb_client
 from dal.contract import load_contract
 from dal.local.dynamodb_local import DynamoDBLocal
 from dal.schema import create_tables, drop_tables
+from examples.store.dynamodb import build_store
 from interfaces import MemoryIdAllocator, NewCategory, NewProduct, NewUser
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -34,10 +34,11 @@ from pathlib import Path
 from sqlalchemy import Engine, MetaData, Table, bindparam, select
 from sqlalchemy.engine import make_url
 
-from adapters.mysql import build_store, create_engine
+from adapters.mysql import create_engine
 from adapters.mysql.session import active_work
-from adapters.mysql.tables import metadata
 from dal.migrations import upgrade
+from examples.store.schema import metadata
+from examples.store.sql import build_store
 from interfaces import NewCategory, NewUser, SteppingClock, Store
 
 PAGE_SIZE = 20

@@ -245,7 +245,7 @@ def _dynamodb_client(settings: Settings) -> DynamoClient:
 
 def _maps_the_store(contract: Contract) -> bool:
     """Whether the contract maps the reference store's tables (its typed repositories apply)."""
-    from adapters.dynamodb.base import Layouts
+    from examples.store.dynamodb.base import Layouts
 
     try:
         Layouts.from_contract(contract)
@@ -264,7 +264,7 @@ def _mysql_store(
 ) -> EntityStore:
     if not _maps_the_store(contract):
         return _entity_store(entities)
-    from adapters.mysql import build_store
+    from examples.store.sql import build_store
 
     return dataclasses.replace(build_store(engine, clock=clock, ids=ids), entities=entities)
 
@@ -272,7 +272,7 @@ def _mysql_store(
 def _memory_store(clock: Clock, entities: Repositories, contract: Contract) -> EntityStore:
     if not _maps_the_store(contract):
         return _entity_store(entities)
-    from adapters.memory import build_store
+    from examples.store.memory import build_store
 
     return dataclasses.replace(build_store(clock=clock), entities=entities)
 
@@ -288,7 +288,7 @@ def _dynamodb_store(
 ) -> EntityStore:
     if not _maps_the_store(contract):
         return _entity_store(entities)
-    from adapters.dynamodb import build_store
+    from examples.store.dynamodb import build_store
 
     store = build_store(
         contract=contract,
@@ -401,8 +401,8 @@ def _migration_plans(
 
 def _store_plans(contract: Contract, prefix: str) -> tuple[dict[str, SourcePlan], dict[str, Table]]:
     """The reference store's plans when the contract maps its tables, else none."""
-    from adapters.mysql.tables import metadata
     from dal.migrate.plan import build_plans
+    from examples.store.schema import metadata
 
     tables = dict(metadata.tables)
     try:

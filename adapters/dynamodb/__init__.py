@@ -15,7 +15,6 @@ from adapters.dynamodb.client import DynamoClient, connect
 from adapters.dynamodb.errors import MissingTable
 from adapters.dynamodb.ids import DynamoIdAllocator, ensure_sequences_table
 from adapters.dynamodb.retry import RetryPolicy
-from adapters.dynamodb.store import build_store
 
 __all__ = [
     "BatchIncomplete",
@@ -26,7 +25,6 @@ __all__ = [
     "WriteRequest",
     "batch_get",
     "batch_write",
-    "build_store",
     "connect",
     "ensure_sequences_table",
 ]

@@ -16,7 +16,6 @@ no-op context manager (it does not roll anything back).
 entity (:mod:`interfaces.repository`); its unit of work is all-or-nothing.
 """
 
-from adapters.memory._store import build_store
 from adapters.memory.generic import MemoryRepositories
 
-__all__ = ["MemoryRepositories", "build_store"]
+__all__ = ["MemoryRepositories"]

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 
-from adapters._shared import wrap_public_methods
+from adapters.boundary import wrap_public_methods
 from adapters.rules import Row
 
 __all__ = ["KeyTuple", "MemoryTables", "synchronized"]

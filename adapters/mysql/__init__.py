@@ -19,7 +19,5 @@ Driver errors reach the caller as :mod:`interfaces.errors` (see
 from adapters.mysql.engine import create_engine
 from adapters.mysql.ids import SqlIdAllocator
 from adapters.mysql.session import UnitOfWork
-from adapters.mysql.store import build_store
-from adapters.mysql.tables import metadata
 
-__all__ = ["SqlIdAllocator", "UnitOfWork", "build_store", "create_engine", "metadata"]
+__all__ = ["SqlIdAllocator", "UnitOfWork", "create_engine"]

@@ -35,12 +35,11 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import exc as sa_exc
 
-from adapters.mysql.tables import ENTITY_NAMES
 from interfaces.errors import (
     AccessDenied,
     AlreadyExists,
@@ -53,7 +52,11 @@ from interfaces.errors import (
     ValidationFailed,
 )
 
-__all__ = ["ends_transaction", "translate"]
+__all__ = [
+    "ends_transaction",
+    "name_entities",
+    "translate",
+]
 
 _DUPLICATE = frozenset({1062, 1586})
 _NO_PARENT = frozenset({1452, 1216})
@@ -73,8 +76,7 @@ _SQLITE_DOWN = frozenset(
 )
 _SQLITE_DENIED = frozenset({"SQLITE_PERM", "SQLITE_AUTH"})
 
-_REFERENCED_BY = {"order_items": "orders", "shopping_carts": "carts"}
-_SCHEMA_HINT = "the store schema is missing or outdated; run `dal db upgrade`"
+_SCHEMA_HINT = "the schema is missing or outdated; run `dal db upgrade`"
 
 _STATEMENT_TABLE = re.compile(
     r"^\s*(INSERT(?:\s+IGNORE)?\s+INTO|UPDATE|DELETE\s+FROM)\s+[`\"\[]?(\w+)", re.IGNORECASE
@@ -240,10 +242,25 @@ def _statement_verb(error: sa_exc.StatementError) -> str | None:
     return found.group(1).split()[0].upper() if found else None
 
 
+_ENTITY_NAMES: dict[str, str] = {}
+_REFERENCED_BY: dict[str, str] = {}
+
+
+def name_entities(names: Mapping[str, str], referenced_by: Mapping[str, str] | None = None) -> None:
+    """Name each table's entity in translated errors (``{"line_items": "line_item"}``).
+
+    ``referenced_by`` names what a referencing table is called in a
+    ReferenceConflict (``{"line_items": "orders"}``). A table nobody named is its
+    own name in both. An application's repositories register theirs when built.
+    """
+    _ENTITY_NAMES.update(names)
+    _REFERENCED_BY.update(referenced_by or {})
+
+
 def _entity(table: str | None) -> str:
     if table is None:
         return "row"
-    return ENTITY_NAMES.get(table, table)
+    return _ENTITY_NAMES.get(table, table)
 
 
 def _column(message: str) -> str | None:

@@ -40,7 +40,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from adapters.mysql.engine import is_sqlite
 from adapters.mysql.errors import translate
 from adapters.mysql.session import Work, active_work
-from adapters.mysql.tables import SEQUENCE_TABLES, id_blocks
+from adapters.mysql.tables import id_blocks
 from interfaces.errors import AlreadyExists, Throttled, ValidationFailed
 
 __all__ = ["DEFAULT_BLOCK_SIZE", "SqlIdAllocator"]
@@ -167,9 +167,6 @@ def _floor(connection: Connection, sequence: str) -> int:
 
 def _key_column(connection: Connection, sequence: str) -> ColumnElement[Any] | None:
     """The one-column integer primary key of the table named ``sequence``, if there is one."""
-    known = SEQUENCE_TABLES.get(sequence)
-    if known is not None:
-        return known.c.id
     if not inspect(connection).has_table(sequence):
         return None
     table = Table(sequence, MetaData(), autoload_with=connection)

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import StatementError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 
-from adapters._shared import wrap_public_methods
+from adapters.boundary import wrap_public_methods
 from adapters.mysql.errors import ends_transaction, translate
 from adapters.mysql.session import active_work
 from adapters.rules import EntityRules, Row

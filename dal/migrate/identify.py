@@ -17,12 +17,12 @@ from typing import Any
 
 from sqlalchemy import Table, UniqueConstraint
 
-from adapters.dynamodb.base import UNIQUE_SK
 from adapters.dynamodb.client import Item, Key
 from adapters.dynamodb.values import decode_value
 from dal.contract import Template, TemplateError
 from dal.migrate.plan import AnyGuard, GuardTarget, SourcePlan, Target, UniqueTarget
 from dal.migrate.source import typed
+from examples.store.dynamodb.base import UNIQUE_SK
 
 __all__ = ["ItemIdentifier", "Owner"]
 

@@ -20,7 +20,6 @@ from typing import Any
 
 from sqlalchemy import Connection, Table
 
-from adapters.dynamodb.base import UNIQUE_SK, Guard, Layouts
 from adapters.dynamodb.client import Item, Key
 from adapters.dynamodb.generic.guards import UniqueGuard, unique_guards
 from adapters.dynamodb.layout import EntityLayout
@@ -30,6 +29,7 @@ from dal.contract import Table as ContractTable
 from dal.migrate.derive import CompiledEntity, DerivationError, Evaluator, compile_entity
 from dal.migrate.lookups import Lookups, Row
 from dal.migrate.writer import WriteItem
+from examples.store.dynamodb.base import UNIQUE_SK, Guard, Layouts
 from interfaces import DalError
 from interfaces.entities import EntitySpec
 

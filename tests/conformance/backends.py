@@ -76,7 +76,7 @@ class MemorySession:
 
     def build(self, clock: Clock, ids: IdAllocator) -> Store:
         """A fresh memory store."""
-        from adapters.memory import build_store
+        from examples.store.memory import build_store
 
         return build_store(clock=clock, ids=ids)
 
@@ -105,7 +105,7 @@ class SqlSession:
 
     def build(self, clock: Clock, ids: IdAllocator) -> Store:
         """The SQL adapter's store over this database."""
-        from adapters.mysql import build_store
+        from examples.store.sql import build_store
 
         return build_store(self._engine, clock=clock, ids=ids)
 
@@ -160,7 +160,7 @@ class DynamoSession:
 
     def build(self, clock: Clock, ids: IdAllocator) -> Store:
         """The DynamoDB adapter's store over these tables."""
-        from adapters.dynamodb import build_store
+        from examples.store.dynamodb import build_store
 
         return build_store(
             contract=self._contract,

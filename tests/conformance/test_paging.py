@@ -270,7 +270,7 @@ def test_token_resumes_after_its_key_when_data_changes(store: Store, seed: Seede
 
 def test_tokens_are_the_same_on_every_backend(store: Store, seed: Seeder) -> None:
     """A token from the reference memory fake resumes the same listing here, and back."""
-    from adapters.memory import build_store
+    from examples.store.memory import build_store
 
     reference = build_store(clock=SteppingClock(), ids=MemoryIdAllocator())
     with store.unit_of_work():

@@ -17,13 +17,13 @@ from adapters.dynamodb import (
     RetryPolicy,
     WriteRequest,
     batch_write,
-    build_store,
     connect,
 )
 from dal.aws import dynamodb_client
 from dal.contract import Contract, load_contract
 from dal.schema import create_tables
 from dal.settings import default_contract_path
+from examples.store.dynamodb import build_store
 from interfaces import MemoryIdAllocator, SteppingClock, Store
 
 ROOT = Path(__file__).parents[3]

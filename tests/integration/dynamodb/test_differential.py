@@ -292,11 +292,11 @@ def backends(
 ) -> Iterator[Backends]:
     from sqlalchemy import MetaData
 
-    from adapters.dynamodb import build_store as build_dynamo_store
-    from adapters.memory import build_store as build_memory_store
-    from adapters.mysql import build_store as build_sql_store
     from adapters.mysql import create_engine
     from dal.migrations import upgrade
+    from examples.store.dynamodb import build_store as build_dynamo_store
+    from examples.store.memory import build_store as build_memory_store
+    from examples.store.sql import build_store as build_sql_store
 
     engine = create_engine(sqlite_url.replace("dal.db", "differential.db"))
     upgrade(engine)

@@ -25,10 +25,10 @@ from adapters.dynamodb import (
     WriteRequest,
     batch_get,
     batch_write,
-    build_store,
     connect,
 )
 from dal.contract import Contract
+from examples.store.dynamodb import build_store
 from interfaces import (
     AccessDenied,
     BackendUnavailable,

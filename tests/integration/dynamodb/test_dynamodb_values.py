@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from adapters.dynamodb.base import Layouts
 from adapters.dynamodb.values import decode_value, encode_value, format_timestamp, parse_timestamp
 from dal.contract import Contract
+from examples.store.dynamodb.base import Layouts
 from interfaces import (
     NewCategory,
     NewProduct,

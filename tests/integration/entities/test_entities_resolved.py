@@ -6,9 +6,9 @@ from pathlib import Path
 
 from sqlalchemy import Table
 
-from adapters.mysql.tables import metadata as store_metadata
 from dal.contract import load_contract
 from dal.entities import default_spec, resolve_specs
+from examples.store.schema import metadata as store_metadata
 from examples.tracker import CONTRACT
 from examples.tracker.declarations import LABELS, PROJECTS, SPECS, TICKETS
 from interfaces.entities import OnDelete

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert
 
-from adapters.mysql.tables import categories, order_items, orders, products, shopping_carts, users
+from examples.store.schema import categories, order_items, orders, products, shopping_carts, users
 
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
 

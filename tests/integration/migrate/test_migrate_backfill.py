@@ -16,9 +16,6 @@ import pytest
 from migrate_data import Sizes, fill, item_count, scan_all
 from sqlalchemy import Engine, func, select, text
 
-from adapters.dynamodb import build_store as dynamodb_store
-from adapters.mysql import build_store as mysql_store
-from adapters.mysql.tables import products
 from dal.contract import Contract
 from dal.migrate.backfill import BackfillOptions
 from dal.migrate.checkpoints import CheckpointStore, SegmentId
@@ -27,6 +24,9 @@ from dal.migrate.verify import VerifyOptions
 from dal.routing.flags import StaticFlags
 from dal.schema import create_tables
 from dal.settings import Settings
+from examples.store.dynamodb import build_store as dynamodb_store
+from examples.store.schema import products
+from examples.store.sql import build_store as mysql_store
 from interfaces import (
     MemoryIdAllocator,
     NewCategory,

@@ -10,7 +10,6 @@ from typing import Any
 from migrate_data import Sizes, fill, scan_all
 from sqlalchemy import Engine, select, text
 
-from adapters.mysql.tables import order_items, orders, products, shopping_carts
 from dal.migrate.backfill import BackfillOptions, select_plans
 from dal.migrate.plan import SourcePlan
 from dal.migrate.repair import Outcome, RepairOptions, RepairReport
@@ -19,6 +18,7 @@ from dal.migrate.verify import Verifier, VerifyOptions, VerifyReport
 from dal.routing.flags import StaticFlags
 from dal.routing.repairlog import RepairEntry, RepairLog
 from dal.routing.stages import Side
+from examples.store.schema import order_items, orders, products, shopping_carts
 
 
 def _repair(tools: MigrationTools, *entities: str, dry_run: bool = False) -> RepairReport:

@@ -10,10 +10,10 @@ import pytest
 from migrate_data import Sizes, fill
 from sqlalchemy import Engine, insert, text
 
-from adapters.mysql.tables import categories, products, users
 from dal.migrate.backfill import BackfillOptions, select_plans
 from dal.migrate.tools import MigrationTools
 from dal.migrate.verify import Kind, VerifyOptions, VerifyReport
+from examples.store.schema import categories, products, users
 
 
 def _verify(tools: MigrationTools, **fields: Any) -> VerifyReport:

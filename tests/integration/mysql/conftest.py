@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from adapters.mysql import build_store, create_engine
+from adapters.mysql import create_engine
 from dal.local import mariadb
 from dal.migrations import upgrade
+from examples.store.sql import build_store
 from interfaces import SteppingClock, Store
 
 BACKENDS = [pytest.param("sqlite", id="sqlite"), pytest.param("mariadb", marks=pytest.mark.mysql)]

@@ -14,10 +14,11 @@ import pytest
 from mysql_legacy import create_legacy_store
 from sqlalchemy import insert
 
-from adapters.mysql import build_store, create_engine
-from adapters.mysql.products import take_stock
-from adapters.mysql.tables import products
+from adapters.mysql import create_engine
 from dal.migrations import upgrade
+from examples.store.schema import products
+from examples.store.sql import build_store
+from examples.store.sql.products import take_stock
 from interfaces import (
     InsufficientInventory,
     NewCategory,
@@ -69,7 +70,7 @@ def test_failed_checkout_swallowed_by_the_caller_changes_nothing(
         calls.append(1)
         return len(calls) < 2 and take_stock(*args)
 
-    in_checkout = mock.patch("adapters.mysql.orders.take_stock", second_line_runs_out)
+    in_checkout = mock.patch("examples.store.sql.orders.take_stock", second_line_runs_out)
     with store.unit_of_work(), in_checkout:
         before = store.products.get(shop["plenty"])
         with contextlib.suppress(InsufficientInventory):  # the caller carries on and commits

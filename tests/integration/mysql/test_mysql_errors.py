@@ -18,10 +18,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from adapters.mysql import build_store, create_engine
+from adapters.mysql import create_engine
 from adapters.mysql.errors import translate
 from adapters.mysql.session import active_work
-from adapters.mysql.tables import categories, products, shopping_carts, users
+from examples.store.schema import categories, products, shopping_carts, users
+from examples.store.sql import build_store
 from interfaces import (
     AccessDenied,
     AlreadyExists,

@@ -7,8 +7,9 @@ import threading
 import pytest
 from sqlalchemy import Engine, insert
 
-from adapters.mysql import SqlIdAllocator, build_store
-from adapters.mysql.tables import users
+from adapters.mysql import SqlIdAllocator
+from examples.store.schema import users
+from examples.store.sql import build_store
 from interfaces import NewCategory, NewUser, SteppingClock, ValidationFailed
 
 _NOW = SteppingClock().now()

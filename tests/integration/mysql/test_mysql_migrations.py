@@ -10,9 +10,12 @@ from alembic.runtime.migration import MigrationContext
 from mysql_legacy import LEGACY_IDS, create_legacy_store
 from sqlalchemy import Engine, MetaData, inspect, text
 
-from adapters.mysql import build_store, create_engine, metadata
+from adapters.mysql import create_engine
+from adapters.mysql.tables import id_blocks
 from dal.migrate.checkpoints import checkpoint_table
 from dal.migrations import current, downgrade, head, upgrade
+from examples.store.schema import metadata
+from examples.store.sql import build_store
 from interfaces import (
     NewCategory,
     NewOrder,
@@ -44,6 +47,7 @@ def _layer_metadata() -> MetaData:
     for table in metadata.tables.values():
         table.to_metadata(combined)
     checkpoint_table.to_metadata(combined)
+    id_blocks.to_metadata(combined)
     return combined
 
 

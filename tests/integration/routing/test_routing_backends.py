@@ -44,13 +44,13 @@ def engine(mysql_url: str) -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def sides(engine: Any, dynamodb_endpoint: str, table_prefix: str) -> tuple[Store, Store]:
-    from adapters.dynamodb import build_store as dynamo_store
     from adapters.mysql import SqlIdAllocator
-    from adapters.mysql import build_store as mysql_store
     from dal.aws import dynamodb_client
     from dal.contract import load_contract
     from dal.schema import create_tables
     from dal.settings import default_contract_path
+    from examples.store.dynamodb import build_store as dynamo_store
+    from examples.store.sql import build_store as mysql_store
 
     contract = load_contract(default_contract_path(ROOT))
     prefix = table_prefix + "router_"

@@ -12,7 +12,7 @@ from typing import TypeVar
 
 import pytest
 
-from adapters.memory import build_store
+from examples.store.memory import build_store
 from interfaces import (
     AlreadyExists,
     ConcurrencyConflict,

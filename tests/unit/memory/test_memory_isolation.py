@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from adapters.memory import build_store
+from examples.store.memory import build_store
 from interfaces import (
     InvalidPageToken,
     MemoryIdAllocator,

@@ -52,7 +52,7 @@ def test_one_class_per_protocol(router):
     [UserRepository, CategoryRepository, ProductRepository, CartRepository, OrderRepository],
 )
 def test_every_store_protocol_can_be_routed(router, protocol):
-    from adapters.memory import build_store
+    from examples.store.memory import build_store
 
     store = build_store()
     entity = {

@@ -10,9 +10,9 @@ from contextvars import ContextVar
 
 import pytest
 
-from adapters.memory import build_store
 from dal import MemoryRecorder, ReplayingClock, ReplayingIdAllocator, Router, StaticFlags
 from dal.routing import RepairLog, replay_scope
+from examples.store.memory import build_store
 from interfaces import (
     MemoryIdAllocator,
     NewCategory,

@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
-from adapters._shared import wrap_public_methods
+from adapters.boundary import wrap_public_methods
 from interfaces.errors import AlreadyExists, NotFound
 from interfaces.models import CartItem, Category, Order, Product, User
 from interfaces.runtime import Clock, IdAllocator

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from adapters._shared import lineage, new_entity, revise
-from adapters.memory._state import Repository, synchronized
+from examples.store.memory.state import Repository, synchronized
+from examples.store.shared import lineage, new_entity, revise
 from interfaces.errors import AlreadyExists, ReferenceConflict
 from interfaces.listings import BY_NAME
 from interfaces.models import Category, CategoryChanges, NewCategory

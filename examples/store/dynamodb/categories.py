@@ -18,14 +18,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapters._shared import lineage, new_entity, revise
-from adapters.dynamodb.base import Backend, key_of, to_model, transact_in_steps
 from adapters.dynamodb.client import Item
 from adapters.dynamodb.errors import TransactionCancelled, translate
 from adapters.dynamodb.expressions import Action, Expr, delete, put, update
 from adapters.dynamodb.layout import EntityLayout
-from adapters.dynamodb.versioning import Stale, retry_stale
 from dal.contract import AggregateCalculation, Attribute, CaseCalculation
+from examples.store.dynamodb.base import Backend, key_of, to_model, transact_in_steps
+from examples.store.dynamodb.versioning import Stale, retry_stale
+from examples.store.shared import lineage, new_entity, revise
 from interfaces import (
     AlreadyExists,
     Category,

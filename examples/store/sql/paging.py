@@ -17,7 +17,7 @@ from sqlalchemy import Integer, and_, bindparam, or_
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
-from adapters.mysql.records import AnyRow, AnySelect
+from examples.store.sql.records import AnyRow, AnySelect
 from interfaces.listings import PageRequest, SortOrder
 from interfaces.paging import Page
 

@@ -4,8 +4,7 @@ New entities, their revisions, new orders, cart summaries and issues are built
 here and validated like caller input, so a value a model cannot hold raises
 :class:`~interfaces.UnstorableValue` naming the field before anything is
 written, on every backend alike. :func:`lineage` walks a category tree upwards
-the same way wherever the tree is held; :func:`wrap_public_methods` puts a
-boundary (a lock, an error translation) around every method of a repository.
+the same way wherever the tree is held.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pydantic import BaseModel
 
@@ -39,7 +38,6 @@ __all__ = [
     "new_order",
     "order_total",
     "revise",
-    "wrap_public_methods",
 ]
 
 M = TypeVar("M", bound=BaseModel)
@@ -131,11 +129,3 @@ def lineage(find: Callable[[int], Category | None], category_id: int) -> Iterato
         yield current
         row = find(current)
         current = row.parent_id if row is not None else None
-
-
-def wrap_public_methods(cls: C, wrap: Callable[[Callable[..., Any]], Callable[..., Any]]) -> C:
-    """Replace each public method defined on ``cls`` with ``wrap(method)``; returns ``cls``."""
-    for name, member in list(vars(cls).items()):
-        if callable(member) and not name.startswith("_"):
-            setattr(cls, name, wrap(member))
-    return cls

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from adapters.mysql.base import Context
-from adapters.mysql.carts import SqlCartRepository
-from adapters.mysql.categories import SqlCategoryRepository
+from adapters.mysql.errors import name_entities
 from adapters.mysql.ids import SqlIdAllocator
-from adapters.mysql.orders import SqlOrderRepository
-from adapters.mysql.products import SqlProductRepository
-from adapters.mysql.users import SqlUserRepository
+from examples.store.schema import ENTITY_NAMES, REFERENCED_BY
+from examples.store.sql.base import Context
+from examples.store.sql.carts import SqlCartRepository
+from examples.store.sql.categories import SqlCategoryRepository
+from examples.store.sql.orders import SqlOrderRepository
+from examples.store.sql.products import SqlProductRepository
+from examples.store.sql.users import SqlUserRepository
 from interfaces.runtime import Clock, IdAllocator, SystemClock
 from interfaces.store import Store
 
@@ -27,6 +29,7 @@ def build_store(
     Repositories work inside ``with store.unit_of_work():`` only (else NoUnitOfWork);
     the schema must be at the head revision of ``dal.migrations``.
     """
+    name_entities(ENTITY_NAMES, REFERENCED_BY)
     context = Context(
         engine,
         clock=clock if clock is not None else SystemClock(),

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from adapters._shared import new_entity, revise
-from adapters.dynamodb.base import Backend, key_of, to_model, transact_in_steps
 from adapters.dynamodb.batch import WriteRequest, batch_write
 from adapters.dynamodb.client import MAX_TRANSACTION_ACTIONS, Item
-from adapters.dynamodb.collection import children, move_actions
 from adapters.dynamodb.errors import TransactionCancelled, translate
 from adapters.dynamodb.expressions import Action, Expr, delete, put
-from adapters.dynamodb.versioning import Stale, retry_stale, version_condition
+from examples.store.dynamodb.base import Backend, key_of, to_model, transact_in_steps
+from examples.store.dynamodb.collection import children, move_actions
+from examples.store.dynamodb.versioning import Stale, retry_stale, version_condition
+from examples.store.shared import new_entity, revise
 from interfaces import (
     AlreadyExists,
     NewUser,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from adapters._shared import build, new_entity, revise
-from adapters.memory._state import Repository, synchronized
+from examples.store.memory.state import Repository, synchronized
+from examples.store.shared import build, new_entity, revise
 from interfaces.errors import ReferenceConflict
 from interfaces.listings import (
     PRODUCT_SEARCH,

@@ -3,7 +3,7 @@
 User and status listings are keyset-paged newest first, by ``(created_at, id)``
 descending. Checkout runs in a savepoint: the cart and its products are locked,
 every check is made and the order is built before anything is written, and
-stock is taken with the guarded UPDATE of :func:`~adapters.mysql.products.take_stock`;
+stock is taken with the guarded UPDATE of :func:`~examples.store.sql.products.take_stock`;
 if anything fails, the savepoint is rolled back and nothing has changed, even
 when the caller swallows the error and commits its unit of work.
 """
@@ -16,13 +16,13 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, func, select
 
-from adapters._shared import build, new_order
-from adapters.mysql.base import Context, SqlRepository, translated
-from adapters.mysql.paging import KeysetOrder, fetch_page
-from adapters.mysql.products import PRODUCT, take_stock
-from adapters.mysql.records import AnyRow, AnySelect, Entity, Records
-from adapters.mysql.tables import order_items, orders, products, shopping_carts
-from adapters.mysql.users import USER
+from examples.store.schema import order_items, orders, products, shopping_carts
+from examples.store.shared import build, new_order
+from examples.store.sql.base import Context, SqlRepository, translated
+from examples.store.sql.paging import KeysetOrder, fetch_page
+from examples.store.sql.products import PRODUCT, take_stock
+from examples.store.sql.records import AnyRow, AnySelect, Entity, Records
+from examples.store.sql.users import USER
 from interfaces.errors import EmptyCart, InsufficientInventory, NotFound
 from interfaces.listings import NEWEST_FIRST, ORDERS_BY_STATUS, ORDERS_BY_USER, PageRequest
 from interfaces.models import NewOrder, NewOrderItem, Order, OrderItem, OrderStatus

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from adapters._shared import build, cart_issues, cart_summary, revise
-from adapters.memory._state import MemoryState, Repository, synchronized
+from examples.store.memory.state import MemoryState, Repository, synchronized
+from examples.store.shared import build, cart_issues, cart_summary, revise
 from interfaces.models import CartIssue, CartItem, CartLine, CartSummary
 from interfaces.rules import check_quantity
 

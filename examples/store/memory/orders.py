@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from adapters._shared import build, new_order, revise
-from adapters.memory._carts import cart_of
-from adapters.memory._state import Repository, synchronized
+from examples.store.memory.carts import cart_of
+from examples.store.memory.state import Repository, synchronized
+from examples.store.shared import build, new_order, revise
 from interfaces.errors import EmptyCart
 from interfaces.listings import ORDERS_BY_STATUS, ORDERS_BY_USER
 from interfaces.models import CartItem, NewOrder, Order, OrderItem, OrderStatus, Product

@@ -1,7 +1,7 @@
 """Optimistic concurrency on versioned items, shared by the repositories.
 
 A change is read-modify-write: read the item, build the new model
-(:func:`adapters._shared.revise`: ``version`` + 1, ``updated_at`` = now), write
+(:func:`examples.store.shared.revise`: ``version`` + 1, ``updated_at`` = now), write
 it with the condition ``version = :read``.
 When the caller gave ``expected_version`` a failed condition is a
 :class:`~interfaces.ConcurrencyConflict`; without one, the change is simply

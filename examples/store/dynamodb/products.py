@@ -15,16 +15,16 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from adapters._shared import build, new_entity, revise
-from adapters.dynamodb.base import ORDER_LINES, Backend, key_of, to_model
-from adapters.dynamodb.categories import CategoryTree, product_count_change, product_derived
 from adapters.dynamodb.client import Item
 from adapters.dynamodb.errors import ConditionFailed, TransactionCancelled, translate
 from adapters.dynamodb.expressions import Action, Expr, check, delete, put
 from adapters.dynamodb.layout import EntityLayout
-from adapters.dynamodb.paging import page_from_index
-from adapters.dynamodb.users import require_user
-from adapters.dynamodb.versioning import Stale, retry_stale, version_condition
+from examples.store.dynamodb.base import ORDER_LINES, Backend, key_of, to_model
+from examples.store.dynamodb.categories import CategoryTree, product_count_change, product_derived
+from examples.store.dynamodb.paging import page_from_index
+from examples.store.dynamodb.users import require_user
+from examples.store.dynamodb.versioning import Stale, retry_stale, version_condition
+from examples.store.shared import build, new_entity, revise
 from interfaces import (
     AlreadyExists,
     InsufficientInventory,

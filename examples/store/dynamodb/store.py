@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from adapters.dynamodb.base import Backend, Layouts
-from adapters.dynamodb.carts import DynamoCartRepository
-from adapters.dynamodb.categories import DynamoCategoryRepository
 from adapters.dynamodb.client import DynamoClient, connect
 from adapters.dynamodb.ids import DynamoIdAllocator
-from adapters.dynamodb.orders import DynamoOrderRepository
-from adapters.dynamodb.products import DynamoProductRepository
 from adapters.dynamodb.retry import RetryPolicy
-from adapters.dynamodb.users import DynamoUserRepository
 from dal.contract import Contract
+from examples.store.dynamodb.base import Backend, Layouts
+from examples.store.dynamodb.carts import DynamoCartRepository
+from examples.store.dynamodb.categories import DynamoCategoryRepository
+from examples.store.dynamodb.orders import DynamoOrderRepository
+from examples.store.dynamodb.products import DynamoProductRepository
+from examples.store.dynamodb.users import DynamoUserRepository
 from interfaces import Clock, IdAllocator, Store, SystemClock, no_unit_of_work
 
 __all__ = ["build_store"]

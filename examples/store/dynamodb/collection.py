@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.dynamodb.base import Backend
 from adapters.dynamodb.client import Item
 from adapters.dynamodb.expressions import Action, Expr, delete, put
 from adapters.dynamodb.layout import EntityLayout
+from examples.store.dynamodb.base import Backend
 
 __all__ = ["children", "move_actions", "owner_fields", "partition_of"]
 

@@ -14,17 +14,17 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from adapters._shared import build, new_order, revise
-from adapters.dynamodb.base import ORDER_LINES, Backend, key_of, to_model
 from adapters.dynamodb.batch import batch_get
-from adapters.dynamodb.carts import cart_lines
 from adapters.dynamodb.client import MAX_TRANSACTION_ACTIONS, Item
-from adapters.dynamodb.collection import owner_fields, partition_of
 from adapters.dynamodb.errors import TransactionCancelled, translate
 from adapters.dynamodb.expressions import Action, Expr, check, delete, put, update
-from adapters.dynamodb.products import inventory_change
-from adapters.dynamodb.users import require_user
-from adapters.dynamodb.versioning import Stale, retry_stale, version_condition
+from examples.store.dynamodb.base import ORDER_LINES, Backend, key_of, to_model
+from examples.store.dynamodb.carts import cart_lines
+from examples.store.dynamodb.collection import owner_fields, partition_of
+from examples.store.dynamodb.products import inventory_change
+from examples.store.dynamodb.users import require_user
+from examples.store.dynamodb.versioning import Stale, retry_stale, version_condition
+from examples.store.shared import build, new_order, revise
 from interfaces import (
     AlreadyExists,
     CartLine,

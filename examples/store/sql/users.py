@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy import Column, bindparam, delete, exists, or_, select
 
-from adapters._shared import new_entity
-from adapters.mysql.base import Context, SqlRepository, translated
-from adapters.mysql.collation import ExactText
-from adapters.mysql.records import AnySelect, Entity, Records
-from adapters.mysql.tables import order_items, orders, products, shopping_carts, users
+from examples.store.schema import order_items, orders, products, shopping_carts, users
+from examples.store.shared import new_entity
+from examples.store.sql.base import Context, SqlRepository, translated
+from examples.store.sql.collation import ExactText
+from examples.store.sql.records import AnySelect, Entity, Records
 from interfaces.errors import AlreadyExists, ReferenceConflict
 from interfaces.models import NewUser, User, UserChanges
 from interfaces.rules import check_version

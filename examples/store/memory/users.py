@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from adapters._shared import new_entity, revise
-from adapters.memory._state import Repository, synchronized
+from examples.store.memory.state import Repository, synchronized
+from examples.store.shared import new_entity, revise
 from interfaces.errors import AlreadyExists, ReferenceConflict
 from interfaces.models import NewUser, User, UserChanges
 from interfaces.rules import check_version

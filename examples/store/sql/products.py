@@ -14,14 +14,14 @@ from datetime import datetime
 from sqlalchemy import bindparam, exists, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
-from adapters._shared import new_entity
-from adapters.mysql.base import Context, SqlRepository, translated
-from adapters.mysql.categories import CATEGORY
-from adapters.mysql.collation import ExactText
-from adapters.mysql.paging import KeysetOrder, fetch_page
-from adapters.mysql.records import AnySelect, Entity, Records
-from adapters.mysql.tables import categories, order_items, products, shopping_carts, users
-from adapters.mysql.users import USER
+from examples.store.schema import categories, order_items, products, shopping_carts, users
+from examples.store.shared import new_entity
+from examples.store.sql.base import Context, SqlRepository, translated
+from examples.store.sql.categories import CATEGORY
+from examples.store.sql.collation import ExactText
+from examples.store.sql.paging import KeysetOrder, fetch_page
+from examples.store.sql.records import AnySelect, Entity, Records
+from examples.store.sql.users import USER
 from interfaces.errors import InsufficientInventory, NotFound, ReferenceConflict
 from interfaces.listings import (
     BY_NAME,

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters._shared import build, cart_issues, cart_summary
-from adapters.dynamodb.base import Backend, key_of, to_model
 from adapters.dynamodb.batch import batch_get, chunks
 from adapters.dynamodb.client import MAX_TRANSACTION_ACTIONS, Item
-from adapters.dynamodb.collection import owner_fields, partition_of
 from adapters.dynamodb.errors import ConditionFailed
 from adapters.dynamodb.expressions import Expr, delete
-from adapters.dynamodb.users import require_user
+from examples.store.dynamodb.base import Backend, key_of, to_model
+from examples.store.dynamodb.collection import owner_fields, partition_of
+from examples.store.dynamodb.users import require_user
+from examples.store.shared import build, cart_issues, cart_summary
 from interfaces import (
     CartIssue,
     CartItem,

@@ -19,8 +19,8 @@ from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
-from adapters.mysql.base import Context
 from adapters.mysql.errors import translate
+from examples.store.sql.base import Context
 from interfaces.errors import AlreadyExists, NotFound
 
 __all__ = ["AnyRow", "AnySelect", "Entity", "Records"]

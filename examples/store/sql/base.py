@@ -18,10 +18,10 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import StatementError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 
-from adapters._shared import wrap_public_methods
-from adapters.mysql.collation import ExactText, detect_exact_text
+from adapters.boundary import wrap_public_methods
 from adapters.mysql.errors import ends_transaction, translate
 from adapters.mysql.session import UnitOfWork, active_work
+from examples.store.sql.collation import ExactText, detect_exact_text
 from interfaces.runtime import Clock, IdAllocator
 from interfaces.types import as_utc
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from adapters.memory._carts import MemoryCartRepository
-from adapters.memory._categories import MemoryCategoryRepository
-from adapters.memory._orders import MemoryOrderRepository
-from adapters.memory._products import MemoryProductRepository
-from adapters.memory._state import MemoryState
-from adapters.memory._users import MemoryUserRepository
+from examples.store.memory.carts import MemoryCartRepository
+from examples.store.memory.categories import MemoryCategoryRepository
+from examples.store.memory.orders import MemoryOrderRepository
+from examples.store.memory.products import MemoryProductRepository
+from examples.store.memory.state import MemoryState
+from examples.store.memory.users import MemoryUserRepository
 from interfaces.runtime import (
     Clock,
     IdAllocator,

@@ -11,12 +11,12 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, delete, func, select, update
 
-from adapters._shared import cart_summary
-from adapters.mysql.base import Context, SqlRepository, translated
-from adapters.mysql.products import PRODUCT
-from adapters.mysql.records import AnySelect, Entity, Records
-from adapters.mysql.tables import products, shopping_carts
-from adapters.mysql.users import USER
+from examples.store.schema import products, shopping_carts
+from examples.store.shared import cart_summary
+from examples.store.sql.base import Context, SqlRepository, translated
+from examples.store.sql.products import PRODUCT
+from examples.store.sql.records import AnySelect, Entity, Records
+from examples.store.sql.users import USER
 from interfaces.errors import AlreadyExists, NotFound
 from interfaces.models import CartIssue, CartItem, CartLine, CartSummary
 from interfaces.rules import MAX_QUANTITY, check_quantity, over_limit

@@ -1,0 +1,15 @@
+"""The reference application: the online shopping store of AWS's modernization workshop.
+
+It is built on the layer's public API: its models and repository Protocols, the
+declarations of its five entities, its migration contract, the migration of its
+legacy schema, the repositories of each backend for the operations a generic
+repository cannot express (checkout, cart merge, the category tree), and the demo
+workload that moves it through every migration stage.
+"""
+
+from pathlib import Path
+
+CONTRACT = Path(__file__).with_name("contract.json")
+"""The store's migration contract."""
+
+__all__ = ["CONTRACT"]
