@@ -37,7 +37,7 @@ from dal.routing.shadow import ShadowSettings
 from dal.routing.stages import PLANS, Side
 from dal.routing.uow import RoutedUnitOfWork
 from dal.routing.writes import Writes
-from interfaces import EntityStore, Store, UnitOfWorkFactory
+from interfaces import EntityStore, UnitOfWorkFactory
 from interfaces.entities import EntitySpec
 from interfaces.repository import Repositories, Repository
 
@@ -47,17 +47,20 @@ if TYPE_CHECKING:
 __all__ = ["Router"]
 
 P = TypeVar("P")
+S = TypeVar("S", bound=EntityStore)
 
 _ENTITY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def _store_repositories() -> dict[str, type]:
-    """Entity name -> repository Protocol of every repository field of :class:`Store`."""
-    hints = typing.get_type_hints(Store)
+def _typed_repositories(store: type[EntityStore]) -> dict[str, type]:
+    """Entity name -> repository Protocol of every field a store class adds to EntityStore."""
+    if not dataclasses.is_dataclass(store):
+        return {}
+    hints = typing.get_type_hints(store)
     base = {field.name for field in dataclasses.fields(EntityStore)}
     return {
         field.name: hints[field.name]
-        for field in dataclasses.fields(Store)
+        for field in dataclasses.fields(store)
         if field.name not in base
     }
 
@@ -140,21 +143,20 @@ class Router(ClosedOnExit):
         operations: list[Operation] = []
         return self._registry(old, new, self._unit_of_work(factories, operations), operations)
 
-    @typing.overload
-    def route_store(self, old: Store, new: Store) -> Store: ...
-
-    @typing.overload
-    def route_store(self, old: EntityStore, new: EntityStore) -> EntityStore: ...
-
-    def route_store(self, old: EntityStore, new: EntityStore) -> EntityStore:
-        """A store routing every repository of ``old`` and ``new`` by its entity's stage.
+    def route_store(self, old: S, new: S) -> S:
+        """A store of the same class routing every repository of ``old`` and ``new``.
 
         Generic repositories (``store.repository(name)``) are routed when both sides
-        have them; the reference store's typed repositories (a :class:`Store`, entity
-        names as its fields) when both sides are one. The unit of work opens both
-        sides' units of work (see :mod:`dal.routing.uow` for what it does when one of
-        them fails).
+        have them; so is every typed repository a subclass of
+        :class:`~interfaces.EntityStore` adds as a dataclass field (a Protocol, the
+        field's name as its entity). The unit of work opens both sides' units of work
+        (see :mod:`dal.routing.uow` for what it does when one of them fails).
         """
+        if type(old) is not type(new):
+            raise TypeError(
+                f"both sides must be stores of one class, got {type(old).__name__} "
+                f"and {type(new).__name__}"
+            )
         factories: dict[Side, UnitOfWorkFactory] = {
             Side.OLD: old.unit_of_work,
             Side.NEW: new.unit_of_work,
@@ -164,16 +166,16 @@ class Router(ClosedOnExit):
         entities = None
         if old.entities is not None and new.entities is not None:
             entities = self._registry(old.entities, new.entities, unit_of_work, operations)
-        if not (isinstance(old, Store) and isinstance(new, Store)):
-            return EntityStore(unit_of_work=unit_of_work, entities=entities)
         repositories: dict[str, Any] = {}
-        for entity, protocol in _store_repositories().items():
+        for entity, protocol in _typed_repositories(type(old)).items():
             routed, routed_operations = self._route(
                 entity, protocol, getattr(old, entity), getattr(new, entity), factories
             )
             repositories[entity] = routed
             operations.extend(routed_operations)
-        return Store(**repositories, unit_of_work=unit_of_work, entities=entities)
+        return dataclasses.replace(
+            old, **repositories, unit_of_work=unit_of_work, entities=entities
+        )
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait for pending shadow work, then record pending drops and a metrics snapshot.
