@@ -394,7 +394,8 @@ def bench_dynamodb(endpoint: str, calls: int, rounds: int, quick: bool) -> list[
             for _ in range(calls)
         ]
         project_keys = [random.randrange(1, project_count + 1) for _ in range(calls)]
-        return _measure_dynamodb(repos, client, prefix, ticket_keys, project_keys, rounds)
+        warmup = 50 if quick else DYNAMODB_WARMUP
+        return _measure_dynamodb(repos, client, prefix, ticket_keys, project_keys, rounds, warmup)
     finally:
         drop_tables(boto, contract, prefix)
 
@@ -417,6 +418,7 @@ def _measure_dynamodb(
     ticket_keys: list[tuple[int, int]],
     project_keys: list[int],
     rounds: int,
+    warmup: int,
 ) -> list[Line]:
     botocore = client.connection.client  # the very client the repositories send through
     ticket_table, project_table = prefix + "Tickets", prefix + "Projects"
@@ -530,7 +532,7 @@ def _measure_dynamodb(
         ("projects create", adapter_create_project, raw_create_project, project_keys, None),
     ):
         calls = {"adapter": adapter, "raw": raw}
-        means = compare(calls, keys, rounds, clock, DYNAMODB_BATCH, DYNAMODB_WARMUP)
+        means = compare(calls, keys, rounds, clock, DYNAMODB_BATCH, warmup)
         baseline = "raw + model" if target is not None else "raw, same items"
         lines.append(Line(operation, baseline, means["adapter"], means["raw"], target))
     return lines
