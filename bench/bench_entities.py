@@ -226,10 +226,12 @@ def mysql_database(url: str) -> Iterator[str]:
     try:
         with server.begin() as connection:
             connection.execute(text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4"))
-        yield parsed.set(database=name).render_as_string(hide_password=False)
+        try:
+            yield parsed.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with server.begin() as connection:
+                connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
     finally:
-        with server.begin() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
         server.dispose()
 
 
@@ -420,7 +422,7 @@ def _measure_dynamodb(
     rounds: int,
     warmup: int,
 ) -> list[Line]:
-    botocore = client.connection.client  # the very client the repositories send through
+    botocore: Any = client.connection.client  # the very client the repositories send through
     ticket_table, project_table = prefix + "Tickets", prefix + "Projects"
     ticket_repo, project_repo = repos.repository("tickets"), repos.repository("projects")
 
