@@ -29,8 +29,9 @@ from dal.aws import dynamodb_client
 from dal.contract import load_contract
 from dal.local.dynamodb_local import DynamoDBLocal
 from dal.schema import create_tables, drop_tables
+from examples.store import NewCategory, NewProduct, NewUser
 from examples.store.dynamodb import build_store
-from interfaces import MemoryIdAllocator, NewCategory, NewProduct, NewUser
+from interfaces import MemoryIdAllocator
 
 ROOT = Path(__file__).resolve().parents[1]
 

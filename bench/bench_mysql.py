@@ -37,9 +37,10 @@ from sqlalchemy.engine import make_url
 from adapters.mysql import create_engine
 from adapters.mysql.session import active_work
 from dal.migrations import upgrade
+from examples.store import NewCategory, NewUser, Store
 from examples.store.schema import metadata
 from examples.store.sql import build_store
-from interfaces import NewCategory, NewUser, SteppingClock, Store
+from interfaces import SteppingClock
 
 PAGE_SIZE = 20
 

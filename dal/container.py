@@ -149,25 +149,25 @@ def _id_handover(
     engine: Engine,
     settings: Settings,
     create_table: Callable[[], str],
-    contract: Contract,
     specs: Callable[[], Mapping[str, EntitySpec]],
+    extra_sequences: Mapping[str, str],
 ) -> IdHandover:
     """MySQL's high-water marks next to the DynamoDB counters of the same sequences.
 
-    The sequences are those of every entity with an allocated key (and, where the
-    contract maps the reference store's tables, the store's own).
+    The sequences are those of every entity with an allocated key, and
+    ``extra_sequences`` (sequence -> key column of the table it is named after) for
+    ids an application allocates for tables that are not entities.
     """
     from adapters.dynamodb.ids import SEQUENCES_TABLE
     from dal.aws import dynamodb_client
-    from dal.idsource import LEGACY_SEQUENCES, DynamoSequences, IdHandover, SqlHighWater
+    from dal.idsource import DynamoSequences, IdHandover, SqlHighWater
 
     sequences = {
         spec.id_sequence: spec.column(spec.key[0])
         for spec in specs().values()
         if spec.id_sequence is not None
     }
-    if _store_plans(contract, settings.table_prefix)[0]:
-        sequences = {**dict.fromkeys(LEGACY_SEQUENCES, "id"), **sequences}
+    sequences.update(extra_sequences)
     client = dynamodb_client(settings.dynamodb_endpoint, settings.dynamodb_region)
     table = f"{settings.table_prefix}{SEQUENCES_TABLE}"
     return IdHandover(SqlHighWater(engine, sequences), DynamoSequences(client, table, create_table))
@@ -381,34 +381,12 @@ def _migration_plans(
     specs: Callable[[], Mapping[str, EntitySpec]],
     prefix: str,
 ) -> tuple[dict[str, SourcePlan], dict[str, Table]]:
-    """A plan per entity of the contract, and every MySQL table the plans read.
-
-    The reference store's hand-written adapters keep their own plans for the tables
-    they serve; every other entity's plan comes from its declaration.
-    """
+    """A plan per entity of the contract, and every MySQL table the plans read."""
     from dal.entities import reflect_tables
     from dal.migrate.plan import build_entity_plans
 
-    plans, tables = _store_plans(contract, prefix)
-    covered = {plan.table.name for plan in plans.values()}
-    declared = [spec for spec in specs().values() if spec.table not in covered]
-    if declared:
-        reflected = reflect_tables(engine, sorted(_contract_tables(contract) - set(tables)))
-        tables = {**reflected, **tables}
-        plans.update(build_entity_plans(contract, declared, tables, prefix))
-    return plans, tables
-
-
-def _store_plans(contract: Contract, prefix: str) -> tuple[dict[str, SourcePlan], dict[str, Table]]:
-    """The reference store's plans when the contract maps its tables, else none."""
-    from dal.migrate.plan import build_plans
-    from examples.store.schema import metadata
-
-    tables = dict(metadata.tables)
-    try:
-        return build_plans(contract, tables, prefix), tables
-    except LookupError:
-        return {}, {}
+    tables = reflect_tables(engine, sorted(_contract_tables(contract)))
+    return build_entity_plans(contract, specs().values(), tables, prefix), tables
 
 
 def _contract_tables(contract: Contract) -> set[str]:
@@ -498,8 +476,14 @@ class Container(containers.DeclarativeContainer):
         id_allocator,
     )
     memory_entities = providers.ThreadSafeSingleton(_memory_entities, entity_specs.provider, clock)
+    extra_sequences: providers.Object[Mapping[str, str]] = providers.Object({})
     id_handover = providers.ThreadSafeSingleton(
-        _id_handover, mysql_engine, settings, sequences_table, contract, entity_specs.provider
+        _id_handover,
+        mysql_engine,
+        settings,
+        sequences_table,
+        entity_specs.provider,
+        extra_sequences,
     )
 
     mysql_store = providers.ThreadSafeSingleton(

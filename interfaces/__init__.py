@@ -1,20 +1,19 @@
 """The stable contract application code depends on.
 
-Domain models, repository Protocols, the ``query``/``command`` markers and the
-error tree. Imports nothing else of the project.
+The generic repository Protocol and its registry, the entity declaration types,
+the ``query``/``command`` markers, pages and tokens, the error tree, the clock and
+the id allocator. Imports nothing else of the project.
 """
 
+from interfaces.entities import EntitySpec, NamedQuery, OnDelete, Reference, Unique
 from interfaces.errors import (
     AccessDenied,
     AlreadyExists,
     BackendUnavailable,
     ConcurrencyConflict,
     DalError,
-    EmptyCart,
-    InsufficientInventory,
     InvalidPageToken,
     NotFound,
-    NotOwner,
     NoUnitOfWork,
     ReferenceConflict,
     Retryable,
@@ -24,36 +23,8 @@ from interfaces.errors import (
     ValidationFailed,
 )
 from interfaces.markers import OperationKind, command, operation_kind, query
-from interfaces.models import (
-    CartIssue,
-    CartItem,
-    CartLine,
-    CartSummary,
-    Category,
-    CategoryChanges,
-    NewCategory,
-    NewOrder,
-    NewOrderItem,
-    NewProduct,
-    NewUser,
-    Order,
-    OrderItem,
-    OrderStatus,
-    Product,
-    ProductChanges,
-    ProductDetails,
-    ProductFilter,
-    User,
-    UserChanges,
-)
 from interfaces.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
-from interfaces.repositories import (
-    CartRepository,
-    CategoryRepository,
-    OrderRepository,
-    ProductRepository,
-    UserRepository,
-)
+from interfaces.repository import Repositories, Repository
 from interfaces.runtime import (
     Clock,
     IdAllocator,
@@ -63,7 +34,7 @@ from interfaces.runtime import (
     UnitOfWorkFactory,
     no_unit_of_work,
 )
-from interfaces.store import EntityStore, Store
+from interfaces.store import EntityStore
 from interfaces.types import Money, Timestamp, as_utc, money, utc_now
 
 __all__ = [
@@ -72,56 +43,34 @@ __all__ = [
     "AccessDenied",
     "AlreadyExists",
     "BackendUnavailable",
-    "CartIssue",
-    "CartItem",
-    "CartLine",
-    "CartRepository",
-    "CartSummary",
-    "Category",
-    "CategoryChanges",
-    "CategoryRepository",
     "Clock",
     "ConcurrencyConflict",
     "DalError",
-    "EmptyCart",
+    "EntitySpec",
     "EntityStore",
     "IdAllocator",
-    "InsufficientInventory",
     "InvalidPageToken",
     "MemoryIdAllocator",
     "Money",
-    "NewCategory",
-    "NewOrder",
-    "NewOrderItem",
-    "NewProduct",
-    "NewUser",
+    "NamedQuery",
     "NoUnitOfWork",
     "NotFound",
-    "NotOwner",
+    "OnDelete",
     "OperationKind",
-    "Order",
-    "OrderItem",
-    "OrderRepository",
-    "OrderStatus",
     "Page",
-    "Product",
-    "ProductChanges",
-    "ProductDetails",
-    "ProductFilter",
-    "ProductRepository",
+    "Reference",
     "ReferenceConflict",
+    "Repositories",
+    "Repository",
     "Retryable",
     "RuleViolation",
     "SteppingClock",
-    "Store",
     "SystemClock",
     "Throttled",
     "Timestamp",
+    "Unique",
     "UnitOfWorkFactory",
     "UnstorableValue",
-    "User",
-    "UserChanges",
-    "UserRepository",
     "ValidationFailed",
     "as_utc",
     "command",

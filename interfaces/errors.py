@@ -17,10 +17,7 @@ caught it. Adapters translate their backend's errors at their boundary with
     │   ├── InvalidPageToken
     │   └── UnstorableValue
     ├── RuleViolation
-    │   ├── InsufficientInventory
-    │   ├── EmptyCart
-    │   ├── ReferenceConflict
-    │   └── NotOwner
+    │   └── ReferenceConflict
     ├── AccessDenied
     ├── NoUnitOfWork
     └── Retryable
@@ -38,12 +35,9 @@ __all__ = [
     "BackendUnavailable",
     "ConcurrencyConflict",
     "DalError",
-    "EmptyCart",
-    "InsufficientInventory",
     "InvalidPageToken",
     "NoUnitOfWork",
     "NotFound",
-    "NotOwner",
     "ReferenceConflict",
     "Retryable",
     "RuleViolation",
@@ -110,26 +104,11 @@ class UnstorableValue(ValidationFailed):
 
 
 class RuleViolation(DalError):
-    """A business rule of the store refuses the change; nothing was changed."""
+    """A business rule refuses the change; nothing was changed.
 
-
-class InsufficientInventory(RuleViolation):
-    """A product has fewer units in stock than requested."""
-
-    def __init__(self, product_id: int, requested: int, available: int | None) -> None:
-        have = "unknown" if available is None else str(available)
-        super().__init__(f"product {product_id}: requested {requested}, only {have} in stock")
-        self.product_id = product_id
-        self.requested = requested
-        self.available = available
-
-
-class EmptyCart(RuleViolation):
-    """Checkout of a cart that has no items."""
-
-    def __init__(self, user_id: int) -> None:
-        super().__init__(f"cart of user {user_id} is empty")
-        self.user_id = user_id
+    Applications subclass it for their own rules (the reference store's
+    ``InsufficientInventory``, for example).
+    """
 
 
 class ReferenceConflict(RuleViolation):
@@ -140,16 +119,6 @@ class ReferenceConflict(RuleViolation):
         self.entity = entity
         self.key = key
         self.referenced_by = referenced_by
-
-
-class NotOwner(RuleViolation):
-    """An owner-checked change was attempted by someone who does not own the entity."""
-
-    def __init__(self, entity: str, key: Any, actor: Any) -> None:
-        super().__init__(f"{entity} {key!r} is not owned by {actor!r}")
-        self.entity = entity
-        self.key = key
-        self.actor = actor
 
 
 class AccessDenied(DalError):

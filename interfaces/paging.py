@@ -7,7 +7,7 @@ router can hand the caller's token to both sides of a shadow read. Tokens are
 bound to the listing that produced them (its name and arguments); a token used
 with another listing raises :class:`~interfaces.errors.InvalidPageToken`. The
 scope and sort order of each listing of the Protocols are in
-:mod:`interfaces.listings`.
+:mod:`examples.store.listings`.
 """
 
 from __future__ import annotations

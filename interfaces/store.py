@@ -2,7 +2,9 @@
 
 :class:`EntityStore` is what every application gets: the generic repository of
 every entity of its contract (``store.repository("tickets")``) and the unit of
-work they share. :class:`Store` adds the reference store's typed repositories.
+work they share. An application adds its own typed repositories by subclassing it
+with one dataclass field per repository (a Protocol); the router routes those too,
+each by the stage of the entity its field names.
 """
 
 from __future__ import annotations
@@ -10,17 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from interfaces.repositories import (
-    CartRepository,
-    CategoryRepository,
-    OrderRepository,
-    ProductRepository,
-    UserRepository,
-)
 from interfaces.repository import Repositories, Repository
 from interfaces.runtime import UnitOfWorkFactory
 
-__all__ = ["EntityStore", "Store"]
+__all__ = ["EntityStore"]
 
 
 @dataclass(frozen=True)
@@ -42,21 +37,3 @@ class EntityStore:
         if self.entities is None:
             raise KeyError(f"unknown entity {name!r}: this store was built without entities")
         return self.entities.repository(name)
-
-
-@dataclass(frozen=True, kw_only=True)
-class Store(EntityStore):
-    """Every repository of the reference store, its generic ones and their unit of work.
-
-    Use::
-
-        with store.unit_of_work():
-            user = store.users.create(NewUser(...))
-            store.carts.add_item(user.id, product_id, 2)
-    """
-
-    users: UserRepository
-    categories: CategoryRepository
-    products: ProductRepository
-    carts: CartRepository
-    orders: OrderRepository

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from interfaces import NewCategory, NewProduct, NewUser, Store
+from examples.store import NewCategory, NewProduct, NewUser, Store
 
 __all__ = ["Catalog", "seed"]
 

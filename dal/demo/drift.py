@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from dal.contract import Contract, Entity, Table
 from dal.demo.catalog import Catalog
 from dal.schema import physical_name
-from interfaces import Store
+from examples.store import Store
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -36,7 +36,7 @@ from dal.migrate import BackfillOptions, BackfillSummary, open_tools
 from dal.reporting import Report, ReportFiles, load_thresholds, report_from_files, write_report
 from dal.routing import FileFlags, JsonlRecorder, ShadowSettings, Stage
 from dal.settings import Settings
-from interfaces import Store
+from examples.store import Store
 
 __all__ = ["DemoResult", "StageRun", "run_demo"]
 

@@ -19,23 +19,25 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from dal.demo.catalog import SEARCH_WORDS, Catalog
-from interfaces import (
-    AlreadyExists,
+from examples.store import (
     CartRepository,
     CategoryRepository,
-    ConcurrencyConflict,
-    DalError,
     EmptyCart,
     NewUser,
-    NotFound,
     OrderRepository,
     OrderStatus,
     ProductChanges,
     ProductFilter,
     ProductRepository,
-    RuleViolation,
     Store,
     UserRepository,
+)
+from interfaces import (
+    AlreadyExists,
+    ConcurrencyConflict,
+    DalError,
+    NotFound,
+    RuleViolation,
     ValidationFailed,
     operation_kind,
 )

@@ -31,7 +31,7 @@ from dal.migrate.checkpoints import (
     SegmentId,
 )
 from dal.migrate.derive import DerivationError
-from dal.migrate.plan import SourcePlan, build_plans
+from dal.migrate.plan import SourcePlan, build_entity_plans
 from dal.migrate.repair import Outcome, RepairAction, Repairer, RepairOptions, RepairReport
 from dal.migrate.sql import ConditionError
 from dal.migrate.tools import MigrationTools, open_tools
@@ -62,7 +62,7 @@ __all__ = [
     "Verifier",
     "VerifyOptions",
     "VerifyReport",
-    "build_plans",
+    "build_entity_plans",
     "open_tools",
     "select_plans",
 ]

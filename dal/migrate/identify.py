@@ -18,11 +18,10 @@ from typing import Any
 from sqlalchemy import Table, UniqueConstraint
 
 from adapters.dynamodb.client import Item, Key
-from adapters.dynamodb.values import decode_value
+from adapters.dynamodb.generic.guards import GUARD_SK as UNIQUE_SK
 from dal.contract import Template, TemplateError
-from dal.migrate.plan import AnyGuard, GuardTarget, SourcePlan, Target, UniqueTarget
+from dal.migrate.plan import AnyGuard, SourcePlan, Target, UniqueTarget
 from dal.migrate.source import typed
-from examples.store.dynamodb.base import UNIQUE_SK
 
 __all__ = ["ItemIdentifier", "Owner"]
 
@@ -124,10 +123,6 @@ def _matcher(plan: SourcePlan, target: Target | AnyGuard) -> _Matcher:
         table = target.guard.table
         sk = None if table.sk is None else Template(UNIQUE_SK)
         return _Matcher(plan, target, table.pk, table.sk, (target.guard.pk_template, sk))
-    if isinstance(target, GuardTarget):
-        guard = target.guard
-        sk = None if guard.sk is None else Template(UNIQUE_SK)
-        return _Matcher(plan, target, guard.pk, guard.sk, (guard.template, sk))
     table, entity = target.layout.table, target.layout.entity
     return _Matcher(plan, target, table.pk, table.sk, (entity.pk_template, entity.sk_template))
 
@@ -147,16 +142,7 @@ def _recovered(matcher: _Matcher, item: Item) -> dict[str, Any]:
     if isinstance(target, Target):
         row, _ = target.layout.row(item)
         return row
-    if isinstance(target, UniqueTarget):
-        return target.owner_row(item)
-    guard = target.guard
-    if guard.layout is not None:
-        row, _ = guard.layout.row(item)
-        return row
-    recovered = dict(guard.template.parse(_text(item.get(guard.pk))))
-    if "owner_id" in item:
-        recovered["id"] = decode_value(item["owner_id"])
-    return recovered
+    return target.owner_row(item)
 
 
 def group_by_columns(owners: Sequence[Owner]) -> dict[tuple[str, ...], list[Owner]]:

@@ -1,13 +1,13 @@
 """Which DynamoDB items each MySQL table becomes, and how a page of rows is turned into them.
 
-One :class:`SourcePlan` per store entity (``users``, ``carts``, ``orders``,
-``products``, ``categories``): its MySQL table and its *targets*, the items one
-row becomes. A target is a contract entity (the USER item of a users row, the
-ORDER item of an orders row) or a unique-value guard item of the DynamoDB
-adapter (``USERNAME#{username}``). Items are built by the adapter's own
-:class:`~adapters.dynamodb.layout.EntityLayout` from the row and the derived
-values the contract describes (computed here, see :mod:`dal.migrate.derive`),
-so backfilled items are the items the adapter writes for the same data.
+One :class:`SourcePlan` per declared entity (:func:`build_entity_plans`): its
+MySQL table and its *targets*, the items one row becomes. A target is a contract
+entity whose ``source_table`` is the entity's table (a ticket's TICKET item) or the
+guard item of a declared unique constraint (:mod:`adapters.dynamodb.generic.guards`).
+Items are built by the DynamoDB codec
+(:class:`~adapters.dynamodb.layout.EntityLayout`) from the row and the derived
+values the contract describes (computed here, see :mod:`dal.migrate.derive`), so
+backfilled items are the items the repositories write for the same data.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, Table
 
 from adapters.dynamodb.client import Item, Key
-from adapters.dynamodb.generic.guards import UniqueGuard, unique_guards
+from adapters.dynamodb.generic.guards import GUARD_SK, UniqueGuard, unique_guards
 from adapters.dynamodb.layout import EntityLayout
 from adapters.rules import EntityRules
 from dal.contract import Contract, Entity, TemplateError
@@ -29,19 +29,16 @@ from dal.contract import Table as ContractTable
 from dal.migrate.derive import CompiledEntity, DerivationError, Evaluator, compile_entity
 from dal.migrate.lookups import Lookups, Row
 from dal.migrate.writer import WriteItem
-from examples.store.dynamodb.base import UNIQUE_SK, Guard, Layouts
 from interfaces import DalError
 from interfaces.entities import EntitySpec
 
 __all__ = [
     "AnyGuard",
-    "GuardTarget",
     "RowItems",
     "SourcePlan",
     "Target",
     "UniqueTarget",
     "build_entity_plans",
-    "build_plans",
 ]
 
 RowKey = tuple[tuple[str, ...], tuple[Any, ...]]
@@ -85,25 +82,6 @@ class Target:
 
 
 @dataclass(frozen=True)
-class GuardTarget:
-    """The adapter's unique-value guard item of a row (created only, never overwritten)."""
-
-    guard: Guard
-
-    @property
-    def table_name(self) -> str:
-        """The physical DynamoDB table."""
-        return self.guard.table
-
-    def build(self, row: Row, label: str, source: RowKey) -> WriteItem:
-        """The guard item of ``row``'s guarded value, owned by the row."""
-        value = row[self.guard.field]
-        item: Item = self.guard.claim(value, source[1][0])["Put"]["Item"]
-        key = self.guard.key(value)
-        return WriteItem(self.table_name, key, item, label, None, source, guard=True)
-
-
-@dataclass(frozen=True)
 class UniqueTarget:
     """The guard item of one declared unique constraint of a row, as the repository writes it.
 
@@ -133,8 +111,8 @@ class UniqueTarget:
         return self.guard.owner(item)
 
 
-AnyGuard = GuardTarget | UniqueTarget
-"""A guard item of a row: the reference store's own, or a declared unique constraint's."""
+AnyGuard = UniqueTarget
+"""A guard item of a row (a declared unique constraint's)."""
 
 
 @dataclass
@@ -219,64 +197,8 @@ def _bindings(table: ContractTable, entity: Entity, compiled: CompiledEntity) ->
     return tuple(pairs)
 
 
-def _main_layouts(layouts: Layouts) -> dict[str, EntityLayout]:
-    found = {}
-    for field in dataclasses.fields(layouts):
-        value = getattr(layouts, field.name)
-        if isinstance(value, EntityLayout):
-            found[field.name] = value
-    return found
-
-
-def _guards(layouts: Layouts) -> list[Guard]:
-    return [
-        value
-        for field in dataclasses.fields(layouts)
-        if isinstance(value := getattr(layouts, field.name), Guard)
-    ]
-
-
-def _is_guard(entity: Entity, table_name: str, guards: Sequence[Guard]) -> bool:
-    return any(g.table == table_name and g.template == entity.pk_template for g in guards)
-
-
-def build_plans(
-    contract: Contract, mysql_tables: Mapping[str, Table], prefix: str = ""
-) -> dict[str, SourcePlan]:
-    """A plan per store entity, in contract order; DerivationError names an unsupported rule."""
-    layouts = Layouts.from_contract(contract, prefix)
-    main = _main_layouts(layouts)
-    guards = _guards(layouts)
-    plans: dict[str, SourcePlan] = {}
-    for name, layout in main.items():
-        source = layout.entity.source_table
-        targets = []
-        for table in contract.tables:
-            for entity in table.entities:
-                if entity.source_table != source:
-                    continue
-                entity_layout = layout if entity is layout.entity else None
-                if entity_layout is None:
-                    if _is_guard(entity, prefix + table.name, guards):
-                        continue  # written below, as the adapter writes it
-                    entity_layout = EntityLayout(prefix + table.name, table, entity, ())
-                compiled = compile_entity(entity)
-                bindings = _bindings(table, entity, compiled)
-                targets.append(Target(entity_layout, compiled, bindings))
-        own_guards = tuple(
-            GuardTarget(g)
-            for g in guards
-            if g.table == layout.table_name and (g.field in mysql_tables[source].c)
-        )
-        denormalized = frozenset(a.name for t in targets for a in t.layout.entity.denormalized)
-        plans[name] = SourcePlan(
-            name, mysql_tables[source], tuple(targets), own_guards, denormalized
-        )
-    return plans
-
-
 def _is_unique_guard(entity: Entity) -> bool:
-    return entity.sk_template is not None and entity.sk_template.text == UNIQUE_SK
+    return entity.sk_template is not None and entity.sk_template.text == GUARD_SK
 
 
 def build_entity_plans(

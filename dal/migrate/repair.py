@@ -23,7 +23,7 @@ from adapters.dynamodb.client import DynamoClient, Item
 from adapters.dynamodb.errors import ConditionFailed
 from adapters.dynamodb.expressions import Expr
 from adapters.dynamodb.values import decode_value
-from dal.migrate.plan import GuardTarget, SourcePlan, Target, UniqueTarget
+from dal.migrate.plan import SourcePlan, Target, UniqueTarget
 from dal.migrate.rows import delete_row, item_row, write_row
 from dal.migrate.source import fetch_rows
 from dal.migrate.verify import Finding, Kind, Verifier, VerifyOptions, VerifyReport
@@ -105,7 +105,7 @@ class RepairReport:
 def _is_guard(finding: Finding) -> bool:
     if finding.expected is not None:
         return finding.expected.guard
-    return isinstance(finding.target, GuardTarget | UniqueTarget)
+    return isinstance(finding.target, UniqueTarget)
 
 
 class Repairer:

@@ -9,7 +9,70 @@ workload that moves it through every migration stage.
 
 from pathlib import Path
 
+from examples.store.errors import EmptyCart, InsufficientInventory, NotOwner
+from examples.store.models import (
+    CartIssue,
+    CartItem,
+    CartLine,
+    CartSummary,
+    Category,
+    CategoryChanges,
+    NewCategory,
+    NewOrder,
+    NewOrderItem,
+    NewProduct,
+    NewUser,
+    Order,
+    OrderItem,
+    OrderStatus,
+    Product,
+    ProductChanges,
+    ProductDetails,
+    ProductFilter,
+    User,
+    UserChanges,
+)
+from examples.store.repositories import (
+    CartRepository,
+    CategoryRepository,
+    OrderRepository,
+    ProductRepository,
+    UserRepository,
+)
+from examples.store.store import Store
+
 CONTRACT = Path(__file__).with_name("contract.json")
 """The store's migration contract."""
 
-__all__ = ["CONTRACT"]
+__all__ = [
+    "CONTRACT",
+    "CartIssue",
+    "CartItem",
+    "CartLine",
+    "CartRepository",
+    "CartSummary",
+    "Category",
+    "CategoryChanges",
+    "CategoryRepository",
+    "EmptyCart",
+    "InsufficientInventory",
+    "NewCategory",
+    "NewOrder",
+    "NewOrderItem",
+    "NewProduct",
+    "NewUser",
+    "NotOwner",
+    "Order",
+    "OrderItem",
+    "OrderRepository",
+    "OrderStatus",
+    "Product",
+    "ProductChanges",
+    "ProductDetails",
+    "ProductFilter",
+    "ProductRepository",
+    "Store",
+    "User",
+    "UserChanges",
+    "UserRepository",
+]

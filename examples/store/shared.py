@@ -16,8 +16,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
-from interfaces.errors import UnstorableValue
-from interfaces.models import (
+from examples.store.models import (
     CartIssue,
     CartItem,
     CartLine,
@@ -27,7 +26,8 @@ from interfaces.models import (
     OrderItem,
     OrderStatus,
 )
-from interfaces.rules import parse
+from examples.store.rules import parse
+from interfaces.errors import UnstorableValue
 
 __all__ = [
     "build",

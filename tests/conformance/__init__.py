@@ -1,6 +1,6 @@
 """One conformance suite, run against every adapter registered in ``backends.py``.
 
-The Protocol docstrings of ``interfaces.repositories`` are the specification;
+The Protocol docstrings of ``examples.store.repositories`` are the specification;
 each test function runs once per backend (``test_create_user[mariadb]``)::
 
     .venv/bin/pytest tests/conformance                 # every backend

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
-from interfaces import Clock, IdAllocator, Store
+from examples.store import Store
+from interfaces import Clock, IdAllocator
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine, Table

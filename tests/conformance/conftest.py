@@ -16,7 +16,8 @@ from support.clocks import RecordingClock
 from support.factories import Seeder
 
 from conformance.backends import BACKENDS, Backend, BackendSession, StoreFactory
-from interfaces import Clock, MemoryIdAllocator, Store
+from examples.store import Store
+from interfaces import Clock, MemoryIdAllocator
 
 
 @pytest.fixture(scope="session", params=[b.param() for b in BACKENDS.values()])

@@ -9,14 +9,8 @@ import pytest
 from support.clocks import RecordingClock
 from support.factories import Seeder
 
-from interfaces import (
-    CartIssue,
-    CartSummary,
-    NotFound,
-    ProductChanges,
-    Store,
-    ValidationFailed,
-)
+from examples.store import CartIssue, CartSummary, ProductChanges, Store
+from interfaces import NotFound, ValidationFailed
 
 MAX_INT = 2_147_483_647
 

@@ -8,15 +8,12 @@ import pytest
 from support.clocks import RecordingClock
 from support.factories import Seeder
 
+from examples.store import Category, CategoryChanges, NewCategory, Store
 from interfaces import (
     AlreadyExists,
-    Category,
-    CategoryChanges,
     ConcurrencyConflict,
-    NewCategory,
     NotFound,
     ReferenceConflict,
-    Store,
     ValidationFailed,
 )
 

@@ -9,17 +9,16 @@ from support.clocks import RecordingClock
 from support.factories import Seeder
 
 from conformance.backends import Backend
-from interfaces import (
+from examples.store import (
     EmptyCart,
     InsufficientInventory,
-    NotFound,
     OrderItem,
     OrderStatus,
     Product,
     ProductChanges,
     Store,
-    ValidationFailed,
 )
+from interfaces import NotFound, ValidationFailed
 
 State = tuple[object, ...]
 

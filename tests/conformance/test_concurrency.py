@@ -12,15 +12,8 @@ from functools import partial
 from support.factories import Seeder, new_user
 from support.threads import retry, run_in_threads
 
-from interfaces import (
-    AlreadyExists,
-    ConcurrencyConflict,
-    InsufficientInventory,
-    Product,
-    ProductChanges,
-    Retryable,
-    Store,
-)
+from examples.store import InsufficientInventory, Product, ProductChanges, Store
+from interfaces import AlreadyExists, ConcurrencyConflict, Retryable
 
 THREADS = 4
 

@@ -14,18 +14,17 @@ from decimal import Decimal
 import pytest
 from support.factories import Seeder, new_product, new_user
 
-from interfaces import (
-    AlreadyExists,
+from examples.store import (
     CategoryChanges,
     NewCategory,
     NewOrder,
     NewOrderItem,
-    NotFound,
     OrderStatus,
     ProductChanges,
     Store,
     UserChanges,
 )
+from interfaces import AlreadyExists, NotFound
 
 MISSING = 424_242
 

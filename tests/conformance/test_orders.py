@@ -10,17 +10,8 @@ from support.clocks import FixedClock, RecordingClock
 from support.factories import Seeder
 
 from conformance.backends import Backend, StoreFactory
-from interfaces import (
-    MAX_PAGE_SIZE,
-    ConcurrencyConflict,
-    NewOrder,
-    NewOrderItem,
-    NotFound,
-    Order,
-    OrderItem,
-    OrderStatus,
-    Store,
-)
+from examples.store import NewOrder, NewOrderItem, Order, OrderItem, OrderStatus, Store
+from interfaces import MAX_PAGE_SIZE, ConcurrencyConflict, NotFound
 
 
 def line(product_id: int, quantity: int, price: str) -> NewOrderItem:

@@ -22,17 +22,13 @@ from support.factories import Seeder
 from support.paging import collect_pages
 
 from conformance.backends import Backend, StoreFactory
+from examples.store import Order, OrderStatus, Product, ProductFilter, Store
 from interfaces import (
     MAX_PAGE_SIZE,
     InvalidPageToken,
     MemoryIdAllocator,
-    Order,
-    OrderStatus,
     Page,
-    Product,
-    ProductFilter,
     SteppingClock,
-    Store,
     ValidationFailed,
 )
 

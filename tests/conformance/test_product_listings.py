@@ -8,7 +8,8 @@ import pytest
 from support.factories import Seeder
 
 from conformance.backends import Backend
-from interfaces import MAX_PAGE_SIZE, Product, ProductFilter, Store
+from examples.store import Product, ProductFilter, Store
+from interfaces import MAX_PAGE_SIZE
 
 
 def listed(store: Store, filters: ProductFilter | None = None) -> list[Product]:

@@ -10,18 +10,15 @@ from support.clocks import RecordingClock
 from support.factories import Seeder, new_product
 
 from conformance.backends import Backend
-from interfaces import (
-    ConcurrencyConflict,
+from examples.store import (
     InsufficientInventory,
     NewProduct,
-    NotFound,
     NotOwner,
     Product,
     ProductChanges,
-    ReferenceConflict,
     Store,
-    ValidationFailed,
 )
+from interfaces import ConcurrencyConflict, NotFound, ReferenceConflict, ValidationFailed
 
 MAX_INT = 2_147_483_647
 

@@ -16,7 +16,7 @@ from support.factories import Seeder
 from support.paging import collect_pages
 
 from conformance.backends import Backend
-from interfaces import Product, Store
+from examples.store import Product, Store
 
 ALPHABET = "aAbBzZéÉöÖßжЖΩω山🦄%_\\ -"
 names = st.text(alphabet=ALPHABET, min_size=1, max_size=10)

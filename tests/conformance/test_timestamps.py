@@ -10,7 +10,8 @@ from support.clocks import RecordingClock
 from support.factories import Seeder
 
 from conformance.backends import StoreFactory
-from interfaces import OrderStatus, SteppingClock
+from examples.store import OrderStatus
+from interfaces import SteppingClock
 
 INSTANTS = {
     "eu-dst-start": datetime(2026, 3, 29, 0, 59, 59, tzinfo=UTC),

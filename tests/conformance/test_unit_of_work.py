@@ -9,7 +9,8 @@ import pytest
 from support.factories import Seeder, new_user
 
 from conformance.backends import Backend
-from interfaces import NewCategory, NoUnitOfWork, Store
+from examples.store import NewCategory, Store
+from interfaces import NoUnitOfWork
 
 
 class Boom(Exception):

@@ -8,15 +8,8 @@ import pytest
 from support.clocks import RecordingClock
 from support.factories import Seeder, new_user
 
-from interfaces import (
-    AlreadyExists,
-    ConcurrencyConflict,
-    NewUser,
-    NotFound,
-    ReferenceConflict,
-    Store,
-    UserChanges,
-)
+from examples.store import NewUser, Store, UserChanges
+from interfaces import AlreadyExists, ConcurrencyConflict, NotFound, ReferenceConflict
 
 
 def test_create_user(store: Store, clock: RecordingClock) -> None:

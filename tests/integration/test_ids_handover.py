@@ -29,7 +29,7 @@ from dal.migrations import upgrade
 from dal.routing import StaticFlags
 from dal.schema import create_tables
 from dal.settings import Settings
-from interfaces import NewUser
+from examples.store import NewUser
 
 runner = CliRunner()
 LEGACY_CATEGORY_ID = 900  # a row the old application wrote with AUTO_INCREMENT

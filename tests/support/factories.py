@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from interfaces import (
+from examples.store import (
     Category,
     NewCategory,
     NewOrder,

@@ -16,7 +16,8 @@ from dal.migrations import upgrade
 from dal.routing import StaticFlags
 from dal.schema import create_tables
 from dal.settings import Settings
-from interfaces import NewUser, NotFound, SteppingClock, Store, SystemClock
+from examples.store import NewUser, Store
+from interfaces import NotFound, SteppingClock, SystemClock
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

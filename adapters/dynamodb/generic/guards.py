@@ -132,11 +132,8 @@ class UniqueGuard:
         self.table_name = table_name
         self.entity = entity
         self._columns = tuple(spec.column(name) for name in unique.fields)
-        self._layout = (
-            None
-            if entity is None
-            else EntityLayout(table_name, table, entity, [spec.column(f) for f in spec.fields])
-        )
+        # a declared guard holds exactly the attributes the contract gives it
+        self._layout = None if entity is None else EntityLayout(table_name, table, entity, ())
 
     @property
     def pk_template(self) -> Template:

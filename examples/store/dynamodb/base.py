@@ -18,20 +18,13 @@ from pydantic import BaseModel, ValidationError
 
 from adapters.dynamodb.client import MAX_TRANSACTION_ACTIONS, DynamoClient, Item, Key
 from adapters.dynamodb.expressions import Action, Expr, delete, put
+from adapters.dynamodb.generic.guards import GUARD_SK, UniqueGuard, unique_guards
 from adapters.dynamodb.layout import EntityLayout, Index
-from adapters.dynamodb.values import check_key, encode_value
 from dal.contract import Contract, Entity, Table
-from dal.contract.template import Template
-from interfaces import (
-    CartItem,
-    Category,
-    Clock,
-    DalError,
-    IdAllocator,
-    Order,
-    Product,
-    User,
-)
+from examples.store import CartItem, Category, Order, Product, User
+from examples.store.declarations import CATEGORIES, USERS
+from interfaces import Clock, DalError, IdAllocator
+from interfaces.entities import EntitySpec
 
 __all__ = [
     "ORDER_LINES",
@@ -45,43 +38,31 @@ __all__ = [
 ]
 
 M = TypeVar("M", bound=BaseModel)
-UNIQUE_SK = "#UNIQUE"
+UNIQUE_SK = GUARD_SK
 """Sort key of unique-value guard items."""
 
 
 @dataclass(frozen=True)
 class Guard:
-    """Unique-value guard items (``PK = template(value)``, ``SK = #UNIQUE``) in ``table``.
+    """The guard items of one unique field, as the library writes them (a UniqueGuard)."""
 
-    ``layout`` is the contract's guard entity when the contract has one (it then
-    decides the item's attributes); ``field`` is the guarded column.
-    """
-
-    table: str
-    pk: str
-    sk: str | None
-    template: Template
+    guard: UniqueGuard
     field: str
-    layout: EntityLayout | None = None
+
+    @property
+    def table(self) -> str:
+        """The physical table of the guard items."""
+        return self.guard.table_name
 
     def key(self, value: str) -> Key:
         """The guard item's key for ``value``."""
-        pk = self.template.render({self.field: value})
-        check_key(pk, field=self.field, partition=True)
-        key: Key = {self.pk: {"S": pk}}
-        if self.sk is not None:
-            key[self.sk] = {"S": UNIQUE_SK}
-        return key
+        return self.guard.key((value,))
 
     def claim(self, value: str, owner_id: int) -> Action:
         """A Put of the guard that fails if ``value`` is already taken."""
-        if self.layout is not None:
-            item = self.layout.item({self.field: value, "id": owner_id})
-        else:
-            item = {**self.key(value), self.field: encode_value(value, self.field)}
-            item["owner_id"] = encode_value(owner_id, "id")
+        item = self.guard.item((value,), {self.field: value, "id": owner_id})
         expr = Expr()
-        return put(self.table, item, expr.missing(self.pk), expr)
+        return put(self.table, item, expr.missing(self.guard.table.pk), expr)
 
     def release(self, value: str) -> Action:
         """A Delete of the guard of ``value``."""
@@ -138,24 +119,19 @@ class Layouts:
             orders=layout("orders", Order, swap=("items", ORDER_LINES)),
             products=layout("products", Product),
             categories=categories,
-            username=_guard(users, "USERNAME#{username}", "username", contract, prefix),
-            category_name=_guard(categories, "CATEGORY_NAME#{name}", "name", contract, prefix),
+            username=_guard(USERS, "username", users, contract, prefix),
+            category_name=_guard(CATEGORIES, "name", categories, contract, prefix),
         )
 
 
 def _guard(
-    layout: EntityLayout, template: str, field: str, contract: Contract, prefix: str
+    spec: EntitySpec, field: str, layout: EntityLayout, contract: Contract, prefix: str
 ) -> Guard:
-    """The contract's guard entity of ``field`` (keyed by it alone), else ``template``."""
-    table = layout.table
-    for entity in table.entities:
-        sk = entity.sk_template
-        if entity.pk_template.fields == (field,) and sk is not None and sk.text == UNIQUE_SK:
-            guard_layout = EntityLayout(layout.table_name, table, entity, (field, "id"))
-            return Guard(
-                layout.table_name, table.pk, table.sk, entity.pk_template, field, guard_layout
-            )
-    return Guard(layout.table_name, table.pk, table.sk, Template(template), field)
+    """The guard of ``spec``'s unique ``field``: the contract's guard entity, else the library's."""
+    for guard in unique_guards(spec, contract, layout.table, layout.entity, prefix):
+        if guard.unique.fields == (field,):
+            return Guard(guard, field)
+    raise LookupError(f"{spec.name}.{field} needs no guard item: its value is the item key")
 
 
 def to_model(model: type[M], row: Mapping[str, Any]) -> M:

@@ -13,20 +13,13 @@ from adapters.dynamodb.batch import batch_get, chunks
 from adapters.dynamodb.client import MAX_TRANSACTION_ACTIONS, Item
 from adapters.dynamodb.errors import ConditionFailed
 from adapters.dynamodb.expressions import Expr, delete
+from examples.store import CartIssue, CartItem, CartLine, CartSummary, Product
 from examples.store.dynamodb.base import Backend, key_of, to_model
 from examples.store.dynamodb.collection import owner_fields, partition_of
 from examples.store.dynamodb.users import require_user
+from examples.store.rules import MAX_QUANTITY, check_quantity
 from examples.store.shared import build, cart_issues, cart_summary
-from interfaces import (
-    CartIssue,
-    CartItem,
-    CartLine,
-    CartSummary,
-    NotFound,
-    Product,
-    UnstorableValue,
-)
-from interfaces.rules import MAX_QUANTITY, check_quantity
+from interfaces import NotFound, UnstorableValue
 
 __all__ = ["DynamoCartRepository", "cart_lines"]
 

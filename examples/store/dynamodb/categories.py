@@ -23,20 +23,13 @@ from adapters.dynamodb.errors import TransactionCancelled, translate
 from adapters.dynamodb.expressions import Action, Expr, delete, put, update
 from adapters.dynamodb.layout import EntityLayout
 from dal.contract import AggregateCalculation, Attribute, CaseCalculation
+from examples.store import Category, CategoryChanges, NewCategory, Product
 from examples.store.dynamodb.base import Backend, key_of, to_model, transact_in_steps
 from examples.store.dynamodb.versioning import Stale, retry_stale
+from examples.store.listings import BY_NAME
+from examples.store.rules import check_acyclic, check_version
 from examples.store.shared import lineage, new_entity, revise
-from interfaces import (
-    AlreadyExists,
-    Category,
-    CategoryChanges,
-    NewCategory,
-    NotFound,
-    Product,
-    ReferenceConflict,
-)
-from interfaces.listings import BY_NAME
-from interfaces.rules import check_acyclic, check_version
+from interfaces import AlreadyExists, NotFound, ReferenceConflict
 
 __all__ = [
     "CategoryTree",

@@ -18,30 +18,27 @@ from adapters.dynamodb.batch import batch_get
 from adapters.dynamodb.client import MAX_TRANSACTION_ACTIONS, Item
 from adapters.dynamodb.errors import TransactionCancelled, translate
 from adapters.dynamodb.expressions import Action, Expr, check, delete, put, update
+from examples.store import (
+    CartLine,
+    EmptyCart,
+    InsufficientInventory,
+    NewOrder,
+    Order,
+    OrderItem,
+    OrderStatus,
+    Product,
+)
 from examples.store.dynamodb.base import ORDER_LINES, Backend, key_of, to_model
 from examples.store.dynamodb.carts import cart_lines
 from examples.store.dynamodb.collection import owner_fields, partition_of
 from examples.store.dynamodb.products import inventory_change
 from examples.store.dynamodb.users import require_user
 from examples.store.dynamodb.versioning import Stale, retry_stale, version_condition
+from examples.store.listings import ORDERS_BY_STATUS, ORDERS_BY_USER
+from examples.store.rules import check_status, check_stock, check_version
 from examples.store.shared import build, new_order, revise
-from interfaces import (
-    AlreadyExists,
-    CartLine,
-    EmptyCart,
-    InsufficientInventory,
-    NewOrder,
-    NotFound,
-    Order,
-    OrderItem,
-    OrderStatus,
-    Page,
-    Product,
-    ValidationFailed,
-)
-from interfaces.listings import ORDERS_BY_STATUS, ORDERS_BY_USER
+from interfaces import AlreadyExists, NotFound, Page, ValidationFailed
 from interfaces.paging import DEFAULT_PAGE_SIZE
-from interfaces.rules import check_status, check_stock, check_version
 
 __all__ = ["DynamoOrderRepository"]
 

@@ -1,7 +1,7 @@
-"""Pages cut from a GSI read in index order, behind the tokens of :mod:`interfaces.listings`.
+"""Pages cut from a GSI read in index order, behind the tokens of :mod:`examples.store.listings`.
 
 Where DynamoDB's order is not the domain order (scans, order timelines), a
-listing sorts every candidate with :meth:`~interfaces.listings.PageRequest.select`.
+listing sorts every candidate with :meth:`~examples.store.listings.PageRequest.select`.
 :func:`page_from_index` serves listings read from a GSI whose sort key is the
 first component of the domain key (products by name): it stops as soon as the
 page, and every tie of its last name, has been read, then orders ties by id,
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TypeVar
 
-from interfaces.listings import PageRequest
+from examples.store.listings import PageRequest
 from interfaces.paging import Page
 
 __all__ = ["page_from_index"]

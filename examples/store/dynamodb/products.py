@@ -19,26 +19,21 @@ from adapters.dynamodb.client import Item
 from adapters.dynamodb.errors import ConditionFailed, TransactionCancelled, translate
 from adapters.dynamodb.expressions import Action, Expr, check, delete, put
 from adapters.dynamodb.layout import EntityLayout
+from examples.store import (
+    InsufficientInventory,
+    NewProduct,
+    NotOwner,
+    Product,
+    ProductChanges,
+    ProductDetails,
+    ProductFilter,
+)
 from examples.store.dynamodb.base import ORDER_LINES, Backend, key_of, to_model
 from examples.store.dynamodb.categories import CategoryTree, product_count_change, product_derived
 from examples.store.dynamodb.paging import page_from_index
 from examples.store.dynamodb.users import require_user
 from examples.store.dynamodb.versioning import Stale, retry_stale, version_condition
-from examples.store.shared import build, new_entity, revise
-from interfaces import (
-    AlreadyExists,
-    InsufficientInventory,
-    NewProduct,
-    NotFound,
-    NotOwner,
-    Page,
-    Product,
-    ProductChanges,
-    ProductDetails,
-    ProductFilter,
-    ReferenceConflict,
-)
-from interfaces.listings import (
+from examples.store.listings import (
     PRODUCT_SEARCH,
     PRODUCTS,
     PRODUCTS_BY_CATEGORY,
@@ -46,14 +41,16 @@ from interfaces.listings import (
     Listing,
     product_matches,
 )
-from interfaces.paging import DEFAULT_PAGE_SIZE
-from interfaces.rules import (
+from examples.store.rules import (
     check_owner,
     check_quantity,
     check_seller,
     check_version,
     search_filter,
 )
+from examples.store.shared import build, new_entity, revise
+from interfaces import AlreadyExists, NotFound, Page, ReferenceConflict
+from interfaces.paging import DEFAULT_PAGE_SIZE
 
 __all__ = ["DynamoProductRepository", "inventory_change"]
 

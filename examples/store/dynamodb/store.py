@@ -6,13 +6,14 @@ from adapters.dynamodb.client import DynamoClient, connect
 from adapters.dynamodb.ids import DynamoIdAllocator
 from adapters.dynamodb.retry import RetryPolicy
 from dal.contract import Contract
+from examples.store import Store
 from examples.store.dynamodb.base import Backend, Layouts
 from examples.store.dynamodb.carts import DynamoCartRepository
 from examples.store.dynamodb.categories import DynamoCategoryRepository
 from examples.store.dynamodb.orders import DynamoOrderRepository
 from examples.store.dynamodb.products import DynamoProductRepository
 from examples.store.dynamodb.users import DynamoUserRepository
-from interfaces import Clock, IdAllocator, Store, SystemClock, no_unit_of_work
+from interfaces import Clock, IdAllocator, SystemClock, no_unit_of_work
 
 __all__ = ["build_store"]
 

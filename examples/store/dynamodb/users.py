@@ -13,19 +13,13 @@ from adapters.dynamodb.batch import WriteRequest, batch_write
 from adapters.dynamodb.client import MAX_TRANSACTION_ACTIONS, Item
 from adapters.dynamodb.errors import TransactionCancelled, translate
 from adapters.dynamodb.expressions import Action, Expr, delete, put
+from examples.store import NewUser, User, UserChanges
 from examples.store.dynamodb.base import Backend, key_of, to_model, transact_in_steps
 from examples.store.dynamodb.collection import children, move_actions
 from examples.store.dynamodb.versioning import Stale, retry_stale, version_condition
+from examples.store.rules import check_version
 from examples.store.shared import new_entity, revise
-from interfaces import (
-    AlreadyExists,
-    NewUser,
-    NotFound,
-    ReferenceConflict,
-    User,
-    UserChanges,
-)
-from interfaces.rules import check_version
+from interfaces import AlreadyExists, NotFound, ReferenceConflict
 
 __all__ = ["DynamoUserRepository", "require_user"]
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from examples.store.memory.state import MemoryState, Repository, synchronized
+from examples.store.models import CartIssue, CartItem, CartLine, CartSummary
+from examples.store.rules import check_quantity
 from examples.store.shared import build, cart_issues, cart_summary, revise
-from interfaces.models import CartIssue, CartItem, CartLine, CartSummary
-from interfaces.rules import check_quantity
 
 __all__ = ["MemoryCartRepository", "cart_of"]
 

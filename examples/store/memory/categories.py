@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from examples.store.listings import BY_NAME
 from examples.store.memory.state import Repository, synchronized
+from examples.store.models import Category, CategoryChanges, NewCategory
+from examples.store.rules import check_acyclic, check_version
 from examples.store.shared import lineage, new_entity, revise
 from interfaces.errors import AlreadyExists, ReferenceConflict
-from interfaces.listings import BY_NAME
-from interfaces.models import Category, CategoryChanges, NewCategory
-from interfaces.rules import check_acyclic, check_version
 
 __all__ = ["MemoryCategoryRepository"]
 

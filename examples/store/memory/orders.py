@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from examples.store.errors import EmptyCart
+from examples.store.listings import ORDERS_BY_STATUS, ORDERS_BY_USER
 from examples.store.memory.carts import cart_of
 from examples.store.memory.state import Repository, synchronized
+from examples.store.models import CartItem, NewOrder, Order, OrderItem, OrderStatus, Product
+from examples.store.rules import check_status, check_stock, check_version
 from examples.store.shared import build, new_order, revise
-from interfaces.errors import EmptyCart
-from interfaces.listings import ORDERS_BY_STATUS, ORDERS_BY_USER
-from interfaces.models import CartItem, NewOrder, Order, OrderItem, OrderStatus, Product
 from interfaces.paging import DEFAULT_PAGE_SIZE, Page
-from interfaces.rules import check_status, check_stock, check_version
 
 __all__ = ["MemoryOrderRepository"]
 

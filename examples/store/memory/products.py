@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from examples.store.memory.state import Repository, synchronized
-from examples.store.shared import build, new_entity, revise
-from interfaces.errors import ReferenceConflict
-from interfaces.listings import (
+from examples.store.listings import (
     PRODUCT_SEARCH,
     PRODUCTS,
     PRODUCTS_BY_CATEGORY,
@@ -15,9 +12,9 @@ from interfaces.listings import (
     PageRequest,
     product_matches,
 )
-from interfaces.models import NewProduct, Product, ProductChanges, ProductDetails, ProductFilter
-from interfaces.paging import DEFAULT_PAGE_SIZE, Page
-from interfaces.rules import (
+from examples.store.memory.state import Repository, synchronized
+from examples.store.models import NewProduct, Product, ProductChanges, ProductDetails, ProductFilter
+from examples.store.rules import (
     check_owner,
     check_quantity,
     check_seller,
@@ -25,6 +22,9 @@ from interfaces.rules import (
     check_version,
     search_filter,
 )
+from examples.store.shared import build, new_entity, revise
+from interfaces.errors import ReferenceConflict
+from interfaces.paging import DEFAULT_PAGE_SIZE, Page
 
 __all__ = ["MemoryProductRepository"]
 

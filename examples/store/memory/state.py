@@ -17,8 +17,8 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 
 from adapters.boundary import wrap_public_methods
+from examples.store.models import CartItem, Category, Order, Product, User
 from interfaces.errors import AlreadyExists, NotFound
-from interfaces.models import CartItem, Category, Order, Product, User
 from interfaces.runtime import Clock, IdAllocator
 
 __all__ = ["MemoryState", "Repository", "Table", "synchronized"]

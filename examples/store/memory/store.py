@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from examples.store import Store
 from examples.store.memory.carts import MemoryCartRepository
 from examples.store.memory.categories import MemoryCategoryRepository
 from examples.store.memory.orders import MemoryOrderRepository
@@ -15,7 +16,6 @@ from interfaces.runtime import (
     SystemClock,
     no_unit_of_work,
 )
-from interfaces.store import Store
 
 __all__ = ["build_store"]
 

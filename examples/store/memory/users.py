@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from examples.store.memory.state import Repository, synchronized
+from examples.store.models import NewUser, User, UserChanges
+from examples.store.rules import check_version
 from examples.store.shared import new_entity, revise
 from interfaces.errors import AlreadyExists, ReferenceConflict
-from interfaces.models import NewUser, User, UserChanges
-from interfaces.rules import check_version
 
 __all__ = ["MemoryUserRepository"]
 

@@ -11,6 +11,8 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, delete, func, select, update
 
+from examples.store.models import CartIssue, CartItem, CartLine, CartSummary
+from examples.store.rules import MAX_QUANTITY, check_quantity, over_limit
 from examples.store.schema import products, shopping_carts
 from examples.store.shared import cart_summary
 from examples.store.sql.base import Context, SqlRepository, translated
@@ -18,8 +20,6 @@ from examples.store.sql.products import PRODUCT
 from examples.store.sql.records import AnySelect, Entity, Records
 from examples.store.sql.users import USER
 from interfaces.errors import AlreadyExists, NotFound
-from interfaces.models import CartIssue, CartItem, CartLine, CartSummary
-from interfaces.rules import MAX_QUANTITY, check_quantity, over_limit
 
 __all__ = ["CART_ITEM", "SqlCartRepository"]
 

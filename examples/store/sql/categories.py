@@ -6,14 +6,14 @@ from typing import Any
 
 from sqlalchemy import bindparam, exists, literal, select, update
 
+from examples.store.models import Category, CategoryChanges, NewCategory
+from examples.store.rules import check_acyclic, check_version
 from examples.store.schema import categories, products
 from examples.store.shared import new_entity
 from examples.store.sql.base import Context, SqlRepository, translated
 from examples.store.sql.collation import ExactText
 from examples.store.sql.records import AnySelect, Entity, Records
 from interfaces.errors import AlreadyExists, NotFound, ReferenceConflict
-from interfaces.models import Category, CategoryChanges, NewCategory
-from interfaces.rules import check_acyclic, check_version
 
 __all__ = ["CATEGORY", "SqlCategoryRepository"]
 

@@ -16,6 +16,10 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, func, select
 
+from examples.store.errors import EmptyCart, InsufficientInventory
+from examples.store.listings import NEWEST_FIRST, ORDERS_BY_STATUS, ORDERS_BY_USER, PageRequest
+from examples.store.models import NewOrder, NewOrderItem, Order, OrderItem, OrderStatus
+from examples.store.rules import check_status, check_stock, check_version
 from examples.store.schema import order_items, orders, products, shopping_carts
 from examples.store.shared import build, new_order
 from examples.store.sql.base import Context, SqlRepository, translated
@@ -23,11 +27,8 @@ from examples.store.sql.paging import KeysetOrder, fetch_page
 from examples.store.sql.products import PRODUCT, take_stock
 from examples.store.sql.records import AnyRow, AnySelect, Entity, Records
 from examples.store.sql.users import USER
-from interfaces.errors import EmptyCart, InsufficientInventory, NotFound
-from interfaces.listings import NEWEST_FIRST, ORDERS_BY_STATUS, ORDERS_BY_USER, PageRequest
-from interfaces.models import NewOrder, NewOrderItem, Order, OrderItem, OrderStatus
+from interfaces.errors import NotFound
 from interfaces.paging import DEFAULT_PAGE_SIZE, Page
-from interfaces.rules import check_status, check_stock, check_version
 
 __all__ = ["ORDER", "SqlOrderRepository"]
 

@@ -1,4 +1,4 @@
-"""Keyset paging of the listings of :mod:`interfaces.listings`.
+"""Keyset paging of the listings of :mod:`examples.store.listings`.
 
 A listing is ordered by a domain sort key, e.g. products by ``(name, id)``
 ascending and orders by ``(created_at, id)`` descending. A page asks for
@@ -17,8 +17,8 @@ from sqlalchemy import Integer, and_, bindparam, or_
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
+from examples.store.listings import PageRequest, SortOrder
 from examples.store.sql.records import AnyRow, AnySelect
-from interfaces.listings import PageRequest, SortOrder
 from interfaces.paging import Page
 
 __all__ = ["KeysetOrder", "fetch_page"]

@@ -14,6 +14,23 @@ from datetime import datetime
 from sqlalchemy import bindparam, exists, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
+from examples.store.errors import InsufficientInventory
+from examples.store.listings import (
+    BY_NAME,
+    PRODUCT_SEARCH,
+    PRODUCTS,
+    PRODUCTS_BY_CATEGORY,
+    PRODUCTS_BY_SELLER,
+    PageRequest,
+)
+from examples.store.models import NewProduct, Product, ProductChanges, ProductDetails, ProductFilter
+from examples.store.rules import (
+    check_owner,
+    check_quantity,
+    check_seller,
+    check_version,
+    search_filter,
+)
 from examples.store.schema import categories, order_items, products, shopping_carts, users
 from examples.store.shared import new_entity
 from examples.store.sql.base import Context, SqlRepository, translated
@@ -22,24 +39,8 @@ from examples.store.sql.collation import ExactText
 from examples.store.sql.paging import KeysetOrder, fetch_page
 from examples.store.sql.records import AnySelect, Entity, Records
 from examples.store.sql.users import USER
-from interfaces.errors import InsufficientInventory, NotFound, ReferenceConflict
-from interfaces.listings import (
-    BY_NAME,
-    PRODUCT_SEARCH,
-    PRODUCTS,
-    PRODUCTS_BY_CATEGORY,
-    PRODUCTS_BY_SELLER,
-    PageRequest,
-)
-from interfaces.models import NewProduct, Product, ProductChanges, ProductDetails, ProductFilter
+from interfaces.errors import NotFound, ReferenceConflict
 from interfaces.paging import DEFAULT_PAGE_SIZE, Page
-from interfaces.rules import (
-    check_owner,
-    check_quantity,
-    check_seller,
-    check_version,
-    search_filter,
-)
 
 __all__ = ["PRODUCT", "SqlProductRepository", "take_stock"]
 

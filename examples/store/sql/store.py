@@ -6,6 +6,7 @@ from sqlalchemy import Engine
 
 from adapters.mysql.errors import name_entities
 from adapters.mysql.ids import SqlIdAllocator
+from examples.store import Store
 from examples.store.schema import ENTITY_NAMES, REFERENCED_BY
 from examples.store.sql.base import Context
 from examples.store.sql.carts import SqlCartRepository
@@ -14,7 +15,6 @@ from examples.store.sql.orders import SqlOrderRepository
 from examples.store.sql.products import SqlProductRepository
 from examples.store.sql.users import SqlUserRepository
 from interfaces.runtime import Clock, IdAllocator, SystemClock
-from interfaces.store import Store
 
 __all__ = ["build_store"]
 

@@ -7,14 +7,14 @@ from typing import Any
 
 from sqlalchemy import Column, bindparam, delete, exists, or_, select
 
+from examples.store.models import NewUser, User, UserChanges
+from examples.store.rules import check_version
 from examples.store.schema import order_items, orders, products, shopping_carts, users
 from examples.store.shared import new_entity
 from examples.store.sql.base import Context, SqlRepository, translated
 from examples.store.sql.collation import ExactText
 from examples.store.sql.records import AnySelect, Entity, Records
 from interfaces.errors import AlreadyExists, ReferenceConflict
-from interfaces.models import NewUser, User, UserChanges
-from interfaces.rules import check_version
 
 __all__ = ["USER", "SqlUserRepository"]
 

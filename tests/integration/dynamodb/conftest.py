@@ -23,8 +23,9 @@ from dal.aws import dynamodb_client
 from dal.contract import Contract, load_contract
 from dal.schema import create_tables
 from dal.settings import default_contract_path
+from examples.store import Store
 from examples.store.dynamodb import build_store
-from interfaces import MemoryIdAllocator, SteppingClock, Store
+from interfaces import MemoryIdAllocator, SteppingClock
 
 ROOT = Path(__file__).parents[3]
 

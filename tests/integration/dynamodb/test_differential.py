@@ -27,22 +27,21 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from pydantic import BaseModel
 
 from dal.contract import Contract
-from interfaces import (
+from examples.store import (
     CartLine,
     CategoryChanges,
-    DalError,
     NewCategory,
     NewOrder,
     NewOrderItem,
     NewProduct,
     NewUser,
     OrderStatus,
-    Page,
     ProductChanges,
     ProductFilter,
     Store,
     UserChanges,
 )
+from interfaces import DalError, Page
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 NAMES = st.sampled_from(["ann", "bob", "cy"])

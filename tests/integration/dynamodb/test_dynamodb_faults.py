@@ -28,17 +28,9 @@ from adapters.dynamodb import (
     connect,
 )
 from dal.contract import Contract
+from examples.store import NewCategory, NewProduct, NewUser, Store
 from examples.store.dynamodb import build_store
-from interfaces import (
-    AccessDenied,
-    BackendUnavailable,
-    NewCategory,
-    NewProduct,
-    NewUser,
-    Store,
-    Throttled,
-    ValidationFailed,
-)
+from interfaces import AccessDenied, BackendUnavailable, Throttled, ValidationFailed
 
 Handler = Callable[[Callable[[str, dict[str, Any]], Any], str, dict[str, Any]], Any]
 

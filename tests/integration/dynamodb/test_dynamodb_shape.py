@@ -8,14 +8,7 @@ from typing import Any
 import pytest
 
 from dal.contract import Contract, Entity
-from interfaces import (
-    CategoryChanges,
-    NewCategory,
-    NewProduct,
-    NewUser,
-    Store,
-    UserChanges,
-)
+from examples.store import CategoryChanges, NewCategory, NewProduct, NewUser, Store, UserChanges
 
 
 def _entity(contract: Contract, table: str, entity_type: str | None = None) -> Entity:

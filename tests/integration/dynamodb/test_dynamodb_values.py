@@ -11,16 +11,9 @@ import pytest
 
 from adapters.dynamodb.values import decode_value, encode_value, format_timestamp, parse_timestamp
 from dal.contract import Contract
+from examples.store import NewCategory, NewProduct, NewUser, Product, Store
 from examples.store.dynamodb.base import Layouts
-from interfaces import (
-    NewCategory,
-    NewProduct,
-    NewUser,
-    Product,
-    SteppingClock,
-    Store,
-    UnstorableValue,
-)
+from interfaces import SteppingClock, UnstorableValue
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -82,6 +82,7 @@ def settings(store_url: str, dynamodb_endpoint: str, prefix: str, contract_path:
         dynamodb_region="us-east-1",
         table_prefix=prefix,
         contract=contract_path,
+        declarations="examples.store.declarations",
     )
 
 
@@ -104,6 +105,7 @@ def cli_env(
         monkeypatch.setenv("DAL_DYNAMODB_REGION", settings.dynamodb_region)
         monkeypatch.setenv("DAL_TABLE_PREFIX", settings.table_prefix)
         monkeypatch.setenv("DAL_CONTRACT", str(settings.contract))
+        monkeypatch.setenv("DAL_DECLARATIONS", settings.declarations or "")
         if flags:
             path = tmp_path / "flags.toml"
             lines = ["[stages]", *(f'{name} = "{stage}"' for name, stage in flags.items())]

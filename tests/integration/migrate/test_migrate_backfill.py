@@ -24,22 +24,20 @@ from dal.migrate.verify import VerifyOptions
 from dal.routing.flags import StaticFlags
 from dal.schema import create_tables
 from dal.settings import Settings
-from examples.store.dynamodb import build_store as dynamodb_store
-from examples.store.schema import products
-from examples.store.sql import build_store as mysql_store
-from interfaces import (
-    MemoryIdAllocator,
+from examples.store import (
     NewCategory,
     NewOrder,
     NewOrderItem,
     NewProduct,
     NewUser,
-    NotFound,
     OrderStatus,
-    SteppingClock,
     Store,
     UserChanges,
 )
+from examples.store.dynamodb import build_store as dynamodb_store
+from examples.store.schema import products
+from examples.store.sql import build_store as mysql_store
+from interfaces import MemoryIdAllocator, NotFound, SteppingClock
 
 ROOT = Path(__file__).parents[3]
 

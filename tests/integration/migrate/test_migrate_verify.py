@@ -197,7 +197,7 @@ def test_a_missing_guard_item_is_reported(
     table, key = (
         (prefix + "Users", "USERNAME#user1")
         if entity == "users"
-        else (prefix + "Categories", "CATEGORY_NAME#Category 1")
+        else (prefix + "Categories", "UNIQUE#categories#name#Category 1")
     )
     raw.delete_item(TableName=table, Key={"PK": {"S": key}, "SK": {"S": "#UNIQUE"}})
 

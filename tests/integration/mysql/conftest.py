@@ -18,8 +18,9 @@ from sqlalchemy import Engine
 from adapters.mysql import create_engine
 from dal.local import mariadb
 from dal.migrations import upgrade
+from examples.store import Store
 from examples.store.sql import build_store
-from interfaces import SteppingClock, Store
+from interfaces import SteppingClock
 
 BACKENDS = [pytest.param("sqlite", id="sqlite"), pytest.param("mariadb", marks=pytest.mark.mysql)]
 

@@ -16,19 +16,18 @@ from sqlalchemy import insert
 
 from adapters.mysql import create_engine
 from dal.migrations import upgrade
-from examples.store.schema import products
-from examples.store.sql import build_store
-from examples.store.sql.products import take_stock
-from interfaces import (
+from examples.store import (
     InsufficientInventory,
     NewCategory,
     NewProduct,
     NewUser,
-    NoUnitOfWork,
     ProductFilter,
-    SteppingClock,
     Store,
 )
+from examples.store.schema import products
+from examples.store.sql import build_store
+from examples.store.sql.products import take_stock
+from interfaces import NoUnitOfWork, SteppingClock
 
 _NOW = SteppingClock().now()
 

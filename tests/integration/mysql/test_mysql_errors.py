@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from adapters.mysql import create_engine
 from adapters.mysql.errors import translate
 from adapters.mysql.session import active_work
+from examples.store import NewCategory, NewProduct, Store
 from examples.store.schema import categories, products, shopping_carts, users
 from examples.store.sql import build_store
 from interfaces import (
@@ -28,12 +29,9 @@ from interfaces import (
     AlreadyExists,
     BackendUnavailable,
     DalError,
-    NewCategory,
-    NewProduct,
     NotFound,
     ReferenceConflict,
     SteppingClock,
-    Store,
     Throttled,
     UnstorableValue,
     ValidationFailed,

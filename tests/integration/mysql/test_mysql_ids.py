@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import Engine, insert
 
 from adapters.mysql import SqlIdAllocator
+from examples.store import NewCategory, NewUser
 from examples.store.schema import users
 from examples.store.sql import build_store
-from interfaces import NewCategory, NewUser, SteppingClock, ValidationFailed
+from interfaces import SteppingClock, ValidationFailed
 
 _NOW = SteppingClock().now()
 

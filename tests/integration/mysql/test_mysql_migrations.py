@@ -14,17 +14,10 @@ from adapters.mysql import create_engine
 from adapters.mysql.tables import id_blocks
 from dal.migrate.checkpoints import checkpoint_table
 from dal.migrations import current, downgrade, head, upgrade
+from examples.store import NewCategory, NewOrder, NewOrderItem, NewProduct, NewUser, OrderStatus
 from examples.store.schema import metadata
 from examples.store.sql import build_store
-from interfaces import (
-    NewCategory,
-    NewOrder,
-    NewOrderItem,
-    NewProduct,
-    NewUser,
-    OrderStatus,
-    SteppingClock,
-)
+from interfaces import SteppingClock
 
 _FULLTEXT = "ft_products_name_description"
 

@@ -27,8 +27,9 @@ from dal.container import build_container
 from dal.migrate import BackfillOptions, RepairOptions, VerifyOptions, VerifyReport, open_tools
 from dal.routing import MemoryRecorder, ShadowSettings
 from dal.settings import Settings
+from examples.store import Store
 from examples.tracker import schema
-from interfaces import NotFound, Store
+from interfaces import NotFound
 
 from .conftest import LEGACY_TICKETS
 

@@ -25,7 +25,8 @@ from dal import (
     Router,
     StaticFlags,
 )
-from interfaces import NewCategory, NewProduct, NewUser, Store, SystemClock
+from examples.store import NewCategory, NewProduct, NewUser, Store
+from interfaces import SystemClock
 
 ROOT = Path(__file__).parents[3]
 STAGES = ("dual_write", "shadow", "live", "rampdown")

@@ -12,11 +12,7 @@ from typing import TypeVar
 
 import pytest
 
-from examples.store.memory import build_store
-from interfaces import (
-    AlreadyExists,
-    ConcurrencyConflict,
-    DalError,
+from examples.store import (
     InsufficientInventory,
     NewCategory,
     NewProduct,
@@ -26,6 +22,8 @@ from interfaces import (
     Store,
     User,
 )
+from examples.store.memory import build_store
+from interfaces import AlreadyExists, ConcurrencyConflict, DalError
 
 THREADS = 16
 T = TypeVar("T")

@@ -10,17 +10,9 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
+from examples.store import NewCategory, NewProduct, NewUser, Store, User
 from examples.store.memory import build_store
-from interfaces import (
-    InvalidPageToken,
-    MemoryIdAllocator,
-    NewCategory,
-    NewProduct,
-    NewUser,
-    SteppingClock,
-    Store,
-    User,
-)
+from interfaces import InvalidPageToken, MemoryIdAllocator, SteppingClock
 
 START = datetime(2030, 5, 1, tzinfo=UTC)
 

@@ -9,16 +9,8 @@ from decimal import Decimal
 import pytest
 
 from dal.routing import Category, Comparator, CompareSettings, Outcome
-from interfaces import (
-    AlreadyExists,
-    BackendUnavailable,
-    NotFound,
-    Order,
-    OrderItem,
-    OrderStatus,
-    Page,
-    User,
-)
+from examples.store import Order, OrderItem, OrderStatus, User
+from interfaces import AlreadyExists, BackendUnavailable, NotFound, Page
 
 T0 = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
 

@@ -9,16 +9,14 @@ import pytest
 from routing_toys import FakeNotes, Notes
 
 from dal import MemoryRecorder, Router, StaticFlags
-from interfaces import (
+from examples.store import (
     CartRepository,
     CategoryRepository,
     OrderRepository,
     ProductRepository,
     UserRepository,
-    command,
-    operation_kind,
-    query,
 )
+from interfaces import command, operation_kind, query
 
 
 @pytest.fixture

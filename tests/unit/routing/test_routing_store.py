@@ -12,15 +12,9 @@ import pytest
 
 from dal import MemoryRecorder, ReplayingClock, ReplayingIdAllocator, Router, StaticFlags
 from dal.routing import RepairLog, replay_scope
+from examples.store import NewCategory, NewUser, Store, UserRepository
 from examples.store.memory import build_store
-from interfaces import (
-    MemoryIdAllocator,
-    NewCategory,
-    NewUser,
-    SteppingClock,
-    Store,
-    UserRepository,
-)
+from interfaces import MemoryIdAllocator, SteppingClock
 
 OPEN: ContextVar[tuple[str, ...]] = ContextVar("open_units_of_work", default=())
 

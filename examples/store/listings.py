@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
+from examples.store.models import Product, ProductFilter
 from interfaces.errors import InvalidPageToken
-from interfaces.models import Product, ProductFilter
 from interfaces.paging import Page, SortKey, check_page_size, decode_token, encode_token
 
 __all__ = [

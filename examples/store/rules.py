@@ -21,14 +21,9 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from interfaces.errors import (
-    ConcurrencyConflict,
-    InsufficientInventory,
-    NotOwner,
-    UnstorableValue,
-    ValidationFailed,
-)
-from interfaces.models import NewProduct, OrderStatus, Product, ProductFilter, User
+from examples.store.errors import InsufficientInventory, NotOwner
+from examples.store.models import NewProduct, OrderStatus, Product, ProductFilter, User
+from interfaces.errors import ConcurrencyConflict, UnstorableValue, ValidationFailed
 from interfaces.types import MAX_INT
 
 __all__ = [

@@ -30,8 +30,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from interfaces.markers import command, query
-from interfaces.models import (
+from examples.store.models import (
     CartIssue,
     CartItem,
     CartLine,
@@ -51,6 +50,7 @@ from interfaces.models import (
     User,
     UserChanges,
 )
+from interfaces.markers import command, query
 from interfaces.paging import DEFAULT_PAGE_SIZE, Page
 
 __all__ = [
