@@ -56,9 +56,9 @@ from dal.local import mariadb
 from dal.local.dynamodb_local import DynamoDBLocal
 from dal.migrate.backfill import BackfillOptions
 from dal.migrate.tools import open_tools
-from dal.migrations import upgrade
 from dal.schema import create_tables, drop_tables
 from dal.settings import Settings, default_contract_path
+from examples.store.migrations import upgrade
 from examples.store.schema import categories, products, users
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -36,8 +36,8 @@ from sqlalchemy.engine import make_url
 
 from adapters.mysql import create_engine
 from adapters.mysql.session import active_work
-from dal.migrations import upgrade
 from examples.store import NewCategory, NewUser, Store
+from examples.store.migrations import upgrade
 from examples.store.schema import metadata
 from examples.store.sql import build_store
 from interfaces import SteppingClock

@@ -1,4 +1,8 @@
-"""`dal db`: schema migrations of the store database (MySQL/MariaDB or SQLite).
+"""`dal db`: the layer's own tables in the application's database (MySQL/MariaDB or SQLite).
+
+``dal db upgrade`` creates the tables the layer keeps for itself (the id
+allocator's blocks, the backfill's checkpoints); it never touches the
+application's tables, and keeps its history in ``dal_alembic_version``.
 
 The database comes from ``--url`` or else the settings (``DAL_MYSQL_URL``).
 Exit codes: 0 done, 1 the database failed, 2 bad URL, revision or settings.
@@ -23,13 +27,13 @@ __all__ = ["db_app", "register"]
 
 db_app = typer.Typer(
     name="db",
-    help="Migrate the store database's schema (the layer's Alembic migrations).",
+    help="Create and upgrade the layer's own tables in the MySQL database (Alembic).",
     no_args_is_help=True,
 )
 
 UrlOption = Annotated[
     str | None,
-    typer.Option("--url", help="SQLAlchemy URL of the store database. Default: DAL_MYSQL_URL."),
+    typer.Option("--url", help="SQLAlchemy URL of the MySQL database. Default: DAL_MYSQL_URL."),
 ]
 
 

@@ -22,9 +22,9 @@ from dal.contract import load_contract
 from dal.demo.config import DemoConfig
 from dal.demo.progress import DemoProgress
 from dal.local.dynamodb_local import DynamoDBLocal
-from dal.migrations import upgrade
 from dal.schema import create_tables
 from dal.settings import Settings, load_settings
+from examples.store.migrations import upgrade
 
 __all__ = ["open_backends"]
 

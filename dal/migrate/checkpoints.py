@@ -1,9 +1,9 @@
 """Durable backfill checkpoints: one row per (entity, segment) in the MySQL database.
 
-The bookkeeping table ``dal_backfill_checkpoints`` lives in the store's own
+The bookkeeping table ``dal_backfill_checkpoints`` lives in the application's own
 database, so every process and machine sharing a backfill sees the same
 progress, and it survives a killed process. The layer's migrations create it
-(``dal db upgrade``, revision ``0003_backfill_checkpoints``); the backfill only
+(``dal db upgrade``, revision ``0001_layer_tables``); the backfill only
 checks that it is there and otherwise stops with :class:`CheckpointTableMissing`
 before copying anything. A checkpoint holds the primary key of the last row whose
 items are all written (every row up to it, in key order, is done), the counts
@@ -62,7 +62,7 @@ checkpoint_table = Table(
     Column("updated_at", DateTime, nullable=False),
     mysql_charset="utf8mb4",
 )
-"""The table as the store uses it (created by migration ``0003_backfill_checkpoints``)."""
+"""The table as the checkpoint store uses it (created by migration ``0001_layer_tables``)."""
 
 
 @dataclass(frozen=True)
@@ -115,8 +115,8 @@ class CheckpointTableMissing(DalError):
 
     def __init__(self) -> None:
         super().__init__(
-            f"the store database has no table {CHECKPOINT_TABLE}, where the backfill keeps its "
-            "checkpoints: run `dal db upgrade` (migration 0003_backfill_checkpoints) first"
+            f"the MySQL database has no table {CHECKPOINT_TABLE}, where the backfill keeps its "
+            "checkpoints: run `dal db upgrade` (migration 0001_layer_tables) first"
         )
 
 

@@ -1,25 +1,28 @@
-"""Schema migrations of the store database (Alembic, run from Python; no alembic.ini needed).
+"""Schema migrations (Alembic, run from Python; no alembic.ini needed).
 
-* ``0001_legacy_schema`` creates the legacy store schema (``reference/store.md``)
-  where it is absent, table by table, and leaves existing tables untouched, so it
-  is safe on a running store database.
-* ``0002_layer_additions`` adds what the layer needs: a ``version`` column
-  (``INT NOT NULL DEFAULT 1``, so existing rows start at version 1) on users,
-  categories, products and orders, and the ``dal_id_blocks`` table of the id
-  allocator.
-* ``0003_backfill_checkpoints`` creates ``dal_backfill_checkpoints``, where
-  ``dal backfill`` keeps one checkpoint per entity and segment.
+:class:`Migrations` runs one Alembic script directory against a database, with a
+version table of its own, so the layer's migrations and an application's own
+never touch each other's history. :data:`LAYER` holds the layer's: the tables it
+keeps for itself in the application's database, created where absent:
+
+* ``0001_layer_tables``: ``dal_id_blocks`` (the hi/lo blocks of the SQL id
+  allocator) and ``dal_backfill_checkpoints`` (one checkpoint per entity and
+  segment of ``dal backfill``). Its history is kept in ``dal_alembic_version``.
 
 Use::
 
     from dal.migrations import upgrade
-    upgrade("mysql+pymysql://user:password@host/store")    # or an Engine
+    upgrade("mysql+pymysql://user:password@host/app")    # or an Engine
+
+An application with its own schema migrations runs them through another
+:class:`Migrations` (the reference store does, in ``examples/store/migrations``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
@@ -30,45 +33,88 @@ from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-__all__ = ["MIGRATIONS_DIR", "current", "downgrade", "head", "upgrade"]
+__all__ = [
+    "LAYER",
+    "LAYER_VERSION_TABLE",
+    "MIGRATIONS_DIR",
+    "Migrations",
+    "current",
+    "downgrade",
+    "head",
+    "upgrade",
+]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
-"""The Alembic script directory (``env.py``, ``versions/``)."""
+"""The layer's Alembic script directory (``env.py``, ``versions/``)."""
+
+LAYER_VERSION_TABLE = "dal_alembic_version"
+"""Where the layer's migration history is kept (not the application's ``alembic_version``)."""
 
 _BACKENDS = frozenset({"mysql", "mariadb", "sqlite"})
 
 
+@dataclass(frozen=True)
+class Migrations:
+    """One Alembic script directory and the version table its history is kept in."""
+
+    script_location: Path
+    version_table: str = "alembic_version"
+
+    def upgrade(self, url_or_engine: str | Engine, revision: str = "head") -> None:
+        """Apply the migrations up to ``revision`` (default: the latest); a no-op when there."""
+        with _connection(url_or_engine) as connection:
+            command.upgrade(self._config(connection), revision)
+
+    def downgrade(self, url_or_engine: str | Engine, revision: str) -> None:
+        """Revert the migrations down to ``revision`` (``"base"`` reverts all of them)."""
+        with _connection(url_or_engine) as connection:
+            command.downgrade(self._config(connection), revision)
+
+    def current(self, url_or_engine: str | Engine) -> str | None:
+        """The revision the database is at, or None before the first migration."""
+        with _connection(url_or_engine) as connection:
+            context = MigrationContext.configure(
+                connection, opts={"version_table": self.version_table}
+            )
+            return context.get_current_revision()
+
+    def head(self) -> str:
+        """The latest revision."""
+        revision = ScriptDirectory.from_config(self._config(None)).get_current_head()
+        if revision is None:  # pragma: no cover - every script directory ships revisions
+            raise RuntimeError(f"no migrations found in {self.script_location}")
+        return revision
+
+    def _config(self, connection: Connection | None) -> Config:
+        config = Config()
+        config.set_main_option("script_location", str(self.script_location))
+        config.attributes["connection"] = connection
+        config.attributes["version_table"] = self.version_table
+        return config
+
+
+LAYER = Migrations(MIGRATIONS_DIR, LAYER_VERSION_TABLE)
+"""The layer's own migrations."""
+
+
 def upgrade(url_or_engine: str | Engine, revision: str = "head") -> None:
-    """Apply the migrations up to ``revision`` (default: the latest); a no-op when there."""
-    with _connection(url_or_engine) as connection:
-        command.upgrade(_config(connection), revision)
+    """Apply the layer's migrations up to ``revision`` (default: the latest)."""
+    LAYER.upgrade(url_or_engine, revision)
 
 
 def downgrade(url_or_engine: str | Engine, revision: str) -> None:
-    """Revert the migrations down to ``revision`` (``"base"`` reverts all of them)."""
-    with _connection(url_or_engine) as connection:
-        command.downgrade(_config(connection), revision)
+    """Revert the layer's migrations down to ``revision`` (``"base"``: all of them)."""
+    LAYER.downgrade(url_or_engine, revision)
 
 
 def current(url_or_engine: str | Engine) -> str | None:
-    """The revision the database is at, or None before the first migration."""
-    with _connection(url_or_engine) as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+    """The layer's revision of the database, or None before its first migration."""
+    return LAYER.current(url_or_engine)
 
 
 def head() -> str:
-    """The latest revision."""
-    revision = ScriptDirectory.from_config(_config(None)).get_current_head()
-    if revision is None:  # pragma: no cover - the package always ships revisions
-        raise RuntimeError(f"no migrations found in {MIGRATIONS_DIR}")
-    return revision
-
-
-def _config(connection: Connection | None) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.attributes["connection"] = connection
-    return config
+    """The layer's latest revision."""
+    return LAYER.head()
 
 
 @contextmanager

@@ -1,4 +1,4 @@
-"""Alembic environment of the store database's migrations.
+"""Alembic environment of the layer's migrations (its own tables).
 
 :func:`dal.migrations.upgrade` passes an open connection in
 ``config.attributes["connection"]``; the ``alembic`` command line can use a
@@ -13,7 +13,8 @@ from sqlalchemy.pool import NullPool
 
 
 def _run(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=None)
+    version_table = context.config.attributes.get("version_table", "alembic_version")
+    context.configure(connection=connection, target_metadata=None, version_table=version_table)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -90,7 +90,7 @@ class SqlSession:
 
     def __init__(self, url: str) -> None:
         from adapters.mysql import create_engine
-        from dal.migrations import upgrade
+        from examples.store.migrations import upgrade
 
         self._engine: Engine = create_engine(url)
         if self._engine.dialect.name == "sqlite":

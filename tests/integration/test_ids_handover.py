@@ -25,11 +25,11 @@ from dal.cli import app
 from dal.container import Container, build_container
 from dal.idsource import LEGACY_SEQUENCES
 from dal.local import mariadb
-from dal.migrations import upgrade
 from dal.routing import StaticFlags
 from dal.schema import create_tables
 from dal.settings import Settings
 from examples.store import NewUser
+from examples.store.migrations import upgrade
 
 runner = CliRunner()
 LEGACY_CATEGORY_ID = 900  # a row the old application wrote with AUTO_INCREMENT

@@ -12,11 +12,11 @@ from dependency_injector import providers
 
 from dal.aws import dynamodb_client
 from dal.container import Container, build_container
-from dal.migrations import upgrade
 from dal.routing import StaticFlags
 from dal.schema import create_tables
 from dal.settings import Settings
 from examples.store import NewUser, Store
+from examples.store.migrations import upgrade
 from interfaces import NotFound, SteppingClock, SystemClock
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -27,7 +27,7 @@ def build_store(
     ``clock`` stamps ``created_at``/``updated_at`` (default :class:`~interfaces.SystemClock`);
     ``ids`` hands out new ids (default a :class:`SqlIdAllocator` on ``engine``).
     Repositories work inside ``with store.unit_of_work():`` only (else NoUnitOfWork);
-    the schema must be at the head revision of ``dal.migrations``.
+    the schema must be at the head revision of :mod:`examples.store.migrations`.
     """
     name_entities(ENTITY_NAMES, REFERENCED_BY)
     context = Context(

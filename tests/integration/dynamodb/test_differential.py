@@ -292,9 +292,9 @@ def backends(
     from sqlalchemy import MetaData
 
     from adapters.mysql import create_engine
-    from dal.migrations import upgrade
     from examples.store.dynamodb import build_store as build_dynamo_store
     from examples.store.memory import build_store as build_memory_store
+    from examples.store.migrations import upgrade
     from examples.store.sql import build_store as build_sql_store
 
     engine = create_engine(sqlite_url.replace("dal.db", "differential.db"))

@@ -21,9 +21,9 @@ from dal.aws import dynamodb_client
 from dal.contract import Contract, load_contract
 from dal.local import mariadb
 from dal.migrate.tools import MigrationTools, open_tools
-from dal.migrations import upgrade
 from dal.schema import create_tables
 from dal.settings import Settings, default_contract_path
+from examples.store.migrations import upgrade
 
 ROOT = Path(__file__).parents[3]
 _serial = itertools.count(1)
@@ -49,7 +49,7 @@ def raw(dynamodb_endpoint: str) -> Any:
 
 @pytest.fixture
 def store_url(mysql_server_url: str) -> Iterator[str]:
-    """A fresh store database created by ``dal.migrations.upgrade``; dropped afterwards."""
+    """A fresh store database made by ``examples.store.migrations.upgrade``; dropped after."""
     name = servers.unique_name("dal_mig_")
     url = mariadb.create_database(mysql_server_url, name)
     upgrade(url)

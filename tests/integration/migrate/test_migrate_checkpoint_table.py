@@ -24,7 +24,7 @@ from dal.migrate.checkpoints import (
 )
 from dal.migrate.tools import MigrationTools
 
-BEFORE = "0002_layer_additions"
+BEFORE = "base"
 
 
 def _columns(engine: Engine) -> dict[str, tuple[str, bool]]:
@@ -33,7 +33,7 @@ def _columns(engine: Engine) -> dict[str, tuple[str, bool]]:
 
 
 def test_upgrade_creates_the_table_the_checkpoint_store_uses(engine: Engine) -> None:
-    assert migrations.current(engine) == migrations.head() == "0003_backfill_checkpoints"
+    assert migrations.current(engine) == migrations.head() == "0001_layer_tables"
     expected = {c.name for c in checkpoint_table.columns}
     nullable = {name for name, (_, null) in _columns(engine).items() if null}
     primary = inspect(engine).get_pk_constraint(CHECKPOINT_TABLE)["constrained_columns"]

@@ -17,8 +17,8 @@ from sqlalchemy import Engine
 
 from adapters.mysql import create_engine
 from dal.local import mariadb
-from dal.migrations import upgrade
 from examples.store import Store
+from examples.store.migrations import upgrade
 from examples.store.sql import build_store
 from interfaces import SteppingClock
 

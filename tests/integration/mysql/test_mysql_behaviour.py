@@ -15,7 +15,6 @@ from mysql_legacy import create_legacy_store
 from sqlalchemy import insert
 
 from adapters.mysql import create_engine
-from dal.migrations import upgrade
 from examples.store import (
     InsufficientInventory,
     NewCategory,
@@ -24,6 +23,7 @@ from examples.store import (
     ProductFilter,
     Store,
 )
+from examples.store.migrations import upgrade
 from examples.store.schema import products
 from examples.store.sql import build_store
 from examples.store.sql.products import take_stock

@@ -23,11 +23,11 @@ def test_upgrade_then_current(fresh_url: str) -> None:
     assert f"is at {head()} (the latest)" in current.output
 
 
-def test_upgrade_to_a_revision_then_head(fresh_url: str) -> None:
-    partial = runner.invoke(app, ["db", "upgrade", "--url", fresh_url, "--revision", "0001"])
+def test_upgrade_to_a_named_revision(fresh_url: str) -> None:
+    upgraded = runner.invoke(app, ["db", "upgrade", "--url", fresh_url, "--revision", "0001"])
     current = runner.invoke(app, ["db", "current", "--url", fresh_url])
-    assert partial.exit_code == 0, partial.output
-    assert f"the latest is {head()}" in current.output
+    assert upgraded.exit_code == 0, upgraded.output
+    assert f"is at {head()} (the latest)" in current.output
 
 
 def test_url_comes_from_the_settings(

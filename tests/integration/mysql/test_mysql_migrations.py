@@ -1,4 +1,4 @@
-"""dal.migrations on SQLite and MariaDB: empty databases, legacy databases with rows, repeats."""
+"""The store's migrations (after the layer's) on SQLite and MariaDB: empty and legacy databases."""
 
 from __future__ import annotations
 
@@ -13,13 +13,25 @@ from sqlalchemy import Engine, MetaData, inspect, text
 from adapters.mysql import create_engine
 from adapters.mysql.tables import id_blocks
 from dal.migrate.checkpoints import checkpoint_table
-from dal.migrations import current, downgrade, head, upgrade
+from dal.migrations import LAYER
 from examples.store import NewCategory, NewOrder, NewOrderItem, NewProduct, NewUser, OrderStatus
+from examples.store.migrations import STORE, upgrade
 from examples.store.schema import metadata
 from examples.store.sql import build_store
 from interfaces import SteppingClock
 
 _FULLTEXT = "ft_products_name_description"
+_HISTORY = frozenset({"alembic_version", "dal_alembic_version"})
+
+
+def current(engine: Engine) -> tuple[str | None, str | None]:
+    """The layer's and the store's revisions of the database."""
+    return LAYER.current(engine), STORE.current(engine)
+
+
+def head() -> tuple[str, str]:
+    """The latest revisions of the layer and of the store."""
+    return LAYER.head(), STORE.head()
 
 
 def _schema(engine: Engine) -> dict[str, object]:
@@ -53,7 +65,7 @@ def _differences(engine: Engine) -> list[object]:
         d
         for d in found
         if not (isinstance(d, tuple) and d[0] == "remove_index" and d[1].name == _FULLTEXT)
-        and not (isinstance(d, tuple) and d[0] == "remove_table" and d[1].name == "alembic_version")
+        and not (isinstance(d, tuple) and d[0] == "remove_table" and d[1].name in _HISTORY)
     ]
 
 
@@ -178,12 +190,13 @@ def test_downgrade_removes_the_layer_additions_and_keeps_the_data(fresh_url: str
     try:
         create_legacy_store(engine)
         upgrade(engine)
-        downgrade(engine, "0001_legacy_schema")
+        STORE.downgrade(engine, "0001_legacy_schema")
+        LAYER.downgrade(engine, "base")
         inspector = inspect(engine)
         assert "dal_id_blocks" not in inspector.get_table_names()
         assert "version" not in {c["name"] for c in inspector.get_columns("users")}
-        downgrade(engine, "base")
-        assert current(engine) is None
+        STORE.downgrade(engine, "base")
+        assert current(engine) == (None, None)
         with engine.connect() as connection:
             assert connection.execute(text("SELECT COUNT(*) FROM users")).scalar_one() == 3
         upgrade(engine)

@@ -35,7 +35,7 @@ STAGES = ("dual_write", "shadow", "live", "rampdown")
 @pytest.fixture(scope="module")
 def engine(mysql_url: str) -> Iterator[Any]:
     from adapters.mysql import create_engine
-    from dal.migrations import upgrade
+    from examples.store.migrations import upgrade
 
     engine = create_engine(mysql_url)
     upgrade(engine)
