@@ -82,8 +82,9 @@ class EntityLayout:
         self._labels = {a.name: _field_name(a) for a in entity.attributes}
         self._attribute_names = frozenset(entity.attribute_names)
         self._date_formats = _date_formats(entity.attributes)
+        self._key_templates = tuple(self._templates())
         self._key_template_fields = tuple(
-            dict.fromkeys(field for _, template in self._templates() for field in template.fields)
+            dict.fromkeys(field for _, template in self._key_templates for field in template.fields)
         )
         self._index_keys = tuple(
             (name, position == 0, gsi.index_name)
@@ -91,6 +92,11 @@ class EntityLayout:
             for position, name in enumerate(gsi.key_attributes)
         )
         self._size_label = f"{entity.source_table} item"
+        # the order and the names row() reads items with
+        self._read_order = tuple(sorted(entity.attributes, key=_plain_first))
+        self._known_names = frozenset(
+            {*entity.attribute_names, *self.extra_columns, *self._key_names}
+        )
 
     # --- names ----------------------------------------------------------------------------
 
@@ -303,7 +309,7 @@ class EntityLayout:
 
     def owns(self, item: Item) -> bool:
         """Whether ``item``'s keys have the shape of this entity's key templates."""
-        for name, template in self._templates():
+        for name, template in self._key_templates:
             value = item.get(name, {})
             text = value.get("S", value.get("N"))
             if text is None or not _matches(template, text):
@@ -321,7 +327,7 @@ class EntityLayout:
         plain = decode_item(item)
         row: Row = {}
         derived: dict[str, Any] = {}
-        for attribute in sorted(self._attributes, key=_plain_first):
+        for attribute in self._read_order:
             if attribute.name not in plain or attribute.name in self._key_names:
                 continue
             self._read_attribute(attribute, plain[attribute.name], row, derived)
@@ -329,7 +335,7 @@ class EntityLayout:
             if column in plain:
                 row[column] = plain[column]
         self._read_keys(plain, row)
-        known = set(self.entity.attribute_names) | set(self.extra_columns) | self._key_names
+        known = self._known_names
         derived.update({k: v for k, v in plain.items() if k not in known})
         return row, derived
 
@@ -348,7 +354,7 @@ class EntityLayout:
             row.setdefault(attribute.source_columns[0], value)
 
     def _read_keys(self, plain: Mapping[str, Any], row: Row) -> None:
-        for name, template in self._templates():
+        for name, template in self._key_templates:
             if name in plain:
                 _parse_into(template, str(plain[name]), row)
 
