@@ -86,6 +86,12 @@ class EntityLayout:
         self._key_template_fields = tuple(
             dict.fromkeys(field for _, template in self._key_templates for field in template.fields)
         )
+        # key() and key_value() compute only the attributes they read, not the whole item
+        key_fields = set(self._key_template_fields)
+        self._key_steps = tuple(step for step in self._steps if step.name in key_fields)
+        self._steps_of: dict[str, tuple[_Step, ...]] = {}
+        for step in self._steps:
+            self._steps_of[step.name] = (*self._steps_of.get(step.name, ()), step)
         self._index_keys = tuple(
             (name, position == 0, gsi.index_name)
             for gsi in table.gsis
@@ -180,17 +186,19 @@ class EntityLayout:
 
     def key(self, row: Mapping[str, Any], derived: Mapping[str, Any] | None = None) -> Key:
         """The primary key of the item of ``row`` (checked for DynamoDB's key limits)."""
-        values = self._values(row, derived or {}, {})
+        values = self._values(row, derived or {}, {}, self._key_steps)
         return self._keys(self._key_fields(row, values, {}))
 
     def key_value(
         self, attribute_name: str, row: Mapping[str, Any], derived: Mapping[str, Any] | None = None
     ) -> AttributeValue:
         """The wire value of one key attribute (of the table or a GSI) for ``row``."""
-        values = self._values(row, derived or {}, {})
         if attribute_name in self._key_names:
+            values = self._values(row, derived or {}, {}, self._key_steps)
             only_pk = attribute_name == self.table.pk
             return self._keys(self._key_fields(row, values, {}), only_pk)[attribute_name]
+        steps = self._steps_of.get(attribute_name, ())
+        values = self._values(row, derived or {}, {}, steps)
         return encode_value(values.get(attribute_name), attribute_name)
 
     def item(self, row: Mapping[str, Any], derived: Mapping[str, Any] | None = None) -> Item:
@@ -218,11 +226,15 @@ class EntityLayout:
         return item
 
     def _values(
-        self, row: Mapping[str, Any], derived: Mapping[str, Any], dates: dict[str, str]
+        self,
+        row: Mapping[str, Any],
+        derived: Mapping[str, Any],
+        dates: dict[str, str],
+        steps: tuple[_Step, ...] | None = None,
     ) -> dict[str, Any]:
-        """Every contract attribute's value for ``row``, typed as the contract says."""
+        """The contract attributes' values for ``row`` (of ``steps``, else every attribute)."""
         values: dict[str, Any] = {}
-        for step in self._steps:
+        for step in self._steps if steps is None else steps:
             name = step.name
             if name in derived:
                 value = derived[name]
