@@ -82,15 +82,27 @@ class EntityLayout:
         self._labels = {a.name: _field_name(a) for a in entity.attributes}
         self._attribute_names = frozenset(entity.attribute_names)
         self._date_formats = _date_formats(entity.attributes)
+        self._key_templates = tuple(self._templates())
         self._key_template_fields = tuple(
-            dict.fromkeys(field for _, template in self._templates() for field in template.fields)
+            dict.fromkeys(field for _, template in self._key_templates for field in template.fields)
         )
+        # key() and key_value() compute only the attributes they read, not the whole item
+        key_fields = set(self._key_template_fields)
+        self._key_steps = tuple(step for step in self._steps if step.name in key_fields)
+        self._steps_of: dict[str, tuple[_Step, ...]] = {}
+        for step in self._steps:
+            self._steps_of[step.name] = (*self._steps_of.get(step.name, ()), step)
         self._index_keys = tuple(
             (name, position == 0, gsi.index_name)
             for gsi in table.gsis
             for position, name in enumerate(gsi.key_attributes)
         )
         self._size_label = f"{entity.source_table} item"
+        # the order and the names row() reads items with
+        self._read_order = tuple(sorted(entity.attributes, key=_plain_first))
+        self._known_names = frozenset(
+            {*entity.attribute_names, *self.extra_columns, *self._key_names}
+        )
 
     # --- names ----------------------------------------------------------------------------
 
@@ -174,17 +186,19 @@ class EntityLayout:
 
     def key(self, row: Mapping[str, Any], derived: Mapping[str, Any] | None = None) -> Key:
         """The primary key of the item of ``row`` (checked for DynamoDB's key limits)."""
-        values = self._values(row, derived or {}, {})
+        values = self._values(row, derived or {}, {}, self._key_steps)
         return self._keys(self._key_fields(row, values, {}))
 
     def key_value(
         self, attribute_name: str, row: Mapping[str, Any], derived: Mapping[str, Any] | None = None
     ) -> AttributeValue:
         """The wire value of one key attribute (of the table or a GSI) for ``row``."""
-        values = self._values(row, derived or {}, {})
         if attribute_name in self._key_names:
+            values = self._values(row, derived or {}, {}, self._key_steps)
             only_pk = attribute_name == self.table.pk
             return self._keys(self._key_fields(row, values, {}), only_pk)[attribute_name]
+        steps = self._steps_of.get(attribute_name, ())
+        values = self._values(row, derived or {}, {}, steps)
         return encode_value(values.get(attribute_name), attribute_name)
 
     def item(self, row: Mapping[str, Any], derived: Mapping[str, Any] | None = None) -> Item:
@@ -212,11 +226,15 @@ class EntityLayout:
         return item
 
     def _values(
-        self, row: Mapping[str, Any], derived: Mapping[str, Any], dates: dict[str, str]
+        self,
+        row: Mapping[str, Any],
+        derived: Mapping[str, Any],
+        dates: dict[str, str],
+        steps: tuple[_Step, ...] | None = None,
     ) -> dict[str, Any]:
-        """Every contract attribute's value for ``row``, typed as the contract says."""
+        """The contract attributes' values for ``row`` (of ``steps``, else every attribute)."""
         values: dict[str, Any] = {}
-        for step in self._steps:
+        for step in self._steps if steps is None else steps:
             name = step.name
             if name in derived:
                 value = derived[name]
@@ -303,7 +321,7 @@ class EntityLayout:
 
     def owns(self, item: Item) -> bool:
         """Whether ``item``'s keys have the shape of this entity's key templates."""
-        for name, template in self._templates():
+        for name, template in self._key_templates:
             value = item.get(name, {})
             text = value.get("S", value.get("N"))
             if text is None or not _matches(template, text):
@@ -321,7 +339,7 @@ class EntityLayout:
         plain = decode_item(item)
         row: Row = {}
         derived: dict[str, Any] = {}
-        for attribute in sorted(self._attributes, key=_plain_first):
+        for attribute in self._read_order:
             if attribute.name not in plain or attribute.name in self._key_names:
                 continue
             self._read_attribute(attribute, plain[attribute.name], row, derived)
@@ -329,7 +347,7 @@ class EntityLayout:
             if column in plain:
                 row[column] = plain[column]
         self._read_keys(plain, row)
-        known = set(self.entity.attribute_names) | set(self.extra_columns) | self._key_names
+        known = self._known_names
         derived.update({k: v for k, v in plain.items() if k not in known})
         return row, derived
 
@@ -348,7 +366,7 @@ class EntityLayout:
             row.setdefault(attribute.source_columns[0], value)
 
     def _read_keys(self, plain: Mapping[str, Any], row: Row) -> None:
-        for name, template in self._templates():
+        for name, template in self._key_templates:
             if name in plain:
                 _parse_into(template, str(plain[name]), row)
 

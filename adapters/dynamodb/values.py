@@ -17,7 +17,7 @@ which the domain models undo by quantizing money).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -143,19 +143,42 @@ def _decode_number(text: str) -> int | Decimal:
 def decode_value(value: AttributeValue) -> Any:
     """The Python value of an attribute value (numbers as int or Decimal)."""
     ((kind, raw),) = value.items()
-    decoders: dict[str, Any] = {
-        "S": lambda r: r,
-        "N": _decode_number,
-        "BOOL": bool,
-        "NULL": lambda _r: None,
-        "B": bytes,
-        "M": lambda r: {k: decode_value(v) for k, v in r.items()},
-        "L": lambda r: [decode_value(v) for v in r],
-        "SS": set,
-        "NS": lambda r: {_decode_number(v) for v in r},
-        "BS": set,
-    }
-    return decoders[kind](raw)
+    return _DECODERS[kind](raw)
+
+
+def _decode_map(raw: Mapping[str, AttributeValue]) -> dict[str, Any]:
+    return {k: decode_value(v) for k, v in raw.items()}
+
+
+def _decode_list(raw: list[AttributeValue]) -> list[Any]:
+    return [decode_value(v) for v in raw]
+
+
+def _decode_number_set(raw: list[str]) -> set[int | Decimal]:
+    return {_decode_number(v) for v in raw}
+
+
+def _identity(raw: Any) -> Any:
+    return raw
+
+
+def _null(_raw: Any) -> None:
+    return None
+
+
+_DECODERS: dict[str, Callable[[Any], Any]] = {
+    "S": _identity,
+    "N": _decode_number,
+    "BOOL": bool,
+    "NULL": _null,
+    "B": bytes,
+    "M": _decode_map,
+    "L": _decode_list,
+    "SS": set,
+    "NS": _decode_number_set,
+    "BS": set,
+}
+"""The decoder of each attribute value kind (built once, not per value)."""
 
 
 def decode_item(item: Mapping[str, AttributeValue]) -> dict[str, Any]:

@@ -31,11 +31,16 @@ class Template:
     text: str
     _pieces: tuple[str, ...] = field(init=False, repr=False, compare=False)
     _fields: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _lazy: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _greedy: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         pieces, fields = _split(self.text)
         object.__setattr__(self, "_pieces", pieces)
         object.__setattr__(self, "_fields", fields)
+        # compiled once here: parse runs on every item read
+        object.__setattr__(self, "_lazy", _regex(pieces, ".+?"))
+        object.__setattr__(self, "_greedy", _regex(pieces, ".+"))
 
     def __str__(self) -> str:
         return self.text
@@ -73,10 +78,10 @@ class Template:
         could be split into fields in more than one way (a value contains the
         separator, or two placeholders touch).
         """
-        lazy = self._regex(".+?").fullmatch(rendered)
+        lazy = self._lazy.fullmatch(rendered)
         if lazy is None:
             raise TemplateError(f"{rendered!r} does not match template {self.text!r}")
-        greedy = self._regex(".+").fullmatch(rendered)
+        greedy = self._greedy.fullmatch(rendered)
         if greedy is None or greedy.groups() != lazy.groups():
             raise TemplateError(
                 f"{rendered!r} splits into the fields of template {self.text!r} in more than "
@@ -90,11 +95,13 @@ class Template:
                 )
         return values
 
-    def _regex(self, group: str) -> re.Pattern[str]:
-        body = re.escape(self._pieces[0])
-        for literal in self._pieces[1:]:
-            body += f"({group}){re.escape(literal)}"
-        return re.compile(body, re.DOTALL)
+
+def _regex(pieces: tuple[str, ...], group: str) -> re.Pattern[str]:
+    """The literal pieces with ``group`` capturing each field between them."""
+    body = re.escape(pieces[0])
+    for literal in pieces[1:]:
+        body += f"({group}){re.escape(literal)}"
+    return re.compile(body, re.DOTALL)
 
 
 def _split(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:

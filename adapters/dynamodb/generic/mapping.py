@@ -41,6 +41,7 @@ class EntityMap:
         self.entity = entity
         self.layout = EntityLayout(table_name, table, entity, [spec.column(f) for f in spec.fields])
         self._field_of = {spec.column(f): f for f in spec.fields}
+        self._field_columns = tuple((f, spec.column(f)) for f in spec.fields)
         self.key_columns = tuple(spec.column(f) for f in spec.key)
         templates = [entity.pk_template]
         if table.sk is not None and entity.sk_template is not None:
@@ -123,7 +124,7 @@ class EntityMap:
     def row(self, item: Item) -> Row:
         """The typed row of a stored item (every field; missing attributes are None)."""
         columns, _derived = self.layout.row(item)
-        row = {name: columns.get(self.spec.column(name)) for name in self.spec.fields}
+        row = {name: columns.get(column) for name, column in self._field_columns}
         return dict(self.rules.to_model(row).model_dump())
 
     # --- conditions -------------------------------------------------------------------------
