@@ -65,7 +65,7 @@ test: lint servers
 	DAL_TEST_REQUIRE_SERVERS=1 $(BIN)/pytest $(PYTEST_ARGS)
 
 demo: venv dynamodb-local
-	$(BIN)/dal demo --out out/demo
+	$(BIN)/python -m examples.store.demo --out out/demo
 
 # Each bench/bench_*.py is a script comparing the layer with the raw clients.
 bench: venv servers

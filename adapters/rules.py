@@ -296,7 +296,7 @@ class EntityRules(Generic[M]):
         return tuple(row[name] for name in self.order_fields(named))
 
     def comparable(self, sort_key: Sequence[Any]) -> tuple[tuple[int, Any], ...]:
-        """A sort key as Python compares it the way every backend orders it."""
+        """A sort key as Python compares it the way every backend sorts it."""
         return tuple(sort_value(value) for value in sort_key)
 
     def after_token(self, args: QueryArgs, row: Mapping[str, Any]) -> bool:

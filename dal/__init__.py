@@ -4,8 +4,8 @@ The migration router is importable from here::
 
     from dal import MemoryRecorder, Router, Stage, StaticFlags
 
-    router = Router(flags=StaticFlags({"users": Stage.SHADOW}), recorder=MemoryRecorder())
-    users = router.route("users", UserRepository, old=mysql_users, new=dynamo_users)
+    router = Router(flags=StaticFlags({"tickets": Stage.SHADOW}), recorder=MemoryRecorder())
+    tickets = router.route("tickets", TicketRepository, old=sql_tickets, new=dynamo_tickets)
 """
 
 from dal.routing import (

@@ -13,7 +13,6 @@ _COMMAND_MODULES = (
     "dal.commands.schema",
     "dal.commands.data",
     "dal.commands.report",
-    "dal.commands.demo",
     "dal.commands.ids",
 )
 
@@ -31,3 +30,7 @@ for _name in _COMMAND_MODULES:
 def main() -> None:
     """Entry point of the ``dal`` console script."""
     app()
+
+
+if __name__ == "__main__":
+    main()

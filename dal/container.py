@@ -3,10 +3,10 @@
 Application code and the CLI ask the container for what they need::
 
     container = build_container()          # settings from DAL_* variables
-    store = container.mysql_store()
+    store = container.routed_store()       # MySQL and DynamoDB behind the router
     with store.unit_of_work():
-        store.users.get(1)
-    container.shutdown_resources()         # disposes the engine's connections
+        store.repository("tickets").get({"project_id": 1, "number": 7})
+    container.shutdown_resources()         # closes the router and the engine
 
 Singletons are thread-safe (built once under a lock); the engine is a Resource, disposed by
 ``shutdown_resources()``. Every provider can be overridden in tests, for example
@@ -14,15 +14,18 @@ Singletons are thread-safe (built once under a lock); the engine is a Resource, 
 Adapters are imported inside the factories below, on first use, so importing this module
 costs nothing and a CLI command pulls in only the backends it uses.
 
-Providers are grouped by what they build: settings, runtime (clock), the old store (MySQL),
-the in-memory store, the new store (DynamoDB), the router, the migration tools; add a group
-per new backend or service the same way.
+Providers are grouped by what they build: settings, runtime (clock), the MySQL engine,
+ids, the entities (every entity of the contract: ``DAL_DECLARATIONS`` or defaults from the
+reflected tables, and each backend's generic repositories of them), the stores, the
+router, the migration tools; add a group per new backend or service the same way. An
+application with typed repositories of its own (an :class:`~interfaces.EntityStore`
+subclass) overrides the store providers; ``examples/store/wiring.py`` shows how.
 
-The router group puts both stores behind one :class:`~interfaces.Store` routed by the stage
-flags (``DAL_FLAGS``, with ``DAL_STAGE_*`` overrides)::
+The router group puts both stores behind one store routed by the stage flags
+(``DAL_FLAGS``, with ``DAL_STAGE_*`` overrides)::
 
     container.recorder.override(providers.Object(JsonlRecorder("var/records.jsonl")))
-    store = container.routed_store()       # users, products... routed old/new by stage
+    store = container.routed_store()       # every entity routed old/new by its stage
     container.shutdown_resources()         # closes the router (flushes shadow work) and the engine
 
 Its two stores share one :class:`~dal.routing.ReplayingClock` and
@@ -36,14 +39,13 @@ The migration group gives ``dal backfill``, ``dal verify`` and ``dal repair`` th
     tools = container.migration_tools()        # engine disposed by shutdown_resources()
 
 Ids come from the allocator ``DAL_ID_SOURCE`` names: ``mysql`` (the hi/lo table in the
-store database) or ``dynamodb`` (counters in ``{prefix}dal_sequences``, a table created on
+MySQL database) or ``dynamodb`` (counters in ``{prefix}dal_sequences``, a table created on
 the first id). ``container.id_handover()`` compares and syncs the two (``docs/ids.md``).
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +65,7 @@ from dal.routing import (
     ShadowSettings,
     StaticFlags,
 )
+from dal.routing.redaction import DEFAULT_SENSITIVE
 from dal.settings import Settings, load_settings
 from interfaces import Clock, EntityStore, IdAllocator, SystemClock
 from interfaces.entities import EntitySpec
@@ -77,27 +80,7 @@ if TYPE_CHECKING:
     from dal.migrate.plan import SourcePlan
     from dal.migrate.tools import MigrationTools
 
-__all__ = ["EVENTUALLY_CONSISTENT_READS", "STORE_ENTITIES", "Container", "build_container"]
-
-STORE_ENTITIES: Mapping[str, str] = {
-    "users": "users",
-    "categories": "categories",
-    "products": "products",
-    "shopping_carts": "carts",
-    "orders": "orders",
-    "order_items": "orders",
-}
-"""The router's entity (a :class:`~interfaces.Store` field) of each legacy table."""
-
-EVENTUALLY_CONSISTENT_READS = (
-    "users.get",
-    "orders.get",
-    "products.list",
-    "products.list_by_seller",
-    "products.list_by_category",
-)
-"""Reads the DynamoDB adapter serves from a global secondary index (eventually consistent)."""
-
+__all__ = ["Container", "build_container"]
 
 # --- factories: the only imports of concrete adapters -------------------------------------
 
@@ -170,7 +153,8 @@ def _id_handover(
     sequences.update(extra_sequences)
     client = dynamodb_client(settings.dynamodb_endpoint, settings.dynamodb_region)
     table = f"{settings.table_prefix}{SEQUENCES_TABLE}"
-    return IdHandover(SqlHighWater(engine, sequences), DynamoSequences(client, table, create_table))
+    counters = DynamoSequences(client, table, create_table)
+    return IdHandover(SqlHighWater(engine, sequences), counters, sequences)
 
 
 def _declarations(name: str | None) -> tuple[EntitySpec, ...]:
@@ -243,38 +227,9 @@ def _dynamodb_client(settings: Settings) -> DynamoClient:
     return DynamoClient(connect(settings.dynamodb_endpoint, settings.dynamodb_region))
 
 
-def _maps_the_store(contract: Contract) -> bool:
-    """Whether the contract maps the reference store's tables (its typed repositories apply)."""
-    from examples.store.dynamodb.base import Layouts
-
-    try:
-        Layouts.from_contract(contract)
-    except LookupError:
-        return False
-    return True
-
-
 def _entity_store(entities: Repositories) -> EntityStore:
-    """A store of generic repositories only; its unit of work is theirs (built on first use)."""
+    """A store of generic repositories; its unit of work is theirs (built on first use)."""
     return EntityStore(unit_of_work=lambda: entities.unit_of_work(), entities=entities)
-
-
-def _mysql_store(
-    engine: Engine, clock: Clock, ids: IdAllocator, entities: Repositories, contract: Contract
-) -> EntityStore:
-    if not _maps_the_store(contract):
-        return _entity_store(entities)
-    from examples.store.sql import build_store
-
-    return dataclasses.replace(build_store(engine, clock=clock, ids=ids), entities=entities)
-
-
-def _memory_store(clock: Clock, entities: Repositories, contract: Contract) -> EntityStore:
-    if not _maps_the_store(contract):
-        return _entity_store(entities)
-    from examples.store.memory import build_store
-
-    return dataclasses.replace(build_store(clock=clock), entities=entities)
 
 
 def _contract(path: Path) -> Contract:
@@ -283,43 +238,32 @@ def _contract(path: Path) -> Contract:
     return load_contract(path)
 
 
-def _dynamodb_store(
-    settings: Settings, contract: Contract, clock: Clock, ids: IdAllocator, entities: Repositories
-) -> EntityStore:
-    if not _maps_the_store(contract):
-        return _entity_store(entities)
-    from examples.store.dynamodb import build_store
-
-    store = build_store(
-        contract=contract,
-        table_prefix=settings.table_prefix,
-        endpoint=settings.dynamodb_endpoint,
-        region=settings.dynamodb_region,
-        clock=clock,
-        ids=ids,
-    )
-    return dataclasses.replace(store, entities=entities)
-
-
 def _flags(path: Path | None) -> FlagSource:
     """The flags file (reloaded when it changes) if one is set, under ``DAL_STAGE_*`` overrides."""
     return EnvFlags(FileFlags(path) if path is not None else StaticFlags())
 
 
-def _compare_settings(contract: Contract) -> CompareSettings:
+def _sensitive(specs: Iterable[EntitySpec]) -> frozenset[str]:
+    """The fields never shown: the layer's defaults and every field a declaration marks."""
+    return frozenset(DEFAULT_SENSITIVE).union(*(spec.sensitive for spec in specs))
+
+
+def _compare_settings(contract: Contract, declarations: tuple[EntitySpec, ...]) -> CompareSettings:
     """Comparison rules from the contract: its denormalized attributes are snapshots, not drift.
 
     Each source table's denormalized attributes count for the entity of that table:
-    the store's entity name where the reference store names it, else the table's name
-    (the default entity name).
+    the declared entity's name, else the table's name (the default entity name). Every
+    field a declaration marks sensitive is redacted in what the router records.
     """
+    names = {spec.table: spec.name for spec in declarations}
+    sensitive = _sensitive(declarations)
     denormalized: dict[str, set[str]] = {}
     for table in contract.tables:
         for entity in table.entities:
-            name = STORE_ENTITIES.get(entity.source_table, entity.source_table)
+            name = names.get(entity.source_table, entity.source_table)
             if entity.denormalized:
                 denormalized.setdefault(name, set()).update(a.name for a in entity.denormalized)
-    return CompareSettings(denormalized=denormalized)
+    return CompareSettings(denormalized=denormalized, sensitive=sensitive)
 
 
 def _router(
@@ -370,7 +314,10 @@ def _migration_tools(
     try:
         plans, tables = _migration_plans(contract, engine, specs, settings.table_prefix)
         client = _migration_client(settings, workers)
-        yield MigrationTools(engine, client, contract, plans, tables, flags)
+        sensitive = set(DEFAULT_SENSITIVE).union(*(spec.sensitive for spec in specs().values()))
+        yield MigrationTools(
+            engine, client, contract, plans, tables, flags, tuple(sorted(sensitive))
+        )
     finally:
         engine.dispose()
 
@@ -486,29 +433,11 @@ class Container(containers.DeclarativeContainer):
         extra_sequences,
     )
 
-    mysql_store = providers.ThreadSafeSingleton(
-        _mysql_store,
-        mysql_engine,
-        clock=clock,
-        ids=id_allocator,
-        entities=mysql_entities,
-        contract=contract,
-    )
-
-    # in-memory store: the fake, for tests and demos without servers
-    memory_store = providers.ThreadSafeSingleton(
-        _memory_store, clock=clock, entities=memory_entities, contract=contract
-    )
-
-    # new store: DynamoDB over the contract's tables, with the same ids and clock
-    dynamodb_store = providers.ThreadSafeSingleton(
-        _dynamodb_store,
-        settings,
-        contract,
-        clock=clock,
-        ids=id_allocator,
-        entities=dynamodb_entities,
-    )
+    # stores: each backend's repositories with their unit of work; an application with
+    # typed repositories of its own (an EntityStore subclass) overrides these providers
+    mysql_store = providers.ThreadSafeSingleton(_entity_store, mysql_entities)
+    memory_store = providers.ThreadSafeSingleton(_entity_store, memory_entities)
+    dynamodb_store = providers.ThreadSafeSingleton(_entity_store, dynamodb_entities)
 
     # router: both stores behind one Store, routed by the stage flags; override recorder,
     # repair_log and shadow_settings to record comparisons, keep failed writes, bound shadow
@@ -517,7 +446,7 @@ class Container(containers.DeclarativeContainer):
     recorder: providers.Object[Recorder | None] = providers.Object(None)
     repair_log: providers.Object[RepairLog | Path | None] = providers.Object(None)
     shadow_settings: providers.Object[ShadowSettings | None] = providers.Object(None)
-    compare_settings = providers.ThreadSafeSingleton(_compare_settings, contract)
+    compare_settings = providers.ThreadSafeSingleton(_compare_settings, contract, declarations)
     replaying_clock = providers.ThreadSafeSingleton(ReplayingClock, clock)
     replaying_ids = providers.ThreadSafeSingleton(ReplayingIdAllocator, id_allocator)
     routed_old_entities = providers.ThreadSafeSingleton(
@@ -532,25 +461,9 @@ class Container(containers.DeclarativeContainer):
         replaying_clock,
         replaying_ids,
     )
-    routed_old_store = providers.ThreadSafeSingleton(
-        _mysql_store,
-        mysql_engine,
-        clock=replaying_clock,
-        ids=replaying_ids,
-        entities=routed_old_entities,
-        contract=contract,
-    )
-    routed_new_store = providers.ThreadSafeSingleton(
-        _dynamodb_store,
-        settings,
-        contract,
-        clock=replaying_clock,
-        ids=replaying_ids,
-        entities=routed_new_entities,
-    )
-    eventually_consistent: providers.Object[tuple[str, ...]] = providers.Object(
-        EVENTUALLY_CONSISTENT_READS
-    )
+    routed_old_store = providers.ThreadSafeSingleton(_entity_store, routed_old_entities)
+    routed_new_store = providers.ThreadSafeSingleton(_entity_store, routed_new_entities)
+    eventually_consistent: providers.Object[tuple[str, ...]] = providers.Object(())
     router = providers.Resource(
         _router,
         flags,

@@ -67,17 +67,11 @@ class SettingsError(ValueError):
 def default_contract_path(cwd: Path | None = None) -> Path:
     """Where the migration contract is when ``DAL_CONTRACT`` is not set.
 
-    ``config/migration_contract.json`` under ``cwd`` (default: the current directory)
-    if it exists, else the copy packaged with the layer (``dal/data/``), else the
-    project path (so that a later error names the file the user is expected to write).
+    ``config/migration_contract.json`` under ``cwd`` (default: the current directory),
+    whether or not it exists yet: loading a missing contract names the file the user
+    is expected to write (or to point ``DAL_CONTRACT`` at).
     """
-    project = (cwd or Path.cwd()) / "config" / CONTRACT_FILE_NAME
-    if project.is_file():
-        return project.resolve()
-    packaged = Path(__file__).resolve().parent / "data" / CONTRACT_FILE_NAME
-    if packaged.is_file():
-        return packaged
-    return project.resolve()
+    return ((cwd or Path.cwd()) / "config" / CONTRACT_FILE_NAME).resolve()
 
 
 def _key(field: str) -> str:

@@ -107,12 +107,12 @@ class RuleViolation(DalError):
     """A business rule refuses the change; nothing was changed.
 
     Applications subclass it for their own rules (the reference store's
-    ``InsufficientInventory``, for example).
+    rule that stock never goes below zero, for example).
     """
 
 
 class ReferenceConflict(RuleViolation):
-    """The entity is still referenced (a category with products, a product in orders...)."""
+    """The entity is still referenced (a project with tickets, a label still in use...)."""
 
     def __init__(self, entity: str, key: Any, referenced_by: str) -> None:
         super().__init__(f"{entity} {key!r} is still referenced by {referenced_by}")

@@ -88,7 +88,7 @@ def encode_token(scope: Sequence[object], last_key: SortKey) -> str:
     """Encode the sort key of the last item of a page, bound to ``scope``.
 
     ``scope`` names the listing and its arguments, e.g.
-    ``("orders.list_by_user", user_id)``.
+    ``("tickets", "by_project", project_id)``.
     """
     payload = {"s": _scope_digest(scope), "k": [_to_json(v) for v in last_key]}
     raw = json.dumps(payload, separators=(",", ":")).encode()

@@ -43,7 +43,7 @@ Semantics, for an entity described by an :class:`~interfaces.entities.EntitySpec
   named query ``name`` of the spec (ValidationFailed(field="access_pattern") for
   an unknown name; ValidationFailed naming a missing or unexpected parameter).
   Entities whose ``where`` fields equal the parameters, ordered by ``order_by``
-  then the key fields (all descending when ``descending``); text orders by code
+  then the key fields (all descending when ``descending``); text sorts by code
   point, None first. ``page_size`` 1..100; ``next_token`` is None on the page
   holding the last entity; tokens are neutral (:mod:`interfaces.paging`), bound to
   the entity, query name and parameters, so one backend's token resumes on any.

@@ -69,7 +69,7 @@ class SteppingClock:
 
 @runtime_checkable
 class IdAllocator(Protocol):
-    """Source of new ids, one sequence per entity table (``"users"``, ``"orders"``...)."""
+    """Source of new ids, one sequence per entity table (``"projects"``, ``"labels"``...)."""
 
     def allocate(self, sequence: str) -> int:
         """Return an id never returned before for ``sequence``."""

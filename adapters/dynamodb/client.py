@@ -87,7 +87,7 @@ class DynamoClient:
         the request asked for it), a cancelled transaction
         :class:`TransactionCancelled`; every other failure is translated.
         """
-        table = request.get("TableName")
+        table = request.get("TableName") or ", ".join(request.get("RequestItems", {})) or None
         try:
             return call_with_retry(
                 lambda: self._send(operation, dict(request)), self.retry, is_transient

@@ -221,4 +221,5 @@ def _validation(message: str) -> ValidationFailed:
 
 
 def _table_from_message(message: str) -> str:
-    return message or "(unknown table)"
+    """The request named no table (a transaction): say what DynamoDB said instead."""
+    return f"(of this request: {message})" if message else "(unknown)"

@@ -10,7 +10,7 @@ following the contract's attributes:
 * a ``string-format`` transformation renders its template from the row
   (``CART#{product_id}``, ``#META``), a ``date-format`` renders its pattern;
 * a ``json-construction`` builds a map from columns of the row (``profile_data``)
-  or a list of maps from child rows (``order_items``);
+  or a list of maps from child rows (an invoice's ``invoice_lines``);
 * joins and calculations (denormalized names, counts, levels) are supplied by
   the repository that knows them, keyed by attribute name;
 * the table's key attributes come from the entity's key templates.
@@ -530,7 +530,7 @@ def _as_type(value: Any, kind: AttributeType) -> Any:
 
 
 def _column(qualified: str) -> str:
-    """``order_items.price_at_time`` -> ``price_at_time``."""
+    """``invoice_lines.unit_price`` -> ``unit_price``."""
     return qualified.rsplit(".", 1)[-1]
 
 

@@ -20,12 +20,13 @@ at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from types import MappingProxyType
 from typing import Any
 
 from adapters.memory.entity_repository import MemoryRepository, RepositoryContext
 from adapters.memory.entity_tables import MemoryTables
+from adapters.registry import RepositoryRegistry, declared_by_name
 from adapters.rules import EntityRules
 from interfaces.entities import EntitySpec
 from interfaces.repository import Repository
@@ -40,7 +41,7 @@ from interfaces.runtime import (
 __all__ = ["MemoryRepositories"]
 
 
-class MemoryRepositories:
+class MemoryRepositories(RepositoryRegistry[Repository[Any]]):
     """The generic memory repository of every declared entity, sharing one store.
 
     ``specs`` are the declarations (names unique, every reference's target
@@ -56,49 +57,19 @@ class MemoryRepositories:
         clock: Clock | None = None,
         ids: IdAllocator | None = None,
     ) -> None:
-        by_name = _by_name(specs)
-        self._specs: Mapping[str, EntitySpec] = MappingProxyType(by_name)
+        by_name = declared_by_name(specs)
         self._tables = MemoryTables(by_name)
         rules = {name: EntityRules[Any](spec) for name, spec in by_name.items()}
         context = RepositoryContext(
-            specs=self._specs,
+            specs=MappingProxyType(by_name),
             rules=MappingProxyType(rules),
             tables=self._tables,
             clock=clock if clock is not None else SystemClock(),
             ids=ids if ids is not None else MemoryIdAllocator(),
         )
-        self._repositories = {name: MemoryRepository[Any](context, name) for name in by_name}
-
-    @property
-    def specs(self) -> Mapping[str, EntitySpec]:
-        """The declaration of every entity, by name."""
-        return self._specs
+        super().__init__(by_name, {name: MemoryRepository[Any](context, name) for name in by_name})
 
     @property
     def unit_of_work(self) -> UnitOfWorkFactory:
         """Opens an all-or-nothing unit of work over every entity."""
         return self._tables.unit_of_work
-
-    def repository(self, name: str) -> Repository[Any]:
-        """The repository of entity ``name``; KeyError listing the known entities."""
-        try:
-            return self._repositories[name]
-        except KeyError:
-            known = ", ".join(self._repositories) or "none"
-            raise KeyError(f"no entity {name!r} is declared (known: {known})") from None
-
-
-def _by_name(specs: Iterable[EntitySpec]) -> dict[str, EntitySpec]:
-    """The declarations by name; ValueError for a repeated name or an undeclared target."""
-    by_name: dict[str, EntitySpec] = {}
-    for spec in specs:
-        if spec.name in by_name:
-            raise ValueError(f"entity {spec.name} is declared twice")
-        by_name[spec.name] = spec
-    for spec in by_name.values():
-        for reference in spec.references:
-            if reference.target not in by_name:
-                raise ValueError(
-                    f"entity {spec.name} references {reference.target}, which is not declared"
-                )
-    return by_name

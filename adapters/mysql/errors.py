@@ -250,7 +250,7 @@ def name_entities(names: Mapping[str, str], referenced_by: Mapping[str, str] | N
     """Name each table's entity in translated errors (``{"line_items": "line_item"}``).
 
     ``referenced_by`` names what a referencing table is called in a
-    ReferenceConflict (``{"line_items": "orders"}``). A table nobody named is its
+    ReferenceConflict (``{"line_items": "invoices"}``). A table nobody named is its
     own name in both. An application's repositories register theirs when built.
     """
     _ENTITY_NAMES.update(names)

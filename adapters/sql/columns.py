@@ -121,7 +121,7 @@ def _field_column(name: str, column: Column[Any], dialect: Dialect) -> FieldColu
     return FieldColumn(
         field=name,
         column=column,
-        is_text=isinstance(kind, String),  # ENUM too: MySQL orders it by position otherwise
+        is_text=isinstance(kind, String),  # ENUM too: MySQL sorts it by position otherwise
         to_db=to_db,
         from_db=from_db,
         checks=_checks(kind, dialect),

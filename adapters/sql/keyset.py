@@ -1,6 +1,6 @@
 """The SQL of a named query: its filter, its order and the keyset condition of a page token.
 
-Every backend orders ``None`` first ascending and last descending; MySQL,
+Every backend sorts ``None`` first ascending and last descending; MySQL,
 MariaDB and SQLite order NULL the same way, so ``ORDER BY`` needs no ``NULLS
 FIRST``. A page resumes after the previous page's last sort key: the row-value
 comparison ``(a, b, c) > (x, y, z)`` is expanded into an OR chain that treats

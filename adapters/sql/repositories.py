@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from adapters.mysql.ids import SqlIdAllocator
 from adapters.mysql.session import UnitOfWork
+from adapters.registry import RepositoryRegistry, declared_by_name
 from adapters.sql.columns import EntityTable
 from adapters.sql.context import SqlContext
 from adapters.sql.repository import SqlRepository
@@ -22,7 +23,7 @@ from interfaces.runtime import Clock, IdAllocator, SystemClock
 __all__ = ["SqlRepositories"]
 
 
-class SqlRepositories:
+class SqlRepositories(RepositoryRegistry[Repository[Any]]):
     """:class:`~interfaces.repository.Repositories` on a MySQL, MariaDB or SQLite database.
 
     ``specs`` declare the entities; each entity's table is ``tables[spec.table]``
@@ -47,76 +48,22 @@ class SqlRepositories:
         ids: IdAllocator | None = None,
         tables: Mapping[str, sqlalchemy.Table] | None = None,
     ) -> None:
-        declared = _by_name(specs)
+        declared = declared_by_name(specs)
         resolved = resolve_tables(engine, declared.values(), tables)
         entities = {
             name: EntityTable(spec, resolved[spec.table], engine.dialect)
             for name, spec in declared.items()
         }
-        self._specs: Mapping[str, EntitySpec] = MappingProxyType(declared)
         self._context = SqlContext(
             engine,
-            self._specs,
+            MappingProxyType(declared),
             entities,
             clock if clock is not None else SystemClock(),
             ids if ids is not None else SqlIdAllocator(engine),
         )
-        self._repositories: dict[str, SqlRepository[Any]] = {
-            name: SqlRepository(self._context, name) for name in declared
-        }
-
-    @property
-    def specs(self) -> Mapping[str, EntitySpec]:
-        """The declaration of every entity, by name."""
-        return self._specs
+        super().__init__(declared, {name: SqlRepository(self._context, name) for name in declared})
 
     @property
     def unit_of_work(self) -> UnitOfWork:
         """Opens (or joins) the unit of work: ``with repositories.unit_of_work(): ...``."""
         return self._context.unit_of_work
-
-    def repository(self, name: str) -> Repository[Any]:
-        """The repository of entity ``name``; KeyError listing the known entities."""
-        found = self._repositories.get(name)
-        if found is None:
-            known = ", ".join(sorted(self._repositories)) or "none"
-            raise KeyError(f"no entity {name!r} is declared (known: {known})")
-        return found
-
-
-def _by_name(specs: Iterable[EntitySpec]) -> dict[str, EntitySpec]:
-    declared: dict[str, EntitySpec] = {}
-    for spec in specs:
-        if spec.name in declared:
-            raise ValueError(f"two entities are named {spec.name!r}")
-        declared[spec.name] = spec
-    for spec in declared.values():
-        for reference in spec.references:
-            _check_reference(
-                spec, reference.target, reference.target_fields, reference.fields, declared
-            )
-    return declared
-
-
-def _check_reference(
-    spec: EntitySpec,
-    target: str,
-    target_fields: tuple[str, ...] | None,
-    fields: tuple[str, ...],
-    declared: Mapping[str, EntitySpec],
-) -> None:
-    found = declared.get(target)
-    if found is None:
-        raise ValueError(f"entity {spec.name} references {target!r}, which is not declared")
-    names = target_fields or found.key
-    unknown = [name for name in names if name not in found.fields]
-    if unknown:
-        raise ValueError(
-            f"entity {spec.name} references {target} by {', '.join(unknown)}, "
-            f"not a field of {target}"
-        )
-    if len(names) != len(fields):
-        raise ValueError(
-            f"entity {spec.name}: the reference to {target} has {len(fields)} field(s) "
-            f"for {len(names)} target field(s)"
-        )

@@ -1,6 +1,6 @@
 """Text compared the way every backend compares it, whatever the columns' collations.
 
-The layer compares text exactly and orders it by code point, except where a
+The layer compares text exactly and sorts it by code point, except where a
 unique constraint is declared case-insensitive. A database may disagree: on
 MySQL/MariaDB a column with a ``_ci`` collation (the server default is one)
 compares without case, and on SQLite a ``NOCASE`` column does too.
@@ -53,7 +53,7 @@ class TextRules:
         return self.collations.get((column.table.name, column.name))
 
     def exact(self, column: Column[Any], is_text: bool) -> ColumnElement[Any]:
-        """``column`` as an expression that compares and orders exactly."""
+        """``column`` as an expression that compares and sorts exactly."""
         collation = self._collation(column) if is_text else None
         return column if collation is None else column.collate(collation)
 

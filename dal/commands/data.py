@@ -33,7 +33,6 @@ from dal.migrate.repair import RepairOptions
 from dal.migrate.tools import MigrationTools, open_tools
 from dal.migrate.verify import VerifyOptions
 from dal.routing.flags import FlagsError
-from dal.routing.redaction import DEFAULT_SENSITIVE
 from dal.routing.repairlog import RepairLog
 from dal.settings import SettingsError, load_settings
 from interfaces import DalError
@@ -151,13 +150,13 @@ def verify(
     """Compare every MySQL row with its DynamoDB item(s), both ways; exit 1 when they differ."""
     console = Console()
     with _exit_codes():
-        options = VerifyOptions(
-            tuple(entity or ()),
-            workers,
-            include_denormalized=include_denormalized,
-            sensitive=tuple(sensitive or DEFAULT_SENSITIVE),
-        )
         with _tools(workers) as tools:
+            options = VerifyOptions(
+                tuple(entity or ()),
+                workers,
+                include_denormalized=include_denormalized,
+                sensitive=tuple(sensitive) if sensitive else tools.sensitive,
+            )
             chosen = select_plans(tools.plans, options.entities)
             with RichProgress() as progress:
                 report = tools.verifier(progress).run(options, chosen)

@@ -20,6 +20,7 @@ from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from dal.container import build_container
+from dal.contract import ContractError
 from dal.entities import DeclarationError
 from dal.idsource import IdHandover, IdHandoverError, SequenceChange, SequenceState
 from dal.settings import Settings, SettingsError, load_settings
@@ -42,7 +43,7 @@ def _exit_codes() -> Iterator[None]:
     errors = Console(stderr=True, soft_wrap=True)
     try:
         yield
-    except (SettingsError, IdHandoverError, DeclarationError) as error:
+    except (SettingsError, IdHandoverError, DeclarationError, ContractError) as error:
         errors.print(f"[red]error:[/] {error}", highlight=False, markup=True)
         raise typer.Exit(2) from error
     except SQLAlchemyError as error:

@@ -109,7 +109,7 @@ class SelfJoin:
 
 @dataclass(frozen=True)
 class ForeignKeyJoin:
-    """A column of the row a foreign key points to (``products.price``)."""
+    """A column of the row a foreign key points to (``projects.name``)."""
 
     kind: ClassVar[JoinType] = JoinType.FOREIGN_KEY
     target_table: str
@@ -207,7 +207,7 @@ Join = (
 
 @dataclass(frozen=True)
 class AggregateCalculation:
-    """An aggregate over related rows (``COUNT(products.id)``)."""
+    """An aggregate over related rows (``COUNT(tickets.number)``)."""
 
     kind: ClassVar[CalculationType] = CalculationType.AGGREGATE
     target_table: str

@@ -252,7 +252,7 @@ def _check_size(table: Table, report: Report) -> None:
 
 
 def _attribute_location(table: Table, entity_type: str, attribute: str) -> Location:
-    """Single-entity tables have no entity level in locations (``Products / attribute x``)."""
+    """Single-entity tables have no entity level in locations (``Projects / attribute x``)."""
     where = Location(table.name)
     if table.is_multi_entity:
         where = where.at_entity(entity_type)

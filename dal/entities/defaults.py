@@ -61,7 +61,7 @@ def default_spec(table: Table, *, name: str | None = None) -> EntitySpec:
 
 
 def model_name(table_name: str) -> str:
-    """The class name of a table's default model: ``order_items`` -> ``OrderItems``."""
+    """The class name of a table's default model: ``line_items`` -> ``LineItems``."""
     words = "".join(c if c.isalnum() else " " for c in table_name).split()
     name = "".join(word[:1].upper() + word[1:] for word in words)
     return name if name.isidentifier() else f"Table{name}"

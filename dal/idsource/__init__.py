@@ -17,7 +17,6 @@ the procedure.
 from dal.idsource.allocator import PreparedIdAllocator
 from dal.idsource.dynamodb import DynamoSequences
 from dal.idsource.handover import (
-    LEGACY_SEQUENCES,
     HighWaterMarks,
     IdHandover,
     IdHandoverError,
@@ -28,7 +27,6 @@ from dal.idsource.handover import (
 from dal.idsource.mysql import SqlHighWater
 
 __all__ = [
-    "LEGACY_SEQUENCES",
     "DynamoSequences",
     "HighWaterMarks",
     "IdHandover",

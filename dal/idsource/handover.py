@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 __all__ = [
-    "LEGACY_SEQUENCES",
     "HighWaterMarks",
     "IdHandover",
     "IdHandoverError",
@@ -23,16 +22,6 @@ __all__ = [
     "SequenceCounters",
     "SequenceState",
 ]
-
-LEGACY_SEQUENCES: tuple[str, ...] = (
-    "users",
-    "categories",
-    "products",
-    "shopping_carts",
-    "orders",
-    "order_items",
-)
-"""The id sequences of the reference store: one per legacy table, named after it."""
 
 
 class IdHandoverError(ValueError):
@@ -125,7 +114,7 @@ class IdHandover:
         self,
         mysql: HighWaterMarks,
         dynamodb: SequenceCounters,
-        sequences: Iterable[str] = LEGACY_SEQUENCES,
+        sequences: Iterable[str] = (),
     ) -> None:
         self.mysql = mysql
         self.dynamodb = dynamodb

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from sqlalchemy import BigInteger, Engine, String, column, func, inspect, select, table
 from sqlalchemy.engine import Connection
 
-from dal.idsource.handover import LEGACY_SEQUENCES, IdHandoverError
+from dal.idsource.handover import IdHandoverError
 
 __all__ = ["ID_BLOCKS_TABLE", "SqlHighWater"]
 
@@ -37,9 +37,7 @@ class SqlHighWater:
     every sequence in ``dal_id_blocks`` is read as well.
     """
 
-    def __init__(
-        self, engine: Engine, sequences: Mapping[str, str] | Iterable[str] = LEGACY_SEQUENCES
-    ) -> None:
+    def __init__(self, engine: Engine, sequences: Mapping[str, str] | Iterable[str] = ()) -> None:
         self._engine = engine
         self._sequences = (
             dict(sequences) if isinstance(sequences, Mapping) else dict.fromkeys(sequences, "id")

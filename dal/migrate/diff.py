@@ -2,7 +2,7 @@
 
 Both items are decoded from DynamoDB's wire form and compared as values
 (``12.5`` equals ``12.50``); each difference has a field path such as
-``order_items[1].price`` or ``profile_data.first_name``. Values of sensitive
+``invoice_lines[1].unit_price`` or ``profile_data.first_name``. Values of sensitive
 fields are replaced by a stable token before they leave this module.
 """
 

@@ -1,7 +1,7 @@
 """Rows of related tables fetched for one page of source rows, with one query per relation.
 
-A :class:`Relation` is a join the contract describes (``products.id =
-shopping_carts.product_id``): which table it reaches, under which alias, and
+A :class:`Relation` is a join the contract describes (``projects.id =
+tickets.project_id``): which table it reaches, under which alias, and
 which columns of the referencing row match which columns of the target.
 :class:`Lookups` fetches the related rows of a whole page at once
 (``WHERE id IN (...)``), children grouped by parent, and aggregates grouped by

@@ -151,7 +151,7 @@ class SourcePlan:
         return tuple(row[column] for column in self.key_columns)
 
     def label(self, key: Sequence[Any], columns: Sequence[str] | None = None) -> str:
-        """How a row is named in reports: ``users 42``, ``carts user_id=1, product_id=2``."""
+        """How a row is named in reports: ``projects 42``, ``tickets project_id=1, number=2``."""
         if columns is None or tuple(columns) == self.key_columns:
             return f"{self.name} {', '.join(str(k) for k in key)}"
         pairs = ", ".join(f"{c}={v}" for c, v in zip(columns, key, strict=True))

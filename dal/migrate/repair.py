@@ -27,6 +27,7 @@ from dal.migrate.plan import SourcePlan, Target, UniqueTarget
 from dal.migrate.rows import delete_row, item_row, write_row
 from dal.migrate.source import fetch_rows
 from dal.migrate.verify import Finding, Kind, Verifier, VerifyOptions, VerifyReport
+from dal.routing.redaction import DEFAULT_SENSITIVE
 from dal.routing.stages import PLANS, Side, Stage
 from interfaces import DalError
 
@@ -118,17 +119,21 @@ class Repairer:
         verifier: Verifier,
         tables: Mapping[str, Table],
         stage_of: StageOf,
+        sensitive: tuple[str, ...] = DEFAULT_SENSITIVE,
     ) -> None:
         self._engine = engine
         self._client = client
         self._verifier = verifier
         self._tables = tables
         self._stage_of = stage_of
+        self._sensitive = sensitive
 
     def run(self, options: RepairOptions, chosen: Sequence[SourcePlan]) -> RepairReport:
         """Repair ``chosen`` plans; with ``dry_run`` only report what would be done."""
         verify_options = VerifyOptions(
-            workers=options.workers, include_denormalized=options.include_denormalized
+            workers=options.workers,
+            include_denormalized=options.include_denormalized,
+            sensitive=self._sensitive,
         )
         verified = self._verifier.run(verify_options, chosen)
         report = RepairReport(verified, {p.name: self._stage_of(p.name) for p in chosen})

@@ -1,7 +1,7 @@
 """The SQL fragments of the contract: join conditions, boolean conditions, value expressions.
 
-The contract writes how rows relate as SQL text (``shopping_carts.product_id =
-products.id``, ``categories.parent_id IS NULL``, ``status = 'pending'``). This
+The contract writes how rows relate as SQL text (``tickets.project_id =
+projects.id``, ``categories.parent_id IS NULL``, ``status = 'open'``). This
 module reads the small subset the contract uses and nothing more:
 
 * comparisons ``=``, ``!=``, ``<>``, ``<``, ``<=``, ``>``, ``>=`` between column

@@ -29,6 +29,7 @@ from dal.migrate.repair import Repairer
 from dal.migrate.verify import Verifier
 from dal.migrate.writer import BatchWriter, ConditionalWriter
 from dal.routing.flags import FlagSource
+from dal.routing.redaction import DEFAULT_SENSITIVE
 from dal.routing.stages import Stage
 from dal.settings import Settings
 
@@ -48,6 +49,8 @@ class MigrationTools:
     plans: Mapping[str, SourcePlan]
     tables: Mapping[str, Table]
     flags: FlagSource
+    sensitive: tuple[str, ...] = DEFAULT_SENSITIVE
+    """Fields whose values are redacted in findings (every field a declaration marks)."""
 
     def stage_of(self, entity: str) -> Stage:
         """The entity's stage now (``off`` unless the flags say otherwise)."""
@@ -66,7 +69,12 @@ class MigrationTools:
     def repairer(self, progress: ProgressReporter | None = None) -> Repairer:
         """A repairer over these connections, directed by the stage flags."""
         return Repairer(
-            self.engine, self.client, self.verifier(progress), self.tables, self.stage_of
+            self.engine,
+            self.client,
+            self.verifier(progress),
+            self.tables,
+            self.stage_of,
+            self.sensitive,
         )
 
 

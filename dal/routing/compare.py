@@ -119,7 +119,7 @@ class CompareSettings:
     """How answers are compared.
 
     ``denormalized`` maps an entity (or ``entity.operation``) to the fields the
-    contract denormalizes, e.g. ``{"carts": {"product_name", "price"}}``.
+    contract denormalizes, e.g. ``{"tickets": {"project_name"}}``.
     """
 
     timestamp_precision: timedelta = timedelta(seconds=1)

@@ -160,8 +160,12 @@ class _ShadowRead:
         return False
 
     def _eventually_consistent(self) -> bool:
-        key = (self._operation.entity, self._operation.name)
-        return key in self._services.eventually_consistent
+        entity, name = self._operation.entity, self._operation.name
+        reads = self._services.eventually_consistent
+        if (entity, name) in reads:
+            return True
+        named = self._args[0] if name == "query" and self._args else None
+        return isinstance(named, str) and (entity, f"query.{named}") in reads
 
     def _compare(self, old: Outcome, new: Outcome) -> Verdict | None:
         entity, name = self._operation.entity, self._operation.name

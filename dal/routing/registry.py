@@ -110,6 +110,11 @@ class DeferredRepositories:
         """The repository of entity ``name``; KeyError listing the known entities."""
         return self._target().repository(name)
 
+    def eventually_consistent(self) -> list[str]:
+        """``entity.query`` of the named queries the built registry reads from an index."""
+        said = getattr(self._target(), "eventually_consistent", None)
+        return list(said()) if callable(said) else []
+
 
 def check_same_entities(old: Repositories, new: Repositories) -> None:
     """ValueError naming the entities only one side declares."""

@@ -2,9 +2,10 @@
 
 ::
 
-    router = Router(flags=StaticFlags({"users": Stage.SHADOW}), recorder=MemoryRecorder())
-    users = router.route("users", UserRepository, old=mysql_users, new=dynamo_users)
-    store = router.route_store(old=mysql_store, new=dynamo_store)
+    router = Router(flags=StaticFlags({"tickets": Stage.SHADOW}), recorder=MemoryRecorder())
+    tickets = router.route("tickets", TicketRepository, old=sql_tickets, new=dynamo_tickets)
+    store = router.route_store(old=mysql_store, new=dynamo_store)   # every entity
+    routed = router.route_repositories(old=sql_repositories, new=dynamo_repositories)
     ...
     router.flush()   # wait for pending shadow work (tests, shutdown)
     router.close()   # stop the pool and the timer thread
@@ -238,6 +239,7 @@ class Router(ClosedOnExit):
                 old.specs[name].key,
             )
             operations.extend(entity_operations)
+            self._services.eventually_consistent.update(_index_reads(new, name))
             return typing.cast(Repository[Any], repository)
 
         return RoutedRepositories(specs, route, unit_of_work)
@@ -338,4 +340,19 @@ def _reads(given: Iterable[tuple[str, str] | str]) -> set[tuple[str, str]]:
         if len(pair) != 2 or not all(isinstance(p, str) and _ENTITY.match(p) for p in pair):
             raise ValueError(f"eventually consistent read {item!r} must be 'entity.operation'")
         reads.add((pair[0], pair[1]))
+    return reads
+
+
+def _index_reads(registry: Repositories, entity: str) -> set[tuple[str, str]]:
+    """The named queries of ``entity`` that ``registry`` serves from an eventually consistent
+    index, as ``(entity, "query.<name>")`` (registries that say so: ``eventually_consistent()``).
+    """
+    said = getattr(registry, "eventually_consistent", None)
+    if not callable(said):
+        return set()
+    reads: set[tuple[str, str]] = set()
+    for read in said():
+        owner, _, name = str(read).partition(".")
+        if owner == entity and name:
+            reads.add((entity, f"query.{name}"))
     return reads

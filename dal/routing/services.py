@@ -67,7 +67,8 @@ class Services:
         self.comparator = comparator
         self.repair_log = repair_log
         self.settings = settings
-        self.eventually_consistent = frozenset(eventually_consistent)
+        self.eventually_consistent: set[tuple[str, str]] = set(eventually_consistent)
+        """(entity, operation) reads re-read once; a named query is ``query.<name>``."""
         self.metrics = Metrics()
         self.breakers = Breakers(settings)
         self.runner = ShadowRunner(settings, self.raised)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
@@ -122,11 +121,11 @@ class DynamoSession:
         from dal.aws import dynamodb_client
         from dal.contract import load_contract
         from dal.schema import create_tables
-        from dal.settings import default_contract_path
+        from examples.store import CONTRACT as STORE_CONTRACT
 
         self._endpoint = endpoint
         self._prefix = prefix
-        self._contract = load_contract(default_contract_path(Path(__file__).parents[2]))
+        self._contract = load_contract(STORE_CONTRACT)
         self._client = dynamodb_client(endpoint, "us-east-1")
         self._keys: dict[str, list[str]] = {}
         self._tables = create_tables(self._client, self._contract, prefix) or [

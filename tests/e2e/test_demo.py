@@ -11,10 +11,10 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from dal.cli import app
-from dal.demo import SMALL_SCALE, DemoConfig, DemoResult, run_demo
 from dal.routing import Stage
 from dal.settings import Settings
+from examples.store.demo import SMALL_SCALE, DemoConfig, DemoResult, run_demo
+from examples.store.demo.cli import app
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +95,7 @@ def test_no_password_hash_leaves_the_layer(demo: tuple[DemoResult, str]) -> None
 def test_the_demo_command_refuses_bad_settings(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         app,
-        ["demo", "--out", str(tmp_path), "--small"],
+        ["--out", str(tmp_path), "--small"],
         env={"DAL_MYSQL_URL": "postgresql://db/store"},
     )
 
@@ -106,7 +106,7 @@ def test_the_demo_command_refuses_bad_settings(tmp_path: Path) -> None:
 def test_the_demo_command_says_what_is_missing_to_start_dynamodb_local(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         app,
-        ["demo", "--out", str(tmp_path), "--small"],
+        ["--out", str(tmp_path), "--small"],
         env={"PATH": str(tmp_path), "DAL_DYNAMODB_ENDPOINT": None, "DAL_MYSQL_URL": None},
     )
 

@@ -22,14 +22,16 @@ from typer.testing import CliRunner, Result
 from adapters.dynamodb import DynamoClient, DynamoIdAllocator, connect
 from dal.aws import dynamodb_client
 from dal.cli import app
-from dal.container import Container, build_container
-from dal.idsource import LEGACY_SEQUENCES
+from dal.container import Container
 from dal.local import mariadb
 from dal.routing import StaticFlags
 from dal.schema import create_tables
 from dal.settings import Settings
+from examples.store import CONTRACT as STORE_CONTRACT
 from examples.store import NewUser
 from examples.store.migrations import upgrade
+from examples.store.wiring import STORE_SEQUENCES as LEGACY_SEQUENCES
+from examples.store.wiring import store_container as build_container
 
 runner = CliRunner()
 LEGACY_CATEGORY_ID = 900  # a row the old application wrote with AUTO_INCREMENT
@@ -64,6 +66,8 @@ def settings_env(
     monkeypatch.setenv("DAL_MYSQL_URL", store_url)
     monkeypatch.setenv("DAL_DYNAMODB_ENDPOINT", dynamodb_endpoint)
     monkeypatch.setenv("DAL_TABLE_PREFIX", prefix)
+    monkeypatch.setenv("DAL_CONTRACT", str(STORE_CONTRACT))
+    monkeypatch.setenv("DAL_DECLARATIONS", "examples.store.declarations")
 
 
 @pytest.fixture

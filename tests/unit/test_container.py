@@ -17,6 +17,7 @@ from dal.schema import create_tables
 from dal.settings import Settings
 from examples.store import NewUser, Store
 from examples.store.migrations import upgrade
+from examples.store.wiring import store_container
 from interfaces import NotFound, SteppingClock, SystemClock
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -31,7 +32,7 @@ def sqlite_container(tmp_path: Path) -> Iterator[Container]:
     """A container over a fresh, migrated SQLite database, with a deterministic clock."""
     sqlite_url = f"sqlite:///{tmp_path / 'store.db'}"
     upgrade(sqlite_url)
-    container = build_container(Settings(mysql_url=sqlite_url))
+    container = store_container(Settings(mysql_url=sqlite_url))
     container.clock.override(SteppingClock(START))
     yield container
     container.shutdown_resources()
@@ -58,7 +59,7 @@ def test_settings_are_loaded_from_the_environment_by_default(
 
 
 def test_memory_store_round_trip() -> None:
-    container = build_container(Settings())
+    container = store_container(Settings())
     container.clock.override(SteppingClock(START))
     store = container.memory_store()
 
@@ -76,7 +77,7 @@ def test_the_default_clock_is_the_system_clock() -> None:
 
 
 def test_containers_do_not_share_stores() -> None:
-    first, second = build_container(Settings()), build_container(Settings())
+    first, second = store_container(Settings()), store_container(Settings())
     with first.memory_store().unit_of_work():
         created = first.memory_store().users.create(_new_user("grace"))
 
@@ -117,7 +118,7 @@ def routed_container(
         dynamodb_endpoint=dynamodb_endpoint,
         table_prefix=f"{table_prefix}container_",
     )
-    container = build_container(settings)
+    container = store_container(settings)
     client = dynamodb_client(settings.dynamodb_endpoint, settings.dynamodb_region)
     create_tables(client, container.contract(), prefix=settings.table_prefix)
     container.clock.override(SteppingClock(START))

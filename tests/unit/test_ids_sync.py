@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dal.idsource import LEGACY_SEQUENCES, IdHandover, SequenceState
+from dal.idsource import IdHandover, SequenceState
+from examples.store.wiring import STORE_SEQUENCES as LEGACY_SEQUENCES
 
 
 class FakeMysql:
@@ -44,7 +45,8 @@ class FakeCounters:
 
 
 def test_show_lists_every_legacy_sequence_and_any_other_either_side_knows() -> None:
-    handover = IdHandover(FakeMysql({"users": 50, "coupons": 3}), FakeCounters({"audit": 9}))
+    mysql, counters = FakeMysql({"users": 50, "coupons": 3}), FakeCounters({"audit": 9})
+    handover = IdHandover(mysql, counters, LEGACY_SEQUENCES)
 
     states = {state.sequence: state for state in handover.show()}
 
@@ -57,7 +59,9 @@ def test_show_lists_every_legacy_sequence_and_any_other_either_side_knows() -> N
 
 def test_sync_raises_each_counter_behind_mysql_to_one_below_its_next_id() -> None:
     counters = FakeCounters({"users": 10, "orders": 80})
-    handover = IdHandover(FakeMysql({"users": 50, "orders": 40, "categories": 700}), counters)
+    handover = IdHandover(
+        FakeMysql({"users": 50, "orders": 40, "categories": 700}), counters, LEGACY_SEQUENCES
+    )
 
     changes = {change.sequence: change for change in handover.sync()}
 
@@ -70,7 +74,7 @@ def test_sync_raises_each_counter_behind_mysql_to_one_below_its_next_id() -> Non
 
 def test_sync_never_lowers_a_counter_that_is_ahead() -> None:
     counters = FakeCounters({"orders": 80})
-    handover = IdHandover(FakeMysql({"orders": 40}), counters)
+    handover = IdHandover(FakeMysql({"orders": 40}), counters, LEGACY_SEQUENCES)
 
     changes = {change.sequence: change for change in handover.sync()}
 
@@ -81,7 +85,7 @@ def test_sync_never_lowers_a_counter_that_is_ahead() -> None:
 
 def test_a_second_sync_changes_nothing() -> None:
     counters = FakeCounters()
-    handover = IdHandover(FakeMysql({"users": 5, "products": 12}), counters)
+    handover = IdHandover(FakeMysql({"users": 5, "products": 12}), counters, LEGACY_SEQUENCES)
     handover.sync()
     writes = counters.writes
 
@@ -94,7 +98,7 @@ def test_a_second_sync_changes_nothing() -> None:
 def test_sync_creates_the_counters_table_first() -> None:
     counters = FakeCounters(exists=False)
 
-    IdHandover(FakeMysql({"users": 5}), counters).sync()
+    IdHandover(FakeMysql({"users": 5}), counters, LEGACY_SEQUENCES).sync()
 
     assert counters.exists
     assert counters.last["users"] == 5
@@ -102,7 +106,7 @@ def test_sync_creates_the_counters_table_first() -> None:
 
 def test_dry_run_reports_the_plan_and_writes_nothing() -> None:
     counters = FakeCounters({"orders": 80}, exists=False)
-    handover = IdHandover(FakeMysql({"users": 5}), counters)
+    handover = IdHandover(FakeMysql({"users": 5}), counters, LEGACY_SEQUENCES)
 
     changes = {change.sequence: change for change in handover.sync(dry_run=True)}
 
@@ -124,7 +128,7 @@ def test_after_a_sync_every_sequence_is_safe_and_no_counter_went_down(
 ) -> None:
     counters = FakeCounters(last)
 
-    changes = IdHandover(FakeMysql(marks), counters).sync()
+    changes = IdHandover(FakeMysql(marks), counters, LEGACY_SEQUENCES).sync()
 
     for change in changes:
         assert change.after.safe

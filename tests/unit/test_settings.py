@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-import dal.settings
 from dal.settings import Settings, SettingsError, default_contract_path, load_settings
 
 
@@ -45,9 +44,8 @@ def test_contract_defaults_to_the_project_file(contract_file: Path) -> None:
 
 def test_contract_default_without_a_project_file_names_the_expected_path(tmp_path: Path) -> None:
     expected = (tmp_path / "config" / "migration_contract.json").resolve()
-    packaged = Path(dal.settings.__file__).parent / "data" / "migration_contract.json"
 
-    assert default_contract_path() in {expected, packaged.resolve()}
+    assert default_contract_path() == expected
 
 
 def test_environment_variables(monkeypatch: pytest.MonkeyPatch, contract_file: Path) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 from adapters.dynamodb.client import DynamoClient
 from adapters.dynamodb.generic.context import Context
 from adapters.dynamodb.generic.repository import DynamoRepository
+from adapters.registry import RepositoryRegistry
 from dal.contract import Contract
 from interfaces.entities import EntitySpec
 from interfaces.runtime import (
@@ -21,7 +22,7 @@ from interfaces.runtime import (
 __all__ = ["DynamoRepositories"]
 
 
-class DynamoRepositories:
+class DynamoRepositories(RepositoryRegistry[DynamoRepository]):
     """A :class:`~interfaces.repository.Repositories` over the contract's DynamoDB tables.
 
     Each spec is served by the contract entity whose ``source_table`` is the
@@ -53,27 +54,15 @@ class DynamoRepositories:
             clock=clock if clock is not None else SystemClock(),
             ids=ids if ids is not None else MemoryIdAllocator(),
         )
-        self._repositories = {
-            name: DynamoRepository(self._context, name) for name in self._context.specs
-        }
-
-    @property
-    def specs(self) -> Mapping[str, EntitySpec]:
-        """The declaration of every entity, by name."""
-        return self._context.specs
+        super().__init__(
+            self._context.specs,
+            {name: DynamoRepository(self._context, name) for name in self._context.specs},
+        )
 
     @property
     def unit_of_work(self) -> UnitOfWorkFactory:
         """A unit of work that does nothing: every command is atomic on its own."""
         return no_unit_of_work
-
-    def repository(self, name: str) -> DynamoRepository:
-        """The repository of entity ``name``; KeyError listing the known entities."""
-        try:
-            return self._repositories[name]
-        except KeyError:
-            known = ", ".join(self._repositories) or "none"
-            raise KeyError(f"no entity {name!r} (known: {known})") from None
 
     def eventually_consistent(self) -> list[str]:
         """``entity.query`` of every named query read from a GSI, hence eventually consistent.

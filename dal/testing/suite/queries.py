@@ -167,12 +167,12 @@ def _queries(harness: Harness, spec: EntitySpec) -> list[NamedQuery]:
 def _seed(harness: Harness, spec: EntitySpec, named: NamedQuery) -> _Seeded:
     """Entities in the query's scope (with ties and None in the order) and a few outside it."""
     scope, other = _scopes(harness, spec, named)
-    count = 1 if _at_most_one(spec, named) else _IN_SCOPE
+    single = _at_most_one(spec, named)  # the where fields are unique: one entity per value
     inside = [
         harness.create(spec.name, overrides={**scope, **_order_values(harness, spec, named, i)})
-        for i in range(count)
+        for i in range(1 if single else _IN_SCOPE)
     ]
-    for i in range(_OUT_OF_SCOPE):
+    for i in range(1 if single else _OUT_OF_SCOPE):
         harness.create(spec.name, overrides={**other, **_order_values(harness, spec, named, i)})
     params = {name: scope[name] for name in named.where}
     other_params = {name: other[name] for name in named.where}

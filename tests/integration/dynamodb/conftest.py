@@ -22,7 +22,7 @@ from adapters.dynamodb import (
 from dal.aws import dynamodb_client
 from dal.contract import Contract, load_contract
 from dal.schema import create_tables
-from dal.settings import default_contract_path
+from examples.store import CONTRACT as STORE_CONTRACT
 from examples.store import Store
 from examples.store.dynamodb import build_store
 from interfaces import MemoryIdAllocator, SteppingClock
@@ -33,7 +33,7 @@ ROOT = Path(__file__).parents[3]
 @pytest.fixture(scope="session")
 def contract() -> Contract:
     """The project's migration contract."""
-    return load_contract(default_contract_path(ROOT))
+    return load_contract(STORE_CONTRACT)
 
 
 @pytest.fixture(scope="session")

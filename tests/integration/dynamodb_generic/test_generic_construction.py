@@ -99,7 +99,9 @@ def test_a_foreign_key_join_not_on_the_target_key(offline: DynamoClient) -> None
 
 
 def test_a_reference_to_an_undeclared_entity(offline: DynamoClient) -> None:
-    with pytest.raises(ValueError, match="entity labels: the reference to projects"):
+    with pytest.raises(
+        ValueError, match="entity labels references projects, which is not declared"
+    ):
         DynamoRepositories(offline, _contract(), [LABELS, TICKETS])
 
 

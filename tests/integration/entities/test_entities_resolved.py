@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from sqlalchemy import Table
 
 from dal.contract import load_contract
 from dal.entities import default_spec, resolve_specs
+from examples.store import CONTRACT as STORE_CONTRACT_PATH
 from examples.store.schema import metadata as store_metadata
 from examples.tracker import CONTRACT
 from examples.tracker.declarations import LABELS, PROJECTS, SPECS, TICKETS
 from interfaces.entities import OnDelete
 
-STORE_CONTRACT = Path(__file__).resolve().parents[3] / "config" / "migration_contract.json"
+STORE_CONTRACT = STORE_CONTRACT_PATH
 
 
 def test_the_tracker_without_declarations(reflected: dict[str, Table]) -> None:

@@ -22,7 +22,8 @@ from dal.contract import Contract, load_contract
 from dal.local import mariadb
 from dal.migrate.tools import MigrationTools, open_tools
 from dal.schema import create_tables
-from dal.settings import Settings, default_contract_path
+from dal.settings import Settings
+from examples.store import CONTRACT as STORE_CONTRACT
 from examples.store.migrations import upgrade
 
 ROOT = Path(__file__).parents[3]
@@ -32,7 +33,7 @@ _serial = itertools.count(1)
 @pytest.fixture(scope="session")
 def contract_path() -> Path:
     """The project's migration contract."""
-    return default_contract_path(ROOT)
+    return STORE_CONTRACT
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ from dal.migrate.verify import Verifier, VerifyOptions, VerifyReport
 from dal.routing.flags import StaticFlags
 from dal.routing.repairlog import RepairEntry, RepairLog
 from dal.routing.stages import Side
+from examples.store import CONTRACT as STORE_CONTRACT
 from examples.store.schema import order_items, orders, products, shopping_carts
 
 
@@ -195,6 +196,8 @@ def test_repair_from_the_router_log_fixes_the_logged_entities_and_marks_them_don
         "DAL_MYSQL_URL": str(engine.url.render_as_string(hide_password=False)),
         "DAL_DYNAMODB_ENDPOINT": tools.client.connection.client.meta.endpoint_url,
         "DAL_TABLE_PREFIX": prefix,
+        "DAL_CONTRACT": str(STORE_CONTRACT),
+        "DAL_DECLARATIONS": "examples.store.declarations",
     }
     result = CliRunner().invoke(app, ["repair", "--from-log", str(log.path)], env=env)
 

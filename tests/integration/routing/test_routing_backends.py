@@ -49,11 +49,11 @@ def sides(engine: Any, dynamodb_endpoint: str, table_prefix: str) -> tuple[Store
     from dal.aws import dynamodb_client
     from dal.contract import load_contract
     from dal.schema import create_tables
-    from dal.settings import default_contract_path
+    from examples.store import CONTRACT as STORE_CONTRACT
     from examples.store.dynamodb import build_store as dynamo_store
     from examples.store.sql import build_store as mysql_store
 
-    contract = load_contract(default_contract_path(ROOT))
+    contract = load_contract(STORE_CONTRACT)
     prefix = table_prefix + "router_"
     create_tables(dynamodb_client(dynamodb_endpoint, "us-east-1"), contract, prefix)
     clock = ReplayingClock(SystemClock())

@@ -19,8 +19,9 @@ from dal.aws import dynamodb_client
 from dal.commands.schema import register
 from dal.contract import load_contract
 from dal.schema import drop_tables
+from examples.store import CONTRACT as STORE_CONTRACT_PATH
 
-CONTRACT = Path(__file__).resolve().parents[3] / "config" / "migration_contract.json"
+CONTRACT = STORE_CONTRACT_PATH
 _numbers = itertools.count(1)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import socket
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,9 +14,10 @@ from support.tables import table_names
 from dal.aws import dynamodb_client
 from dal.contract import Contract, load_contract
 from dal.schema import SchemaError, SchemaMismatch, create_tables, describe, drop_tables
+from examples.store import CONTRACT as STORE_CONTRACT_PATH
 from interfaces.errors import AccessDenied, BackendUnavailable, Throttled
 
-CONTRACT = Path(__file__).resolve().parents[3] / "config" / "migration_contract.json"
+CONTRACT = STORE_CONTRACT_PATH
 _numbers = itertools.count(1)
 
 

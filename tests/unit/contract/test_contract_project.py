@@ -32,20 +32,13 @@ S, N, BOOL = AttributeType.S, AttributeType.N, AttributeType.BOOL
 @pytest.fixture(scope="module")
 def contract() -> Contract:
     root = Path(__file__).resolve().parents[3]
-    return load_contract(root / "config" / "migration_contract.json")
-
-
-def test_packaged_copy_is_identical(project_root: Path) -> None:
-    config = project_root / "config" / "migration_contract.json"
-    packaged = project_root / "dal" / "data" / "migration_contract.json"
-
-    assert packaged.read_bytes() == config.read_bytes()
+    return load_contract(root / "examples" / "store" / "contract.json")
 
 
 def test_valid_against_the_workshop_json_schema(project_root: Path, fixtures_dir: Path) -> None:
     jsonschema = pytest.importorskip("jsonschema")
     schema = json.loads((fixtures_dir / "migration_contract_schema.json").read_text("utf-8"))
-    data = json.loads((project_root / "config" / "migration_contract.json").read_text("utf-8"))
+    data = json.loads((project_root / "examples" / "store" / "contract.json").read_text("utf-8"))
 
     jsonschema.Draft7Validator(schema).validate(data)
 

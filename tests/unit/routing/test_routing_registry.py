@@ -134,3 +134,22 @@ def test_a_routed_store_serves_its_entities_through_repository() -> None:
     assert found == new.repository("tickets").get({"project_id": 1, "number": 7})
     assert store.repository("tickets") is store.repository("tickets")
     router.close()
+
+
+class _IndexedMemory(MemoryRepositories):
+    """Memory repositories that say, as the DynamoDB ones do, which queries read an index."""
+
+    def eventually_consistent(self) -> list[str]:
+        return ["tickets.by_label", "labels.by_project"]
+
+
+def test_queries_the_new_side_reads_from_an_index_are_re_read_before_they_count() -> None:
+    old, _ = _sides()
+    router, routed, _ = _routed(Stage.SHADOW, old, _IndexedMemory(SPECS))
+    routed.repository("tickets")
+    reads = router._services.eventually_consistent
+    assert ("tickets", "query.by_label") in reads
+    assert ("labels", "query.by_project") not in reads  # labels not routed yet
+    routed.repository("labels")
+    assert ("labels", "query.by_project") in reads
+    router.close()

@@ -23,6 +23,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _VERSIONED = ("users", "categories", "products", "orders")
+
+
 def _columns(inspector: sa.Inspector, table: str) -> set[str]:
     return {column["name"] for column in inspector.get_columns(table)}
 

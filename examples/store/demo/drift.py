@@ -17,9 +17,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from dal.contract import Contract, Entity, Table
-from dal.demo.catalog import Catalog
 from dal.schema import physical_name
 from examples.store import Store
+from examples.store.demo.catalog import Catalog
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -2,7 +2,7 @@
 
 ::
 
-    from dal.demo import DemoConfig, run_demo
+    from examples.store.demo import DemoConfig, run_demo
 
     result = run_demo(DemoConfig(out=Path("out/demo")))
     result.files.html          # the comparison report
@@ -11,9 +11,9 @@
 See ``docs/demo.md``.
 """
 
-from dal.demo.config import DEFAULT_SCALE, SMALL_SCALE, DemoConfig, DemoScale
-from dal.demo.drift import PlantedDrift
-from dal.demo.runner import DemoResult, StageRun, run_demo
+from examples.store.demo.config import DEFAULT_SCALE, SMALL_SCALE, DemoConfig, DemoScale
+from examples.store.demo.drift import PlantedDrift
+from examples.store.demo.runner import DemoResult, StageRun, run_demo
 
 __all__ = [
     "DEFAULT_SCALE",

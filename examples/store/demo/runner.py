@@ -23,20 +23,21 @@ from dependency_injector import providers
 from rich.console import Console
 
 from dal.aws import dynamodb_client
-from dal.container import Container, build_container
+from dal.container import Container
 from dal.contract import load_contract
-from dal.demo.backends import open_backends
-from dal.demo.catalog import Catalog, seed
-from dal.demo.config import DemoConfig
-from dal.demo.drift import PlantedDrift, plant_drifts, read_drifted
-from dal.demo.flags import write_flags
-from dal.demo.progress import DemoProgress
-from dal.demo.workload import Shop, StageCalls, Workload, every_read
 from dal.migrate import BackfillOptions, BackfillSummary, open_tools
 from dal.reporting import Report, ReportFiles, load_thresholds, report_from_files, write_report
 from dal.routing import FileFlags, JsonlRecorder, ShadowSettings, Stage
 from dal.settings import Settings
 from examples.store import Store
+from examples.store.demo.backends import open_backends
+from examples.store.demo.catalog import Catalog, seed
+from examples.store.demo.config import DemoConfig
+from examples.store.demo.drift import PlantedDrift, plant_drifts, read_drifted
+from examples.store.demo.flags import write_flags
+from examples.store.demo.progress import DemoProgress
+from examples.store.demo.workload import Shop, StageCalls, Workload, every_read
+from examples.store.wiring import store_container
 
 __all__ = ["DemoResult", "StageRun", "run_demo"]
 
@@ -247,7 +248,7 @@ def run_demo(config: DemoConfig, console: Console | None = None) -> DemoResult:
     tag = secrets.token_hex(3)
     with DemoProgress(console or Console()) as progress:
         with open_backends(config, tag, flags, progress) as settings:
-            container = build_container(settings)
+            container = store_container(settings)
             recorder = _wire(container, out, flags)
             store = container.routed_store()
             if not isinstance(store, Store):

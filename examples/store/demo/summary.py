@@ -6,8 +6,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from dal.demo.runner import DemoResult
 from dal.reporting.terminal import summary_table
+from examples.store.demo.runner import DemoResult
 
 __all__ = ["print_summary"]
 

@@ -1,4 +1,4 @@
-"""`dal demo`: migrate a demonstration shop from MySQL to DynamoDB, stage by stage.
+"""``python -m examples.store.demo``: migrate the store from MySQL to DynamoDB, stage by stage.
 
 Exit codes: 0 when the report shows every planted drift; 1 when one was not
 caught; 2 when the demo cannot run (bad settings, Java or npm missing for
@@ -14,13 +14,13 @@ import typer
 from rich.console import Console
 
 from dal.contract import ContractError
-from dal.demo import DEFAULT_SCALE, SMALL_SCALE, DemoConfig, run_demo
-from dal.demo.summary import print_summary
 from dal.local.dynamodb_local import DynamoDBLocalError
 from dal.settings import SettingsError, load_settings
+from examples.store.demo import DEFAULT_SCALE, SMALL_SCALE, DemoConfig, run_demo
+from examples.store.demo.summary import print_summary
 from interfaces import DalError
 
-__all__ = ["register"]
+__all__ = ["app", "main"]
 
 EXIT_NOT_CAUGHT = 1
 EXIT_CANNOT_RUN = 2
@@ -49,6 +49,10 @@ def demo(
         raise typer.Exit(EXIT_NOT_CAUGHT)
 
 
-def register(app: typer.Typer) -> None:
-    """Add ``dal demo`` to ``app``."""
-    app.command("demo")(demo)
+app = typer.Typer(add_completion=False)
+app.command()(demo)
+
+
+def main() -> None:
+    """Entry point of ``python -m examples.store.demo``."""
+    app()

@@ -18,7 +18,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from dal.demo.catalog import SEARCH_WORDS, Catalog
 from examples.store import (
     CartRepository,
     CategoryRepository,
@@ -32,6 +31,7 @@ from examples.store import (
     Store,
     UserRepository,
 )
+from examples.store.demo.catalog import SEARCH_WORDS, Catalog
 from interfaces import (
     AlreadyExists,
     ConcurrencyConflict,

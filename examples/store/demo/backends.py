@@ -19,12 +19,14 @@ from sqlalchemy.engine import make_url
 
 from dal.aws import dynamodb_client
 from dal.contract import load_contract
-from dal.demo.config import DemoConfig
-from dal.demo.progress import DemoProgress
 from dal.local.dynamodb_local import DynamoDBLocal
 from dal.schema import create_tables
 from dal.settings import Settings, load_settings
+from examples.store import CONTRACT
+from examples.store.demo.config import DemoConfig
+from examples.store.demo.progress import DemoProgress
 from examples.store.migrations import upgrade
+from examples.store.wiring import DECLARATIONS
 
 __all__ = ["open_backends"]
 
@@ -56,8 +58,9 @@ def open_backends(
             dynamodb_endpoint=endpoint,
             dynamodb_region=base.dynamodb_region,
             table_prefix=f"{base.table_prefix}demo{tag}_",
-            contract=base.contract,
+            contract=base.contract if "contract" in configured else CONTRACT,
             flags=flags,
+            declarations=base.declarations or DECLARATIONS,
         )
         upgrade(settings.mysql_url)
         contract = load_contract(settings.contract)

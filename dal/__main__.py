@@ -1,0 +1,5 @@
+"""``python -m dal``: the ``dal`` command line."""
+
+from dal.cli import main
+
+main()
