@@ -57,12 +57,13 @@ from dal.local.dynamodb_local import DynamoDBLocal
 from dal.migrate.backfill import BackfillOptions
 from dal.migrate.tools import open_tools
 from dal.schema import create_tables, drop_tables
-from dal.settings import Settings, default_contract_path
+from dal.settings import Settings
+from examples.store import CONTRACT as STORE_CONTRACT
 from examples.store.migrations import upgrade
 from examples.store.schema import categories, products, users
 
 ROOT = Path(__file__).resolve().parents[1]
-CONTRACT = default_contract_path(ROOT)
+CONTRACT = STORE_CONTRACT
 _BASE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -233,7 +234,11 @@ def raw_copy(
 def backfill_copy(url: str, endpoint: str, prefix: str, workers: int, mode: str) -> float:
     """Seconds ``dal backfill --entity products`` takes in ``mode``."""
     settings = Settings(
-        mysql_url=url, dynamodb_endpoint=endpoint, table_prefix=prefix, contract=CONTRACT
+        mysql_url=url,
+        dynamodb_endpoint=endpoint,
+        table_prefix=prefix,
+        contract=CONTRACT,
+        declarations="examples.store.declarations",
     )
     with open_tools(settings, workers=workers) as tools:
         options = BackfillOptions(

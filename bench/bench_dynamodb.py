@@ -29,6 +29,7 @@ from dal.aws import dynamodb_client
 from dal.contract import load_contract
 from dal.local.dynamodb_local import DynamoDBLocal
 from dal.schema import create_tables, drop_tables
+from examples.store import CONTRACT as STORE_CONTRACT
 from examples.store import NewCategory, NewProduct, NewUser
 from examples.store.dynamodb import build_store
 from interfaces import MemoryIdAllocator
@@ -78,7 +79,7 @@ def summary(samples: list[float]) -> tuple[float, float]:
 
 
 def run(url: str, calls: int) -> None:
-    contract = load_contract(ROOT / "config" / "migration_contract.json")
+    contract = load_contract(STORE_CONTRACT)
     prefix = f"bench_{uuid.uuid4().hex[:8]}_"
     raw_client = dynamodb_client(url, "us-east-1")
     create_tables(raw_client, contract, prefix)

@@ -116,6 +116,10 @@ class SqlSession:
         if self._engine.dialect.name == "sqlite":
             _skip_fsync(self._engine)
         existing = set(inspect(self._engine).get_table_names())
+        if config.create_schema is not None:
+            config.create_schema(self._engine)
+            self._created = []
+            return
         self._created = [t for t in self._metadata.sorted_tables if t.name not in existing]
         self._metadata.create_all(self._engine)
 

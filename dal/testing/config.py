@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,7 +11,7 @@ from dal.testing.samples import SampleFactory
 from interfaces.entities import EntitySpec
 
 if TYPE_CHECKING:
-    from sqlalchemy import MetaData
+    from sqlalchemy import Engine, MetaData
 
     from dal.contract import Contract
 
@@ -35,7 +35,10 @@ class ConformanceConfig:
     valid values (stamped fields excluded; reference fields are replaced by
     the keys of targets the suite creates), for entities whose values cannot be
     generated from their model. ``backends`` names the backends to run, from
-    :data:`dal.testing.backends.BACKENDS`.
+    :data:`dal.testing.backends.BACKENDS`. ``create_schema``, when given, creates
+    the tables on a SQL backend instead of ``metadata.create_all`` (an
+    application's own migrations, which may set collations ``metadata`` does
+    not say); the tables it makes are left in place.
     """
 
     specs: Sequence[EntitySpec]
@@ -43,6 +46,7 @@ class ConformanceConfig:
     metadata: MetaData | None = None
     samples: Mapping[str, SampleFactory] = field(default_factory=dict)
     backends: tuple[str, ...] = DEFAULT_BACKENDS
+    create_schema: Callable[[Engine], None] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "specs", tuple(self.specs))

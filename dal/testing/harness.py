@@ -107,6 +107,8 @@ class Harness:
         self.specs: Mapping[str, EntitySpec] = repositories.specs
         self._counters: defaultdict[str, Iterator[int]] = defaultdict(itertools.count)
         self._creating: list[str] = []
+        self.created: defaultdict[str, list[Any]] = defaultdict(list)
+        """Every entity this harness created, by entity name, as created."""
 
     @property
     def capabilities(self) -> Capabilities:
@@ -151,7 +153,9 @@ class Harness:
             values = self.values(entity, overrides, targets)
         finally:
             self._creating.pop()
-        return self.repository(entity).create(values)
+        created = self.repository(entity).create(values)
+        self.created[entity].append(created)
+        return created
 
     def _point_somewhere(
         self, entity: str, reference: Reference, target: BaseModel | None

@@ -123,7 +123,15 @@ class SampleGenerator:
         }
 
     def value(self, entity: str, name: str, n: int) -> Any:
-        """The n-th value of field ``name`` (never None); SampleError if it cannot be made."""
+        """The n-th value of field ``name`` (never None); SampleError if it cannot be made.
+
+        An entity's factory gives it when it sets the field to something other than None.
+        """
+        factory = self._factories.get(entity)
+        if factory is not None:
+            given = factory(n).get(name)
+            if given is not None:
+                return given
         kind = self.kind(entity, name)
         make = _MAKERS.get(kind.base)
         if make is None:

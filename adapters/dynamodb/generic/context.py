@@ -9,7 +9,7 @@ names the entity and what is missing, raised before any request is sent.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from adapters.dynamodb.client import DynamoClient
@@ -44,6 +44,8 @@ class Context:
     reference_access: Mapping[tuple[str, int], Access | None]
     """The index finding the entities of a reference (entity, position); None: Scan."""
     derivations: Mapping[str, tuple[ForeignKeyValue, ...]]
+    unsupported: Mapping[str, str] = field(default_factory=dict)
+    """Entities these repositories cannot serve, with the reason."""
 
     @classmethod
     def build(
@@ -56,32 +58,43 @@ class Context:
         clock: Clock,
         ids: IdAllocator,
     ) -> Context:
-        """Validate ``specs`` against ``contract``; ValueError naming the entity otherwise."""
+        """Validate ``specs`` against ``contract``.
+
+        An entity the repositories cannot serve (no contract entity for its table, no
+        way to find an item by its key, a derivation they do not compute...) is left
+        out with the reason, in :attr:`unsupported`, and so is every entity related to
+        it by a reference either way (a cascade or a check would need it). ValueError
+        only for declarations that cannot be at all (a name declared twice...).
+        """
         declared = declared_by_name(specs)
-        maps = {name: _map(spec, contract, table_prefix) for name, spec in declared.items()}
+        unsupported: dict[str, str] = {}
+        maps: dict[str, EntityMap] = {}
+        for name, spec in declared.items():
+            try:
+                maps[name] = _map(spec, contract, table_prefix)
+            except ValueError as exc:
+                unsupported[name] = str(exc)
         by_table = {emap.spec.table: emap for emap in maps.values()}
-        for emap in maps.values():
-            _check_uniques(emap)
-            _check_references(emap, maps)
+        built: dict[str, _Built] = {}
+        for name, emap in maps.items():
+            try:
+                built[name] = _build_entity(emap, maps, by_table)
+            except (ValueError, KeyError) as exc:
+                unsupported[name] = str(exc.args[0] if exc.args else exc)
+        _spread(declared, unsupported)
+        served = {name: b for name, b in built.items() if name not in unsupported}
         return cls(
             client=client,
             reader=Reader(client),
             clock=clock,
             ids=ids,
             specs=declared,
-            maps=maps,
-            key_access={name: _key_access(emap) for name, emap in maps.items()},
-            query_access={
-                (name, named.name): find_access(emap, named.where)
-                for name, emap in maps.items()
-                for named in emap.spec.queries
-            },
-            reference_access={
-                (name, position): find_access(emap, reference.fields)
-                for name, emap in maps.items()
-                for position, reference in enumerate(emap.spec.references)
-            },
-            derivations={name: compile_derivations(emap, by_table) for name, emap in maps.items()},
+            maps={name: maps[name] for name in served},
+            key_access={name: b.key_access for name, b in served.items()},
+            query_access={k: v for b in served.values() for k, v in b.query_access.items()},
+            reference_access={k: v for b in served.values() for k, v in b.reference_access.items()},
+            derivations={name: b.derivations for name, b in served.items()},
+            unsupported=unsupported,
         )
 
     # --- reads shared by the repositories ---------------------------------------------------
@@ -166,3 +179,55 @@ def _check_references(emap: EntityMap, maps: Mapping[str, EntityMap]) -> None:
                 f"entity {emap.name}: the reference to {reference.target} names "
                 f"{', '.join(fields)}, neither its key nor one of its unique constraints"
             )
+
+
+@dataclass(frozen=True)
+class _Built:
+    """What one served entity needs, decided once."""
+
+    key_access: Access | None
+    query_access: Mapping[tuple[str, str], Access | None]
+    reference_access: Mapping[tuple[str, int], Access | None]
+    derivations: tuple[ForeignKeyValue, ...]
+
+
+def _build_entity(
+    emap: EntityMap, maps: Mapping[str, EntityMap], by_table: Mapping[str, EntityMap]
+) -> _Built:
+    """How one entity's items are found and derived; ValueError/KeyError when they cannot be."""
+    _check_uniques(emap)
+    _check_references(emap, maps)
+    name = emap.name
+    return _Built(
+        key_access=_key_access(emap),
+        query_access={
+            (name, named.name): find_access(emap, named.where) for named in emap.spec.queries
+        },
+        reference_access={
+            (name, position): find_access(emap, reference.fields)
+            for position, reference in enumerate(emap.spec.references)
+        },
+        derivations=compile_derivations(emap, by_table),
+    )
+
+
+def _spread(declared: Mapping[str, EntitySpec], unsupported: dict[str, str]) -> None:
+    """Leave out every entity related by a reference (either way) to one left out."""
+    changed = True
+    while changed:
+        changed = False
+        for name, spec in declared.items():
+            if name in unsupported:
+                continue
+            related = [r.target for r in spec.references] + [
+                other.name
+                for other in declared.values()
+                if any(r.target == name for r in other.references)
+            ]
+            blocked = next((other for other in related if other in unsupported), None)
+            if blocked is not None:
+                unsupported[name] = (
+                    f"entity {name}: it is related by a reference to {blocked}, which the "
+                    f"DynamoDB repositories cannot serve ({unsupported[blocked]})"
+                )
+                changed = True

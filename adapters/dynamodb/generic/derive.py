@@ -65,7 +65,7 @@ def compile_derivations(
         transformation = attribute.transformation
         if isinstance(transformation, NumberFormat | JsonParse):
             kind = "number-format" if isinstance(transformation, NumberFormat) else "json-parse"
-            raise _unsupported(emap, attribute, f"a {kind} transformation")
+            raise _unsupported(emap, attribute, f"the {kind} transformation")
         if not attribute.is_derived:
             continue
         join = attribute.join
@@ -74,9 +74,9 @@ def compile_derivations(
                 raise _unsupported(emap, attribute, "a json-construction array of child rows")
             continue
         if not isinstance(join, ForeignKeyJoin):
-            what = f"a {join.kind} join" if join is not None else "a calculation"
+            what = f"the {join.kind} join" if join is not None else "a calculation"
             if attribute.calculation is not None:
-                what = f"a {attribute.calculation.kind} calculation"
+                what = f"the {attribute.calculation.kind} calculation"
             raise _unsupported(emap, attribute, what)
         found.append(_foreign_key(emap, attribute, join, by_table))
     return tuple(found)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from adapters.dynamodb.client import DynamoClient
 from adapters.dynamodb.generic.context import Context
@@ -27,11 +27,13 @@ class DynamoRepositories(RepositoryRegistry[DynamoRepository]):
 
     Each spec is served by the contract entity whose ``source_table`` is the
     spec's table, in the table ``table_prefix + <contract table name>``. Every
-    declaration is checked when this is built: a ValueError names the entity and
-    what is missing (no contract entity for its table, no way to find an item by
-    its key, a derivation the repositories do not compute, a reference to an
-    undeclared entity). Every command is atomic on its own, so the unit of work
-    is :func:`~interfaces.runtime.no_unit_of_work`. Defaults: the
+    declaration is checked when this is built, with no request sent: an entity
+    that cannot be served (no contract entity for its table, no way to find an
+    item by its key, a derivation the repositories do not compute, or a reference
+    either way to such an entity) is listed in :attr:`unsupported`, and asking
+    for its repository raises a ValueError with the reason; the others work.
+    Every command is atomic on its own, so the unit of work is
+    :func:`~interfaces.runtime.no_unit_of_work`. Defaults: the
     :class:`~interfaces.runtime.SystemClock` and a
     :class:`~interfaces.runtime.MemoryIdAllocator`.
     """
@@ -56,8 +58,25 @@ class DynamoRepositories(RepositoryRegistry[DynamoRepository]):
         )
         super().__init__(
             self._context.specs,
-            {name: DynamoRepository(self._context, name) for name in self._context.specs},
+            {name: DynamoRepository(self._context, name) for name in self._context.maps},
         )
+
+    @property
+    def unsupported(self) -> Mapping[str, str]:
+        """The declared entities these repositories cannot serve, with the reason."""
+        return self._context.unsupported
+
+    def repository(self, name: str) -> DynamoRepository:
+        """The repository of entity ``name``.
+
+        KeyError listing the known entities for an undeclared one; ValueError with
+        the reason for a declared entity the contract's layout does not let these
+        repositories serve.
+        """
+        reason = self._context.unsupported.get(name)
+        if reason is not None:
+            raise ValueError(reason)
+        return super().repository(name)
 
     @property
     def unit_of_work(self) -> UnitOfWorkFactory:

@@ -176,7 +176,14 @@ def _seed(harness: Harness, spec: EntitySpec, named: NamedQuery) -> _Seeded:
         harness.create(spec.name, overrides={**other, **_order_values(harness, spec, named, i)})
     params = {name: scope[name] for name in named.where}
     other_params = {name: other[name] for name in named.where}
-    return _Seeded(named, params, other_params, _in_order(spec, named, inside))
+    # a field of few values (a flag, an ENUM) may match entities made as references too
+    matching = [
+        item
+        for item in harness.created[spec.name]
+        if all(getattr(item, name) == value for name, value in params.items())
+    ]
+    assert all(item in matching for item in inside), named.name
+    return _Seeded(named, params, other_params, _in_order(spec, named, matching))
 
 
 def _scopes(

@@ -64,7 +64,7 @@ def test_a_table_the_contract_does_not_map(offline: DynamoClient) -> None:
 
     ghosts = EntitySpec(name="ghosts", table="ghost_rows", model=Ghost, key=("id",))
     with pytest.raises(ValueError, match=r"entity ghosts: .*source_table is 'ghost_rows'"):
-        DynamoRepositories(offline, _contract(), [*SPECS, ghosts])
+        DynamoRepositories(offline, _contract(), [*SPECS, ghosts]).repository("ghosts")
 
 
 def test_an_entity_its_key_cannot_find(offline: DynamoClient) -> None:
@@ -74,8 +74,11 @@ def test_an_entity_its_key_cannot_find(offline: DynamoClient) -> None:
         label = _entity(data, "labels")
         label["attributes"] = [a for a in label["attributes"] if not a["name"].startswith("GSI1")]
 
+    repositories = DynamoRepositories(offline, _contract(drop_gsi1), SPECS)
     with pytest.raises(ValueError, match="entity labels: no way to find an item by its key"):
-        DynamoRepositories(offline, _contract(drop_gsi1), SPECS)
+        repositories.repository("labels")
+    # tickets refer to labels, so they go with them; projects (referenced by labels) too
+    assert set(repositories.unsupported) == {"labels", "tickets", "projects"}
 
 
 def test_an_unsupported_derivation(offline: DynamoClient) -> None:
@@ -85,8 +88,11 @@ def test_an_unsupported_derivation(offline: DynamoClient) -> None:
         attribute["source_column"] = ["code", "title"]
         attribute["calculation"] = {"type": "concat", "separator": " "}
 
+    repositories = DynamoRepositories(offline, _contract(concat), SPECS)
     with pytest.raises(ValueError, match=r"entity tickets: attribute project_name .* concat"):
-        DynamoRepositories(offline, _contract(concat), SPECS)
+        repositories.repository("tickets")
+    with pytest.raises(ValueError, match="related by a reference to tickets"):
+        repositories.repository("labels")
 
 
 def test_a_foreign_key_join_not_on_the_target_key(offline: DynamoClient) -> None:
@@ -95,7 +101,7 @@ def test_a_foreign_key_join_not_on_the_target_key(offline: DynamoClient) -> None
         join["join_condition"] = "projects.name = tickets.title"
 
     with pytest.raises(ValueError, match=r"entity tickets: .*not on the whole key of projects"):
-        DynamoRepositories(offline, _contract(by_name), SPECS)
+        DynamoRepositories(offline, _contract(by_name), SPECS).repository("tickets")
 
 
 def test_a_reference_to_an_undeclared_entity(offline: DynamoClient) -> None:
@@ -108,3 +114,12 @@ def test_a_reference_to_an_undeclared_entity(offline: DynamoClient) -> None:
 def test_an_entity_declared_twice(offline: DynamoClient) -> None:
     with pytest.raises(ValueError, match="entity projects is declared twice"):
         DynamoRepositories(offline, _contract(), [PROJECTS, *SPECS])
+
+
+def test_an_entity_no_other_relates_to_is_served_beside_one_that_cannot_be(
+    offline: DynamoClient,
+) -> None:
+    ghosts = EntitySpec(name="ghosts", table="ghost_rows", model=SPECS[0].model, key=("id",))
+    repositories = DynamoRepositories(offline, _contract(), [*SPECS, ghosts])
+    assert set(repositories.unsupported) == {"ghosts"}
+    assert repositories.repository("tickets") is repositories.repository("tickets")
