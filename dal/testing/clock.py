@@ -29,6 +29,12 @@ class RecordingClock:
             self._issued.append(instant)
             return instant
 
+    @property
+    def issued(self) -> list[datetime]:
+        """Every instant returned so far, oldest first."""
+        with self._lock:
+            return list(self._issued)
+
     def mark(self) -> int:
         """A position to pass to :meth:`issued_since`."""
         with self._lock:

@@ -1,10 +1,6 @@
 """The conformance suite (dal.testing) run on the tracker example's declarations.
 
-pytest accepts ``pytest_plugins`` only in the top-level conftest, so this folder
-takes the plugin's hooks and fixtures by importing them (and defines the ones it
-overrides); a project enabling the suite in its top-level conftest writes
-``pytest_plugins = ["dal.testing.plugin"]`` instead.
-The server fixtures point at this repository's own (``tests/conftest.py``).
+The plugin's hooks and fixtures come from :mod:`support.conformance`.
 """
 
 from __future__ import annotations
@@ -12,20 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support.conformance import *  # noqa: F403  (the plugin's hooks and fixtures)
 
 from dal.testing import ConformanceConfig
-from dal.testing.plugin import (  # noqa: F401  (the plugin's hooks and fixtures, see above)
-    dal_backend,
-    dal_backend_session,
-    dal_clock,
-    dal_entity,
-    dal_harness,
-    dal_repositories,
-    dal_samples,
-    dal_spec,
-    pytest_configure,
-    pytest_generate_tests,
-)
 from examples.tracker import schema
 from examples.tracker.declarations import SPECS
 
@@ -48,12 +33,6 @@ def dal_sqlite_url(sqlite_url: str) -> str:
 def dal_mysql_url(mysql_url: str) -> str:
     """This run's fresh MariaDB database."""
     return mysql_url
-
-
-@pytest.fixture(scope="session")
-def dal_dynamodb_endpoint(dynamodb_endpoint: str) -> str:
-    """This run's DynamoDB Local."""
-    return dynamodb_endpoint
 
 
 @pytest.fixture(scope="session")

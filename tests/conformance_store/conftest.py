@@ -1,10 +1,6 @@
 """The conformance suite (dal.testing) run on the store's declarations (examples/store).
 
-pytest accepts ``pytest_plugins`` only in the top-level conftest, so this folder
-takes the plugin's hooks and fixtures by importing them (and defines the ones it
-overrides); a project enabling the suite in its top-level conftest writes
-``pytest_plugins = ["dal.testing.plugin"]`` instead.
-The server fixtures point at this repository's own (``tests/conftest.py``).
+The plugin's hooks and fixtures come from :mod:`support.conformance`.
 """
 
 from __future__ import annotations
@@ -13,21 +9,10 @@ from collections.abc import Iterator
 
 import pytest
 import servers
+from support.conformance import *  # noqa: F403  (the plugin's hooks and fixtures)
 
 from dal.local import mariadb
 from dal.testing import ConformanceConfig
-from dal.testing.plugin import (  # noqa: F401  (the plugin's hooks and fixtures, see above)
-    dal_backend,
-    dal_backend_session,
-    dal_clock,
-    dal_entity,
-    dal_harness,
-    dal_repositories,
-    dal_samples,
-    dal_spec,
-    pytest_configure,
-    pytest_generate_tests,
-)
 from examples.store.conformance import CONFORMANCE
 
 
@@ -50,12 +35,6 @@ def dal_mysql_url(mysql_server_url: str) -> Iterator[str]:
     url = mariadb.create_database(mysql_server_url, name)
     yield url
     mariadb.drop_database(mysql_server_url, name)
-
-
-@pytest.fixture(scope="session")
-def dal_dynamodb_endpoint(dynamodb_endpoint: str) -> str:
-    """This run's DynamoDB Local."""
-    return dynamodb_endpoint
 
 
 @pytest.fixture(scope="session")
