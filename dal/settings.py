@@ -22,6 +22,7 @@ key                        default                                 meaning
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from pathlib import Path
@@ -236,15 +237,46 @@ def load_settings(file: Path | None = None) -> Settings:
 
     ``file`` (else the path in ``DAL_SETTINGS_FILE``) is a dotenv file of ``DAL_*``
     keys; environment variables override it. Raises :class:`SettingsError`, naming
-    each bad key, when a value is invalid or the file does not exist.
+    each bad key, when a value is invalid, the file does not exist, or a ``DAL_*``
+    key is not a setting (a misspelt ``DAL_MYSQL_ULR`` would otherwise leave the
+    default database in place, silently).
     """
     env_file = file if file is not None else _settings_file_from_environment()
     if env_file is not None and not env_file.is_file():
         raise SettingsError(f"{SETTINGS_FILE_VARIABLE}: no such file: {str(env_file)!r}")
+    unknown = _unknown_keys(env_file)
+    if unknown:
+        raise SettingsError("; ".join(unknown))
     try:
         return Settings(_env_file=env_file)
     except ValidationError as error:
         raise SettingsError(_describe(error)) from error
+
+
+_OTHER_KEYS = frozenset({SETTINGS_FILE_VARIABLE, "DAL_CACHE_DIR"})
+"""``DAL_*`` variables read elsewhere: the settings file itself, the DynamoDB Local cache."""
+
+_OTHER_PREFIXES = ("DAL_STAGE_", "DAL_TEST_")
+"""Families of ``DAL_*`` variables read elsewhere: stage overrides, the test fixtures."""
+
+
+def _unknown_keys(env_file: Path | None) -> list[str]:
+    """A message per ``DAL_*`` key (environment or env file) that names no setting."""
+    from dotenv import dotenv_values
+
+    known = {_key(name) for name in Settings.model_fields} | _OTHER_KEYS
+    given = {name for name in os.environ if name.upper().startswith("DAL_")}
+    if env_file is not None:
+        given |= {name for name in dotenv_values(env_file) if name.upper().startswith("DAL_")}
+    problems = []
+    for name in sorted(given):
+        upper = name.upper()
+        if upper in known or upper.startswith(_OTHER_PREFIXES):
+            continue
+        close = difflib.get_close_matches(upper, sorted(known), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        problems.append(f"{name}: not a setting{hint}")
+    return problems
 
 
 def _settings_file_from_environment() -> Path | None:

@@ -173,3 +173,28 @@ def test_declarations_name_a_module_and_optionally_an_attribute(
     assert load_settings().declarations is None
     monkeypatch.setenv("DAL_DECLARATIONS", " examples.tracker.declarations:SPECS ")
     assert load_settings().declarations == "examples.tracker.declarations:SPECS"
+
+
+def test_a_misspelt_key_in_the_settings_file_is_an_error_naming_the_setting(
+    tmp_path: Path,
+) -> None:
+    env_file = tmp_path / "settings.env"
+    env_file.write_text("DAL_MYSQL_ULR=mysql+pymysql://root@db/shop\n")
+
+    with pytest.raises(
+        SettingsError, match=r"DAL_MYSQL_ULR: not a setting \(did you mean DAL_MYSQL_URL\?\)"
+    ):
+        load_settings(env_file)
+
+
+def test_a_misspelt_variable_is_an_error_and_other_families_are_left_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DAL_STAGE_USERS", "shadow")
+    monkeypatch.setenv("DAL_TEST_ANYTHING", "1")
+    monkeypatch.setenv("DAL_CACHE_DIR", "/tmp/cache")
+    assert load_settings().table_prefix == ""
+    monkeypatch.setenv("DAL_TABLE_PREFX", "dev_")
+
+    with pytest.raises(SettingsError, match="DAL_TABLE_PREFX: not a setting"):
+        load_settings()
