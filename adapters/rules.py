@@ -154,16 +154,15 @@ class EntityRules(Generic[M]):
     ) -> Row:
         """``stored`` with ``changes`` applied, validated, version and ``updated_at`` moved."""
         self._refuse(changes, self._key_fields | self._stamped, "cannot be changed")
-        row = {**stored, **changes}
-        if self.spec.updated_at is not None:
-            row[self.spec.updated_at] = now
-        if self.spec.version is not None:
-            row[self.spec.version] = stored[self.spec.version] + 1
-        return self.validate(row)
+        return self._revised(stored, changes, now)
 
     def cleared_row(self, stored: Mapping[str, Any], fields: Iterable[str], now: datetime) -> Row:
         """``stored`` with ``fields`` set to None (an on-delete SET_NULL), as a change."""
-        row = {**stored, **dict.fromkeys(fields)}
+        return self._revised(stored, dict.fromkeys(fields), now)
+
+    def _revised(self, stored: Mapping[str, Any], changes: Mapping[str, Any], now: datetime) -> Row:
+        """``stored`` with ``changes``, ``updated_at`` moved and the version one more, validated."""
+        row = {**stored, **changes}
         if self.spec.updated_at is not None:
             row[self.spec.updated_at] = now
         if self.spec.version is not None:
