@@ -9,6 +9,7 @@ coordination, and a split stays the same however the table grows.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -65,9 +66,10 @@ def _stored_datetime(table: Table, column: str, value: datetime) -> datetime:
     return value.astimezone(UTC).replace(tzinfo=None)
 
 
-def _naive_datetimes(table: Table) -> tuple[str, ...]:
+@functools.cache
+def _naive_datetimes(table: Table) -> frozenset[str]:
     """Columns read back as naive datetimes (``DATETIME``, ``TIMESTAMP`` without a zone)."""
-    return tuple(
+    return frozenset(
         column.name
         for column in table.columns
         if isinstance(column.type, DateTime) and not column.type.timezone
