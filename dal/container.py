@@ -118,12 +118,13 @@ def _sequences_table_creator(settings: Settings) -> Callable[[], str]:
     return create
 
 
-def _dynamodb_id_allocator(settings: Settings, create_table: Callable[[], str]) -> IdAllocator:
+def _dynamodb_id_allocator(
+    settings: Settings, client: DynamoClient, create_table: Callable[[], str]
+) -> IdAllocator:
     """Ids from DynamoDB counters; the counters' table is created before the first id."""
-    from adapters.dynamodb import DynamoClient, DynamoIdAllocator, connect
+    from adapters.dynamodb import DynamoIdAllocator
     from dal.idsource import PreparedIdAllocator
 
-    client = DynamoClient(connect(settings.dynamodb_endpoint, settings.dynamodb_region))
     counters = DynamoIdAllocator(client, settings.table_prefix)
     return PreparedIdAllocator(counters, create_table)
 
@@ -221,7 +222,7 @@ def _memory_entities(specs: Callable[[], Mapping[str, EntitySpec]], clock: Clock
 
 
 def _dynamodb_client(settings: Settings) -> DynamoClient:
-    """The DynamoDB client of the generic repositories (the adapter's retries and errors)."""
+    """The layer's DynamoDB client (the adapter's retries and errors): ids and repositories."""
     from adapters.dynamodb import DynamoClient, connect
 
     return DynamoClient(connect(settings.dynamodb_endpoint, settings.dynamodb_region))
@@ -393,8 +394,9 @@ class Container(containers.DeclarativeContainer):
     # ids: from the allocator DAL_ID_SOURCE names; id_handover (below) syncs the two sides
     mysql_id_allocator = providers.ThreadSafeSingleton(_sql_id_allocator, mysql_engine)
     sequences_table = providers.ThreadSafeSingleton(_sequences_table_creator, settings)
+    dynamodb_client = providers.ThreadSafeSingleton(_dynamodb_client, settings)
     dynamodb_id_allocator = providers.ThreadSafeSingleton(
-        _dynamodb_id_allocator, settings, sequences_table
+        _dynamodb_id_allocator, settings, dynamodb_client, sequences_table
     )
     id_allocator = providers.Selector(
         settings.provided.id_source,
@@ -409,7 +411,6 @@ class Container(containers.DeclarativeContainer):
     entity_specs = providers.ThreadSafeSingleton(
         _entity_specs, contract, mysql_engine, declarations
     )
-    dynamodb_client = providers.ThreadSafeSingleton(_dynamodb_client, settings)
     mysql_entities = providers.ThreadSafeSingleton(
         _sql_entities, mysql_engine, entity_specs.provider, clock, id_allocator
     )
