@@ -317,7 +317,14 @@ def _migration_tools(
         client = _migration_client(settings, workers)
         sensitive = set(DEFAULT_SENSITIVE).union(*(spec.sensitive for spec in specs().values()))
         yield MigrationTools(
-            engine, client, contract, plans, tables, flags, tuple(sorted(sensitive))
+            engine,
+            client,
+            contract,
+            plans,
+            tables,
+            flags,
+            tuple(sorted(sensitive)),
+            table_prefix=settings.table_prefix,
         )
     finally:
         engine.dispose()

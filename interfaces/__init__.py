@@ -1,8 +1,9 @@
 """The stable contract application code depends on.
 
 The generic repository Protocol and its registry, the entity declaration types,
-the ``query``/``command`` markers, pages and tokens, the error tree, the clock and
-the id allocator. Imports nothing else of the project.
+the ``query``/``command`` markers, pages and tokens, the error tree, the clock,
+the id allocator and :func:`run_in_unit_of_work` (a unit of work retried on
+contention). Imports nothing else of the project.
 """
 
 from interfaces.entities import EntitySpec, NamedQuery, OnDelete, Reference, Unique
@@ -25,6 +26,7 @@ from interfaces.errors import (
 from interfaces.markers import OperationKind, command, operation_kind, query
 from interfaces.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 from interfaces.repository import Repositories, Repository
+from interfaces.retry import DEFAULT_ATTEMPTS, Backoff, run_in_unit_of_work
 from interfaces.runtime import (
     Clock,
     IdAllocator,
@@ -38,11 +40,13 @@ from interfaces.store import EntityStore
 from interfaces.types import Money, Timestamp, as_utc, money, utc_now
 
 __all__ = [
+    "DEFAULT_ATTEMPTS",
     "DEFAULT_PAGE_SIZE",
     "MAX_PAGE_SIZE",
     "AccessDenied",
     "AlreadyExists",
     "BackendUnavailable",
+    "Backoff",
     "Clock",
     "ConcurrencyConflict",
     "DalError",
@@ -78,5 +82,6 @@ __all__ = [
     "no_unit_of_work",
     "operation_kind",
     "query",
+    "run_in_unit_of_work",
     "utc_now",
 ]

@@ -136,6 +136,11 @@ class Retryable(DalError):
 class Throttled(Retryable):
     """The backend throttled the request (provisioned throughput, lock wait, contention)."""
 
+    attempts: int = 1
+    """How many times the work was tried before this error reached the caller
+    (:func:`~interfaces.retry.run_in_unit_of_work` and the SQL adapter's own
+    transactions set it when they give up)."""
+
 
 class BackendUnavailable(Retryable):
     """The backend could not be reached or answered with a server error."""

@@ -8,7 +8,9 @@ there, so ids already in the database are never handed out again.
 
 On MySQL/MariaDB a block is taken in its own short transaction on its own
 connection, never inside the caller's unit of work: the reservation is durable
-at once, whatever the caller's transaction does later. SQLite allows one writer
+at once, whatever the caller's transaction does later; a deadlock or lock wait
+timeout there runs that transaction again
+(:func:`~adapters.mysql.contention.in_own_transaction`). SQLite allows one writer
 at a time and the caller's unit of work holds the write lock, so there the
 block is reserved inside the caller's transaction (in a savepoint); if that
 transaction does not commit, the reservation is written again on its own once
@@ -35,13 +37,14 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
+from adapters.mysql.contention import in_own_transaction
 from adapters.mysql.engine import is_sqlite
 from adapters.mysql.errors import translate
 from adapters.mysql.session import Work, active_work
 from adapters.mysql.tables import id_blocks
-from interfaces.errors import AlreadyExists, Throttled, ValidationFailed
+from interfaces.errors import AlreadyExists, ValidationFailed
 
 __all__ = ["DEFAULT_BLOCK_SIZE", "SqlIdAllocator"]
 
@@ -95,13 +98,14 @@ class SqlIdAllocator:
             raise translate(exc) from exc
 
     def _take_on_own_connection(self, sequence: str) -> _Block:
+        """Reserve a block in a transaction of its own, run again on a deadlock or lock wait."""
         for attempt in range(1, _ATTEMPTS + 1):
             try:
-                with self._engine.begin() as connection:
-                    return self._reserve(connection, sequence)
-            except DBAPIError as exc:  # two processes creating the sequence's row at once
-                error = translate(exc)
-                if attempt == _ATTEMPTS or not isinstance(error, AlreadyExists | Throttled):
+                return in_own_transaction(
+                    self._engine, lambda connection: self._reserve(connection, sequence)
+                )
+            except AlreadyExists:  # two processes creating the sequence's row at once
+                if attempt == _ATTEMPTS:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 

@@ -11,6 +11,15 @@ killed resumes after the last page that was completely written and repeats at
 most the pages in flight (whose items are then found already written and
 counted as skipped, not copied twice).
 
+Every run is a *pass* over each segment. A checkpoint only continues a pass
+that was interrupted, into the same DynamoDB tables (the checkpoint records
+their identity, :func:`~dal.migrate.checkpoints.target_identity`). A finished
+pass does not make the next run skip anything: it reads every row again, so
+rows added or changed since are copied (in conditional mode an item that is
+already as new is counted as skipped, never overwritten); and a pass into
+tables that were dropped and created again, or into other tables, starts from
+the first row.
+
 Write modes: ``conditional`` always uses conditional transactions;
 ``batch`` uses plain BatchWriteItem (several times faster, but it overwrites);
 ``auto`` (the default) uses BatchWriteItem only while the entity's stage is
@@ -25,7 +34,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Engine, Table
@@ -86,7 +95,7 @@ class EntityResult:
     failed: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
     resumed: bool = False
-    already_done: bool = False
+    """Whether this run continued an interrupted pass (rather than starting a new one)."""
 
     @property
     def rows(self) -> int:
@@ -137,7 +146,13 @@ class _Page:
 
 
 class Backfill:
-    """Copies MySQL rows into DynamoDB; see the module documentation."""
+    """Copies MySQL rows into DynamoDB; see the module documentation.
+
+    ``identify`` names the DynamoDB tables an entity's items go to, as they exist
+    now (see :func:`~dal.migrate.checkpoints.target_identity`); a checkpoint
+    written for other tables is not resumed. Without it every checkpoint counts
+    as written for the same tables.
+    """
 
     def __init__(
         self,
@@ -147,6 +162,7 @@ class Backfill:
         tables: Mapping[str, Table],
         checkpoints: CheckpointStore,
         progress: ProgressReporter | None = None,
+        identify: Callable[[SourcePlan], str] | None = None,
     ) -> None:
         self._engine = engine
         self._writers = writers
@@ -154,6 +170,7 @@ class Backfill:
         self._tables = tables
         self._checkpoints = checkpoints
         self._progress = progress or NoProgress()
+        self._identify = identify
 
     def run(self, options: BackfillOptions) -> BackfillSummary:
         """Backfill the entities of ``options``; ValueError for an unknown entity."""
@@ -172,13 +189,14 @@ class Backfill:
         options: BackfillOptions,
         pool: ThreadPoolExecutor,
     ) -> EntityResult:
+        target = "" if self._identify is None else self._identify(plan)
         if options.reset_checkpoint:
             self._checkpoints.reset(segment)
         checkpoint = self._checkpoints.load(segment)
-        result = EntityResult(segment, resumed=checkpoint.last_key is not None)
-        if checkpoint.done:
-            result.already_done = True
-            return result
+        resumed = checkpoint.resumes(target)
+        if not resumed:  # a new pass: from the first row, counted afresh
+            checkpoint = Checkpoint(segment, target=target)
+        result = EntityResult(segment, resumed=resumed)
         started = time.monotonic()
         name = str(segment)
         total = count_rows(self._engine, plan.table, segment, checkpoint.last_key)
@@ -236,8 +254,6 @@ def _done(page: _Page) -> bool:
 
 
 def _finished(checkpoint: Checkpoint) -> Checkpoint:
-    from dataclasses import replace
-
     return replace(checkpoint, done=True)
 
 

@@ -3,16 +3,23 @@
 The bookkeeping table ``dal_backfill_checkpoints`` lives in the application's own
 database, so every process and machine sharing a backfill sees the same
 progress, and it survives a killed process. The layer's migrations create it
-(``dal db upgrade``, revision ``0001_layer_tables``); the backfill only
-checks that it is there and otherwise stops with :class:`CheckpointTableMissing`
-before copying anything. A checkpoint holds the primary key of the last row whose
-items are all written (every row up to it, in key order, is done), the counts
-so far, and whether the segment is finished.
+(``dal db upgrade``, revisions ``0001_layer_tables`` and ``0002_checkpoint_target``);
+the backfill only checks that it is there and otherwise stops with
+:class:`CheckpointTableMissing` before copying anything.
+
+A checkpoint records the progress of one *pass* over a segment into one set of
+DynamoDB tables: the primary key of the last row whose items are all written
+(every row up to it, in key order, is done), the counts so far, whether the pass
+is finished, and the identity of the tables written (:func:`target_identity`).
+It lets an interrupted pass resume; a finished pass, or a pass into other tables,
+is no reason to skip a row (:meth:`Checkpoint.resumes`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -34,7 +41,9 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import Connection
 
+from adapters.mysql.contention import in_own_transaction
 from interfaces import DalError
 
 __all__ = [
@@ -44,6 +53,7 @@ __all__ = [
     "CheckpointTableMissing",
     "SegmentId",
     "checkpoint_table",
+    "target_identity",
 ]
 
 CHECKPOINT_TABLE = "dal_backfill_checkpoints"
@@ -60,9 +70,14 @@ checkpoint_table = Table(
     Column("failed", BigInteger, nullable=False, default=0),
     Column("done", Boolean, nullable=False, default=False),
     Column("updated_at", DateTime, nullable=False),
+    Column("target", String(64), nullable=False, default="", server_default=""),
     mysql_charset="utf8mb4",
 )
-"""The table as the checkpoint store uses it (created by migration ``0001_layer_tables``)."""
+"""The table as the checkpoint store uses it (migrations ``0001_layer_tables`` and
+``0002_checkpoint_target``)."""
+
+_REVISION = "0002_checkpoint_target"
+"""The layer's revision that gives the table every column the store uses."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +103,8 @@ class SegmentId:
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """Progress of one segment: rows up to ``last_key`` are done."""
+    """Progress of one pass over a segment into the tables ``target``: rows up to ``last_key``
+    are done."""
 
     segment: SegmentId
     last_key: tuple[Any, ...] | None = None
@@ -96,6 +112,16 @@ class Checkpoint:
     skipped: int = 0
     failed: int = 0
     done: bool = False
+    target: str = ""
+    """The identity of the DynamoDB tables the pass writes (:func:`target_identity`)."""
+
+    def resumes(self, target: str) -> bool:
+        """Whether a pass into the tables ``target`` continues after this checkpoint.
+
+        Only an unfinished pass that got past some rows, into the very same
+        tables, is continued; anything else starts a new pass from the first row.
+        """
+        return not self.done and self.last_key is not None and self.target == target
 
     def advanced(
         self, last_key: tuple[Any, ...], copied: int, skipped: int, failed: int
@@ -111,19 +137,28 @@ class Checkpoint:
 
 
 class CheckpointTableMissing(DalError):
-    """The store database has no checkpoint table: its migrations have not been applied."""
+    """The store database has no checkpoint table, or an outdated one: its migrations have not
+    been applied."""
 
-    def __init__(self) -> None:
-        super().__init__(
-            f"the MySQL database has no table {CHECKPOINT_TABLE}, where the backfill keeps its "
-            "checkpoints: run `dal db upgrade` (migration 0001_layer_tables) first"
+    def __init__(self, missing: str | None = None) -> None:
+        what = (
+            f"no table {CHECKPOINT_TABLE}, where the backfill keeps its checkpoints"
+            if missing is None
+            else f"an outdated table {CHECKPOINT_TABLE} (without its column {missing})"
         )
+        super().__init__(
+            f"the MySQL database has {what}: run `dal db upgrade` (migration {_REVISION}) first"
+        )
+        self.missing = missing
 
 
 class CheckpointStore:
     """Reads and writes checkpoints in ``dal_backfill_checkpoints``.
 
     Every method raises :class:`CheckpointTableMissing` when the table does not exist.
+    Each write is a transaction of its own, run again on a deadlock or a lock wait
+    timeout (:func:`~adapters.mysql.contention.in_own_transaction`); database errors
+    are raised as the layer's errors.
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -132,8 +167,13 @@ class CheckpointStore:
 
     def _ensure(self) -> None:
         if not self._ready:
-            if not inspect(self._engine).has_table(CHECKPOINT_TABLE):
+            inspector = inspect(self._engine)
+            if not inspector.has_table(CHECKPOINT_TABLE):
                 raise CheckpointTableMissing()
+            present = {column["name"] for column in inspector.get_columns(CHECKPOINT_TABLE)}
+            for column in checkpoint_table.columns:
+                if column.name not in present:
+                    raise CheckpointTableMissing(column.name)
             self._ready = True
 
     def load(self, segment: SegmentId) -> Checkpoint:
@@ -155,6 +195,7 @@ class CheckpointStore:
             row["skipped"],
             row["failed"],
             bool(row["done"]),
+            row["target"],
         )
 
     def save(self, checkpoint: Checkpoint) -> None:
@@ -166,10 +207,12 @@ class CheckpointStore:
             "skipped": checkpoint.skipped,
             "failed": checkpoint.failed,
             "done": checkpoint.done,
+            "target": checkpoint.target,
             "updated_at": datetime.now(UTC).replace(tzinfo=None),
         }
         segment = checkpoint.segment
-        with self._engine.begin() as connection:
+
+        def write(connection: Connection) -> None:
             changed = connection.execute(
                 update(checkpoint_table).where(_where(segment)).values(values)
             )
@@ -183,11 +226,15 @@ class CheckpointStore:
                     )
                 )
 
+        in_own_transaction(self._engine, write)
+
     def reset(self, segment: SegmentId) -> None:
-        """Forget the checkpoint of ``segment`` (the next run starts from the first row)."""
+        """Forget the checkpoint of ``segment`` (the next pass starts from the first row)."""
         self._ensure()
-        with self._engine.begin() as connection:
-            connection.execute(delete(checkpoint_table).where(_where(segment)))
+        in_own_transaction(
+            self._engine,
+            lambda connection: connection.execute(delete(checkpoint_table).where(_where(segment))),
+        )
 
 
 def _where(segment: SegmentId) -> Any:
@@ -196,3 +243,29 @@ def _where(segment: SegmentId) -> Any:
         checkpoint_table.c.segment == segment.segment,
         checkpoint_table.c.segments == segment.segments,
     )
+
+
+def target_identity(
+    describe: Callable[[str], Mapping[str, Any]], tables: Iterable[str], prefix: str = ""
+) -> str:
+    """A digest naming the DynamoDB tables a pass writes, as they exist now.
+
+    ``describe`` returns a table's description (the ``Table`` of DescribeTable);
+    ``tables`` are the physical table names and ``prefix`` the table prefix. The
+    digest covers the prefix and, per table, its name, ARN, id (where the service
+    gives one) and creation time, so tables dropped and created again under the
+    same names have another identity.
+    """
+    described = []
+    for name in sorted(set(tables)):
+        table = describe(name)
+        described.append(
+            [
+                name,
+                str(table.get("TableArn", "")),
+                str(table.get("TableId", "")),
+                str(table.get("CreationDateTime", "")),
+            ]
+        )
+    text = json.dumps({"prefix": prefix, "tables": described}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -22,7 +22,7 @@ def backfill_table(summary: BackfillSummary) -> Table:
         table.add_column(column, justify="left" if column in ("entity", "note") else "right")
     for result in summary.results:
         rate = result.rows / result.seconds if result.seconds > 0 else 0.0
-        note = "already done" if result.already_done else ("resumed" if result.resumed else "")
+        note = "resumed" if result.resumed else ""
         table.add_row(
             str(result.segment),
             str(result.copied),

@@ -16,13 +16,13 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, Table
 
 from dal.contract import Contract
 from dal.migrate.backfill import Backfill, Writers
-from dal.migrate.checkpoints import CheckpointStore
+from dal.migrate.checkpoints import CheckpointStore, target_identity
 from dal.migrate.plan import SourcePlan
 from dal.migrate.progress import ProgressReporter
 from dal.migrate.repair import Repairer
@@ -51,6 +51,8 @@ class MigrationTools:
     flags: FlagSource
     sensitive: tuple[str, ...] = DEFAULT_SENSITIVE
     """Fields whose values are redacted in findings (every field a declaration marks)."""
+    table_prefix: str = ""
+    """The prefix of the DynamoDB table names (part of a checkpoint's target identity)."""
 
     def stage_of(self, entity: str) -> Stage:
         """The entity's stage now (``off`` unless the flags say otherwise)."""
@@ -60,7 +62,28 @@ class MigrationTools:
         """A backfill over these connections."""
         writers = Writers(ConditionalWriter(self.client), BatchWriter(self.client), self.stage_of)
         checkpoints = CheckpointStore(self.engine)
-        return Backfill(self.engine, writers, self.plans, self.tables, checkpoints, progress)
+        return Backfill(
+            self.engine,
+            writers,
+            self.plans,
+            self.tables,
+            checkpoints,
+            progress,
+            identify=self.target_identity,
+        )
+
+    def target_identity(self, plan: SourcePlan) -> str:
+        """The identity of the DynamoDB tables ``plan``'s items go to, as they exist now.
+
+        One DescribeTable per table; a missing table raises
+        :class:`~adapters.dynamodb.errors.MissingTable`.
+        """
+
+        def describe(name: str) -> dict[str, Any]:
+            table: dict[str, Any] = self.client.call("DescribeTable", {"TableName": name})["Table"]
+            return table
+
+        return target_identity(describe, plan.table_names, self.table_prefix)
 
     def verifier(self, progress: ProgressReporter | None = None) -> Verifier:
         """A verifier over these connections."""

@@ -7,7 +7,11 @@ keeps for itself in the application's database, created where absent:
 
 * ``0001_layer_tables``: ``dal_id_blocks`` (the hi/lo blocks of the SQL id
   allocator) and ``dal_backfill_checkpoints`` (one checkpoint per entity and
-  segment of ``dal backfill``). Its history is kept in ``dal_alembic_version``.
+  segment of ``dal backfill``);
+* ``0002_checkpoint_target``: ``dal_backfill_checkpoints.target``, the identity of
+  the DynamoDB tables a backfill pass writes.
+
+Their history is kept in ``dal_alembic_version``.
 
 Use::
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from migrate_data import Sizes, fill
-from sqlalchemy import Engine, insert, inspect, select
+from sqlalchemy import Engine, insert, inspect, select, text
 from typer.testing import CliRunner
 
 from dal import migrations
@@ -33,7 +33,7 @@ def _columns(engine: Engine) -> dict[str, tuple[str, bool]]:
 
 
 def test_upgrade_creates_the_table_the_checkpoint_store_uses(engine: Engine) -> None:
-    assert migrations.current(engine) == migrations.head() == "0001_layer_tables"
+    assert migrations.current(engine) == migrations.head() == "0002_checkpoint_target"
     expected = {c.name for c in checkpoint_table.columns}
     nullable = {name for name, (_, null) in _columns(engine).items() if null}
     primary = inspect(engine).get_pk_constraint(CHECKPOINT_TABLE)["constrained_columns"]
@@ -98,3 +98,29 @@ def test_the_command_exits_3_with_the_fix_when_the_table_is_missing(
 
     assert result.exit_code == 3, result.output
     assert "dal db upgrade" in result.output
+
+
+def test_a_table_without_the_target_column_is_refused_until_the_second_revision_runs(
+    tools: MigrationTools, engine: Engine, raw: Any, prefix: str
+) -> None:
+    fill(engine, Sizes(users=3, categories=2, products=3))
+    migrations.downgrade(engine, "0001_layer_tables")
+    assert "target" not in _columns(engine)
+    with engine.begin() as connection:  # an unfinished pass recorded before the column existed
+        connection.execute(
+            text(
+                f"INSERT INTO {CHECKPOINT_TABLE} (entity, segment, segments, last_key, copied, "
+                "skipped, failed, done, updated_at) "
+                "VALUES ('users', 0, 1, '[2]', 2, 0, 0, 0, '2026-01-01 00:00:00')"
+            )
+        )
+
+    with pytest.raises(CheckpointTableMissing, match="0002_checkpoint_target"):
+        tools.backfill().run(BackfillOptions(entities=("users",), workers=1))
+
+    migrations.upgrade(engine)
+    assert _columns(engine)["target"] == ("VARCHAR", False)
+    assert CheckpointStore(engine).load(SegmentId("users")).target == ""
+    result = tools.backfill().run(BackfillOptions(entities=("users",), workers=1)).results[0]
+    assert (result.copied, result.resumed) == (3, False)  # no tables named: not resumed
+    assert raw.scan(TableName=prefix + "Users", Select="COUNT")["Count"] == 3 + 3  # and guards

@@ -27,7 +27,13 @@ def test_upgrade_to_a_named_revision(fresh_url: str) -> None:
     upgraded = runner.invoke(app, ["db", "upgrade", "--url", fresh_url, "--revision", "0001"])
     current = runner.invoke(app, ["db", "current", "--url", fresh_url])
     assert upgraded.exit_code == 0, upgraded.output
-    assert f"is at {head()} (the latest)" in current.output
+    assert f"is at 0001_layer_tables; the latest is {head()}" in current.output
+    latest = runner.invoke(app, ["db", "upgrade", "--url", fresh_url])
+    assert latest.exit_code == 0, latest.output
+    assert (
+        f"is at {head()} (the latest)"
+        in runner.invoke(app, ["db", "current", "--url", fresh_url]).output
+    )
 
 
 def test_url_comes_from_the_settings(
