@@ -92,6 +92,8 @@ class Comparison:
     old_latency_ms: float | None = None
     new_latency_ms: float | None = None
     reread: bool = False
+    reread_failed: bool = False
+    """The re-read that should have confirmed the difference failed: it is unconfirmed."""
     at: datetime = field(default_factory=_now)
 
 
@@ -190,6 +192,7 @@ def to_json(record: Record) -> dict[str, Any]:
         ],
         "latency_ms": {"old": _ms(record.old_latency_ms), "new": _ms(record.new_latency_ms)},
         "reread": record.reread,
+        "reread_failed": record.reread_failed,
     }
 
 

@@ -128,8 +128,14 @@ class Services:
         old: Outcome,
         new: Outcome,
         reread: bool = False,
+        *,
+        reread_failed: bool = False,
     ) -> None:
-        """Count and record the comparison of ``old`` and ``new``."""
+        """Count and record the comparison of ``old`` and ``new``.
+
+        ``reread_failed``: the difference could not be confirmed because its re-read
+        failed (the failure is recorded on its own); it still counts as a mismatch.
+        """
         operation.metrics.comparison(verdict.matched, verdict.category.value)
         self.emit(
             Comparison(
@@ -143,6 +149,7 @@ class Services:
                 old_latency_ms=_ms(old.latency),
                 new_latency_ms=_ms(new.latency),
                 reread=reread,
+                reread_failed=reread_failed,
             )
         )
 
