@@ -28,6 +28,7 @@ from dal.routing.recording import (
     Record,
     Recorder,
 )
+from dal.routing.redaction import scrub_message
 from dal.routing.repairlog import RepairEntry, RepairLog
 from dal.routing.shadow import Breakers, ShadowRunner, ShadowSettings
 from dal.routing.stages import Side, Stage
@@ -83,11 +84,12 @@ class Services:
         """Report a failure of the router's own machinery; never raises."""
         try:
             self.metrics.internal_error()
-            log.warning("routing machinery failed in %s: %r", operation, error)
+            shown = scrub_message(f"{type(error).__name__}: {error}")
+            log.warning("routing machinery failed in %s: %s", operation, shown)
             if self._on_raised is not None:
                 self._on_raised(operation, error)
             if self.recorder is not None and operation != "recorder":
-                message = f"{operation}: {type(error).__name__}: {error}"
+                message = f"{operation}: {shown}"
                 self.recorder.record(
                     ErrorRecord("router", "*", operation, None, error, message, None)
                 )
