@@ -8,6 +8,16 @@ compares them, the references to check, the arguments of a named query, the
 sort key of a row in a query's order and the neutral page tokens. A backend
 only stores and finds rows; it never re-implements one of these rules.
 
+Every row is checked against the stricter of the two backends before any backend
+writes it (:meth:`EntityRules.validate`): the model's own limits (character
+limits, integer ranges, DECIMAL precision, the byte limits of ``TEXT``/``BLOB``
+columns declared with :class:`~interfaces.types.MaxBytes`), DynamoDB's numbers (at
+most 38 significant digits, magnitudes from 1e-130 to below 1e126) and DynamoDB's
+400 KB item (:func:`item_size` estimates it the way DynamoDB counts, and
+:data:`ITEM_ALLOWANCE` is kept free for the key and index attributes the item
+layout adds). A value over a limit raises
+:class:`~interfaces.errors.UnstorableValue` naming the entity and the field.
+
 Rows are plain dicts of field name to Python value (the model's field names,
 not the MySQL columns).
 """
@@ -16,7 +26,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -28,12 +39,38 @@ from interfaces.errors import (
     DalError,
     InvalidPageToken,
     NotFound,
+    UnstorableValue,
     ValidationFailed,
 )
 from interfaces.paging import Page, check_page_size, decode_token, encode_token
 from interfaces.repository import MAX_BATCH_KEYS
+from interfaces.types import TOO_MANY_BYTES
 
-__all__ = ["Dependent", "EntityRules", "QueryArgs", "Row", "dependents", "sort_value"]
+__all__ = [
+    "DYNAMODB_ITEM_BYTES",
+    "ITEM_ALLOWANCE",
+    "Dependent",
+    "EntityRules",
+    "QueryArgs",
+    "Row",
+    "dependents",
+    "item_size",
+    "number_problem",
+    "sort_value",
+]
+
+DYNAMODB_ITEM_BYTES = 400 * 1024
+"""The largest DynamoDB item: attribute names and values together."""
+
+ITEM_ALLOWANCE = 32 * 1024
+"""Bytes of an item kept for what the layout adds to a row's fields: the table's key
+attributes (up to 2 KB and 1 KB of value), index keys, the entity type and renamed
+attributes. A row whose estimate exceeds ``DYNAMODB_ITEM_BYTES - ITEM_ALLOWANCE``
+is refused."""
+
+_MAX_DIGITS = 38
+_SMALLEST = Decimal("1e-130")
+_LARGEST = Decimal("9.9999999999999999999999999999999999999e125")
 
 Row = dict[str, Any]
 M = TypeVar("M", bound=BaseModel)
@@ -177,8 +214,33 @@ class EntityRules(Generic[M]):
         try:
             model = self.model.model_validate(row)
         except ValidationError as exc:
-            raise _validation_failed(exc) from exc
-        return model.model_dump()
+            raise _validation_failed(exc, self.name) from exc
+        valid = model.model_dump()
+        self.check_storable(valid)
+        return valid
+
+    def check_storable(self, row: Mapping[str, Any]) -> None:
+        """UnstorableValue naming the entity and field if DynamoDB cannot hold ``row``.
+
+        Numbers need at most 38 significant digits within DynamoDB's range; the
+        whole row, estimated as an item (:func:`item_size`), must leave
+        :data:`ITEM_ALLOWANCE` of the 400 KB free.
+        """
+        for name, value in row.items():
+            problem = number_problem(value)
+            if problem is not None:
+                raise UnstorableValue(f"{self.name}.{name}: {problem}", field=name)
+        size = item_size(row)
+        limit = DYNAMODB_ITEM_BYTES - ITEM_ALLOWANCE
+        if size > limit:
+            largest = max((n for n in row if row[n] is not None), key=lambda n: _value_size(row[n]))
+            raise UnstorableValue(
+                f"{self.name}.{largest}: the {self.name} would be a DynamoDB item of about "
+                f"{size:,} bytes (its largest field {largest} alone {_value_size(row[largest]):,});"
+                f" an item holds at most {DYNAMODB_ITEM_BYTES:,} bytes, {limit:,} of them for "
+                "the entity's fields",
+                field=largest,
+            )
 
     def to_model(self, row: Mapping[str, Any]) -> M:
         """The model of a stored row; DalError naming the entity if the stored data is corrupt."""
@@ -339,8 +401,79 @@ class EntityRules(Generic[M]):
         return matching
 
 
-def _validation_failed(exc: ValidationError) -> ValidationFailed:
+def _validation_failed(exc: ValidationError, entity: str) -> ValidationFailed:
     error = exc.errors()[0]
     location = error.get("loc") or ()
     field = str(location[0]) if location else None
-    return ValidationFailed(error.get("msg", "invalid value"), field=field)
+    message = error.get("msg", "invalid value")
+    if error.get("type") == TOO_MANY_BYTES:
+        return UnstorableValue(f"{entity}.{field} {message}", field=field)
+    return ValidationFailed(message, field=field)
+
+
+def number_problem(value: object) -> str | None:
+    """Why DynamoDB cannot store the number(s) in ``value`` (at any depth), or None."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | Decimal):
+        number = Decimal(value)
+        if not number.is_finite():
+            return f"DynamoDB cannot store {number}"
+        if number == 0:
+            return None
+        digits = "".join(map(str, number.as_tuple().digits)).strip("0")
+        if len(digits) > _MAX_DIGITS:
+            return (
+                f"{len(digits)} significant digits, DynamoDB stores a number of at most "
+                f"{_MAX_DIGITS}"
+            )
+        if not _SMALLEST <= abs(number) <= _LARGEST:
+            return f"the magnitude of {number} is outside DynamoDB's range (1e-130 to 9.99e125)"
+        return None
+    if isinstance(value, Mapping):
+        value = list(value.values())
+    if isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            problem = number_problem(item)
+            if problem is not None:
+                return problem
+    return None
+
+
+def item_size(row: Mapping[str, Any]) -> int:
+    """The size of ``row`` as a DynamoDB item, in bytes: attribute names plus values.
+
+    Counted as DynamoDB counts: text as its UTF-8 bytes, binary as its length, a
+    number as one byte per two significant digits plus one, a boolean or null as
+    one byte, a map or list as 3 bytes plus one per element plus its elements (a
+    map's keys too). Timestamps count as the text they are stored as. Fields that
+    are None are left out (the backends store no attribute for them).
+    """
+    return sum(
+        len(name.encode("utf-8")) + _value_size(value)
+        for name, value in row.items()
+        if value is not None
+    )
+
+
+def _value_size(value: Any) -> int:
+    if value is None or isinstance(value, bool):
+        return 1
+    if isinstance(value, str):
+        return len(value.encode("utf-8", "surrogatepass"))
+    if isinstance(value, bytes | bytearray | memoryview):
+        return len(value)
+    if isinstance(value, int | Decimal):
+        digits = len(Decimal(value).as_tuple().digits)
+        return (digits + 1) // 2 + 1
+    if isinstance(value, datetime | date | time):
+        return len(value.isoformat()) + 1
+    if isinstance(value, BaseModel):
+        value = value.model_dump()
+    if isinstance(value, Mapping):
+        return 3 + sum(
+            len(str(key).encode("utf-8")) + 1 + _value_size(item) for key, item in value.items()
+        )
+    if isinstance(value, list | tuple | set | frozenset):
+        return 3 + sum(1 + _value_size(item) for item in value)
+    return len(str(value).encode("utf-8", "surrogatepass"))

@@ -1,21 +1,31 @@
-"""Field types shared by the domain models: money, timestamps, ids, names."""
+"""Field types shared by the domain models: money, timestamps, ids, names, byte limits."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
-from typing import Annotated
+from decimal import Decimal, InvalidOperation, localcontext
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, GetCoreSchemaHandler
+from pydantic_core import PydanticCustomError, core_schema
 
 __all__ = [
+    "BLOB_BYTES",
+    "LONGTEXT_BYTES",
     "MAX_INT",
+    "MEDIUMTEXT_BYTES",
+    "TEXT_BYTES",
+    "TINYTEXT_BYTES",
+    "TOO_MANY_BYTES",
     "Id",
     "Int32",
+    "MaxBytes",
     "Money",
     "Quantity",
     "Timestamp",
     "as_utc",
+    "byte_limit",
     "exact_decimal",
     "money",
     "utc_now",
@@ -102,9 +112,75 @@ def exact_decimal(precision: int, scale: int) -> BeforeValidator:
             raise ValueError(f"not a decimal number: {value!r}") from exc
         if not amount.is_finite() or abs(amount) >= limit:
             raise ValueError(f"must be finite and below {limit} in magnitude, got {amount}")
-        quantized = amount.quantize(step)
+        with localcontext() as context:  # DECIMAL(65,30) has more digits than the default 28
+            context.prec = max(context.prec, precision + 2)
+            quantized = amount.quantize(step)
         if quantized != amount:
             raise ValueError(f"has at most {scale} decimal places, got {amount}")
         return quantized
 
     return BeforeValidator(exact)
+
+
+TINYTEXT_BYTES = 255
+"""The most a MySQL ``TINYTEXT``/``TINYBLOB`` holds, in bytes."""
+TEXT_BYTES = 65_535
+"""The most a MySQL ``TEXT``/``BLOB`` holds, in bytes (not characters)."""
+BLOB_BYTES = TEXT_BYTES
+MEDIUMTEXT_BYTES = 16_777_215
+"""The most a MySQL ``MEDIUMTEXT``/``MEDIUMBLOB`` holds, in bytes."""
+LONGTEXT_BYTES = 4_294_967_295
+"""The most a MySQL ``LONGTEXT``/``LONGBLOB`` holds, in bytes."""
+
+TOO_MANY_BYTES = "too_many_bytes"
+"""The pydantic error type :class:`MaxBytes` raises."""
+
+
+@dataclass(frozen=True)
+class MaxBytes:
+    """A byte limit on a text (UTF-8, as utf8mb4 stores it) or bytes field.
+
+    MySQL's ``TEXT`` and ``BLOB`` families limit bytes, not characters: a
+    ``TEXT`` holds 65,535 bytes, which is 16,383 four-byte emoji. Use as
+    ``Annotated[str, MaxBytes(TEXT_BYTES)]`` (with ``Field(max_length=...)`` for a
+    character limit as well); a longer value fails validation with the error type
+    :data:`TOO_MANY_BYTES`, naming its size and the limit. Default declarations
+    put it on every ``TEXT``/``BLOB``/``VARBINARY`` column.
+    """
+
+    limit: int
+
+    def __post_init__(self) -> None:
+        if self.limit < 0:
+            raise ValueError(f"MaxBytes needs a limit >= 0, got {self.limit}")
+
+    def size(self, value: object) -> int | None:
+        """The size of ``value`` in bytes as stored (None for a value that is no text or bytes)."""
+        if isinstance(value, str):
+            return len(value.encode("utf-8", "surrogatepass"))
+        if isinstance(value, bytes | bytearray | memoryview):
+            return len(value)
+        return None
+
+    def check(self, value: Any) -> Any:
+        """``value`` unchanged if it fits; a pydantic error naming both sizes if not."""
+        size = self.size(value)
+        if size is not None and size > self.limit:
+            raise PydanticCustomError(
+                TOO_MANY_BYTES,
+                "is {size} bytes in UTF-8, more than the {limit} bytes its column holds",
+                {"size": f"{size:,}", "limit": f"{self.limit:,}"},
+            )
+        return value
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        """The inner schema, then the byte check."""
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+
+def byte_limit(metadata: Any) -> int | None:
+    """The smallest :class:`MaxBytes` limit among ``metadata`` (a field's), or None."""
+    limits = [item.limit for item in metadata if isinstance(item, MaxBytes)]
+    return min(limits) if limits else None

@@ -36,7 +36,9 @@ def create_engine(url: str | URL, **engine_kwargs: Any) -> Engine:
     """An engine for ``url`` (``mysql+pymysql://``, ``mariadb+pymysql://`` or ``sqlite://``).
 
     ``engine_kwargs`` go to :func:`sqlalchemy.create_engine` and override the
-    defaults chosen here. Raises ValueError for another kind of database.
+    defaults chosen here. Statement parameters are kept out of error messages and
+    logs (``hide_parameters=True``): they hold the rows' values, personal data
+    among them. Raises ValueError for another kind of database.
     """
     parsed = make_url(url)
     backend = parsed.get_backend_name()
@@ -63,7 +65,12 @@ def is_sqlite(engine: Engine | Connection) -> bool:
 
 def _mysql_engine(url: URL, engine_kwargs: dict[str, Any]) -> Engine:
     url = url.update_query_dict({"charset": "utf8mb4"})
-    options: dict[str, Any] = {"pool_pre_ping": True, "pool_recycle": 3600, **engine_kwargs}
+    options: dict[str, Any] = {
+        "pool_pre_ping": True,
+        "pool_recycle": 3600,
+        "hide_parameters": True,
+        **engine_kwargs,
+    }
     engine = sqlalchemy.create_engine(url, **options)
     event.listen(engine, "connect", _configure_mysql_session)
     return engine
@@ -83,7 +90,7 @@ def _sqlite_engine(url: URL, engine_kwargs: dict[str, Any]) -> Engine:
         "timeout": _SQLITE_BUSY_TIMEOUT_S,
         **engine_kwargs.pop("connect_args", {}),
     }
-    options: dict[str, Any] = {"connect_args": connect_args}
+    options: dict[str, Any] = {"connect_args": connect_args, "hide_parameters": True}
     if _is_memory(url):
         options["poolclass"] = StaticPool
     engine = sqlalchemy.create_engine(url, **options, **engine_kwargs)

@@ -144,7 +144,10 @@ def verify(
     workers: WorkersOption = 4,
     sensitive: Annotated[
         list[str] | None,
-        typer.Option("--sensitive", help="Field whose values are redacted (repeatable)."),
+        typer.Option(
+            "--sensitive",
+            help="Another field (or pattern) whose values are redacted (repeatable).",
+        ),
     ] = None,
 ) -> None:
     """Compare every MySQL row with its DynamoDB item(s), both ways; exit 1 when they differ."""
@@ -155,7 +158,7 @@ def verify(
                 tuple(entity or ()),
                 workers,
                 include_denormalized=include_denormalized,
-                sensitive=tuple(sensitive) if sensitive else tools.sensitive,
+                sensitive=(*tools.sensitive, *(sensitive or ())),  # adds to the defaults
             )
             chosen = select_plans(tools.plans, options.entities)
             with RichProgress() as progress:

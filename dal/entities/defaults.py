@@ -6,8 +6,9 @@ with one field per column (:mod:`dal.entities.fields`), the primary key, an id
 sequence for a single auto-increment integer key, the ``version``,
 ``created_at`` and ``updated_at`` columns, unique constraints and unique
 indexes (with their collation), foreign keys with their ``ON DELETE`` rule, and
-one named query per secondary index and foreign key. Nothing is sensitive by
-default: sensitive fields must be declared.
+one named query per secondary index and foreign key. Nothing is declared
+sensitive: the router's default names (``dal.routing.redaction.DEFAULT_SENSITIVE``)
+cover the usual personal fields; others must be declared.
 """
 
 from __future__ import annotations

@@ -20,9 +20,36 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.types import TypeEngine
 
 from dal.entities.errors import DeclarationError
-from interfaces.types import Timestamp, exact_decimal
+from interfaces.types import (
+    LONGTEXT_BYTES,
+    MEDIUMTEXT_BYTES,
+    TEXT_BYTES,
+    TINYTEXT_BYTES,
+    MaxBytes,
+    Timestamp,
+    exact_decimal,
+)
 
-__all__ = ["UnsupportedColumn", "base_type", "field_type", "integer_range", "is_integer"]
+__all__ = [
+    "UnsupportedColumn",
+    "base_type",
+    "byte_limit",
+    "field_type",
+    "integer_range",
+    "is_integer",
+]
+
+_TEXT_FAMILY: tuple[tuple[type[TypeEngine[Any]], int], ...] = (
+    (mysql.TINYTEXT, TINYTEXT_BYTES),
+    (mysql.MEDIUMTEXT, MEDIUMTEXT_BYTES),
+    (mysql.LONGTEXT, LONGTEXT_BYTES),
+    (mysql.TINYBLOB, TINYTEXT_BYTES),
+    (mysql.MEDIUMBLOB, MEDIUMTEXT_BYTES),
+    (mysql.LONGBLOB, LONGTEXT_BYTES),
+)
+"""Byte limits of the sized ``TEXT`` and ``BLOB`` types (checked before their base types)."""
+
+_SIZES = (TINYTEXT_BYTES, TEXT_BYTES, MEDIUMTEXT_BYTES, LONGTEXT_BYTES)
 
 _BITS: tuple[tuple[type[TypeEngine[Any]], int], ...] = (
     (mysql.TINYINT, 8),
@@ -106,11 +133,43 @@ def _decimal(kind: TypeEngine[Any]) -> Any:
     return Annotated[Decimal, exact_decimal(precision, scale)]
 
 
+def byte_limit(kind: TypeEngine[Any]) -> int | None:
+    """The most bytes a value of a MySQL text or binary type holds (None: a character limit).
+
+    ``TEXT``/``BLOB`` and their sized variants limit bytes (``TEXT``: 65,535);
+    ``TEXT(n)`` is the smallest of them that holds ``n`` four-byte characters;
+    ``BINARY(n)``/``VARBINARY(n)`` hold ``n`` bytes. ``CHAR(n)``/``VARCHAR(n)`` limit
+    characters (utf8mb4 stores any ``n`` of them), so they have no byte limit here.
+    """
+    for family, limit in _TEXT_FAMILY:
+        if isinstance(kind, family):
+            return limit
+    length = getattr(kind, "length", None)
+    if isinstance(kind, sqltypes.Text | sqltypes.LargeBinary):
+        if length is None:
+            return TEXT_BYTES
+        needed = length if isinstance(kind, sqltypes.LargeBinary) else 4 * length
+        return next((size for size in _SIZES if size >= needed), LONGTEXT_BYTES)
+    if isinstance(kind, sqltypes._Binary):
+        return length
+    return None
+
+
 def _text(kind: TypeEngine[Any]) -> Any:
     length = getattr(kind, "length", None)
+    limit = byte_limit(kind)
+    if limit is not None:
+        if length is None:
+            return Annotated[str, MaxBytes(limit)]
+        return Annotated[str, Field(max_length=length), MaxBytes(limit)]
     if length is None:
         return str
     return Annotated[str, Field(max_length=length)]
+
+
+def _binary(kind: TypeEngine[Any]) -> Any:
+    limit = byte_limit(kind)
+    return bytes if limit is None else Annotated[bytes, MaxBytes(limit)]
 
 
 def _constant(python_type: Any) -> Callable[[TypeEngine[Any]], Any]:
@@ -132,6 +191,6 @@ _RULES: tuple[tuple[type[TypeEngine[Any]], Callable[[TypeEngine[Any]], Any]], ..
     (sqltypes.Date, _constant(date)),
     (sqltypes.Time, _constant(time)),
     (sqltypes.JSON, _constant(Any)),
-    (sqltypes._Binary, _constant(bytes)),
+    (sqltypes._Binary, _binary),
 )
 """(type family, rule): the first family the type belongs to whose rule gives a type wins."""

@@ -27,7 +27,7 @@ from dal.migrate.plan import SourcePlan, Target, UniqueTarget
 from dal.migrate.rows import delete_row, item_row, write_row
 from dal.migrate.source import fetch_rows
 from dal.migrate.verify import Finding, Kind, Verifier, VerifyOptions, VerifyReport
-from dal.routing.redaction import DEFAULT_SENSITIVE
+from dal.routing.redaction import DEFAULT_SENSITIVE, scrub_message
 from dal.routing.stages import PLANS, Side, Stage
 from interfaces import DalError
 
@@ -63,7 +63,7 @@ class RepairAction:
             "repaired_side": "mysql" if self.side is Side.OLD else "dynamodb",
             "action": self.action,
             "outcome": self.outcome.value,
-            "detail": self.detail,
+            "detail": None if self.detail is None else scrub_message(self.detail),
         }
 
 

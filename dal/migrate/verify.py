@@ -36,7 +36,7 @@ from dal.migrate.plan import AnyGuard, RowItems, RowKey, SourcePlan, Target
 from dal.migrate.progress import NoProgress, ProgressReporter
 from dal.migrate.source import fetch_rows, pages
 from dal.migrate.writer import WriteItem
-from dal.routing.redaction import DEFAULT_SENSITIVE, Redactor
+from dal.routing.redaction import DEFAULT_SENSITIVE, Redactor, scrub_message
 
 __all__ = ["EntityCounts", "Finding", "Kind", "Verifier", "VerifyOptions", "VerifyReport"]
 
@@ -82,7 +82,7 @@ class Finding:
             "entity": self.entity,
             "kind": self.kind.value,
             "table": self.table,
-            "key": dict(self.key),
+            "key": {name: _shown_key(value) for name, value in self.key.items()},
             "source": self.source,
         }
         if self.differences:
@@ -90,8 +90,13 @@ class Finding:
                 {"path": d.path, "mysql": d.mysql, "dynamodb": d.dynamodb} for d in self.differences
             ]
         if self.detail:
-            data["detail"] = self.detail
+            data["detail"] = scrub_message(self.detail)
         return data
+
+
+def _shown_key(value: Any) -> Any:
+    """A key value as reports show it: an email in it (the store keys users by email) redacted."""
+    return scrub_message(value) if isinstance(value, str) else value
 
 
 @dataclass

@@ -46,6 +46,8 @@ class OperationStats:
     op_kind: str | None = None
     comparisons: int = 0
     rereads: int = 0
+    unconfirmed: int = 0
+    """Differences whose confirming re-read failed."""
     categories: Counter[str] = field(default_factory=Counter)
     stages: Counter[str] = field(default_factory=Counter)
     paths: PathTally = field(default_factory=PathTally)
@@ -171,6 +173,7 @@ class Aggregator:
         stats.op_kind = stats.op_kind or record.op_kind
         stats.comparisons += 1
         stats.rereads += record.reread
+        stats.unconfirmed += record.reread_failed
         stats.categories[record.category] += 1
         stats.stages[record.stage or "unknown"] += 1
         transient = record.category == "transient"  # the first read's differences, gone since

@@ -112,6 +112,7 @@ class OperationView:
     rates: Mapping[str, float]
     mismatch_rate: float
     rereads: int
+    unconfirmed: int
     stages: Mapping[str, int]
     paths: tuple[PathView, ...]
     errors: tuple[OriginView, ...]
@@ -233,6 +234,7 @@ class _Builder:
             rates=rates,
             mismatch_rate=round(drifted, 6),
             rereads=stats.rereads,
+            unconfirmed=stats.unconfirmed,
             stages=dict(stats.stages),
             paths=self.paths(stats),
             errors=self.origins(entity, stats),

@@ -97,6 +97,7 @@ class ComparisonLine(_Line):
     differences: tuple[DifferenceLine, ...] = ()
     latency_ms: _Latencies = _Latencies()
     reread: bool = False
+    reread_failed: bool = False
 
 
 class ErrorLine(_Line):

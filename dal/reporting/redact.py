@@ -18,7 +18,7 @@ from collections.abc import Collection
 from typing import Any
 
 from dal.routing import Redactor
-from dal.routing.redaction import DEFAULT_SENSITIVE
+from dal.routing.redaction import DEFAULT_SENSITIVE, scrub_message
 
 __all__ = ["DEFAULT_SENSITIVE", "ReportRedactor"]
 
@@ -32,9 +32,9 @@ class ReportRedactor:
     """Redacts examples and scrubs messages; collects the secrets it meets on the way."""
 
     def __init__(self, sensitive: Collection[str] = DEFAULT_SENSITIVE, *, width: int = 160) -> None:
-        self.sensitive = frozenset(sensitive)
+        self._redactor = Redactor(sensitive)
+        self.sensitive = self._redactor.sensitive
         self.width = width
-        self._redactor = Redactor(self.sensitive)
         self._secrets: set[str] = set()
 
     def _on_sensitive_path(self, path: str) -> bool:
@@ -73,11 +73,11 @@ class ReportRedactor:
         return self._redactor.token(item)
 
     def scrub(self, text: str) -> str:
-        """``text`` without any sensitive value seen so far."""
+        """``text`` without any sensitive value seen so far, nor what error messages quote."""
         for secret in sorted(self._secrets, key=len, reverse=True):
             if secret in text:
                 text = text.replace(secret, self._redactor.token(secret))
-        return text
+        return scrub_message(text)
 
     def example(self, value: Any, path: str = "") -> str:
         """A short, redacted, scrubbed text of ``value`` for a report."""

@@ -203,7 +203,8 @@ def _operation_details(view: EntityView) -> str:
         )
         parts.append(
             f"<details><summary>{_e(op.operation)}</summary>"
-            f"<p>Comparisons by stage: {_stages(op)}; re-read: {op.rereads}.</p>"
+            f"<p>Comparisons by stage: {_stages(op)}; re-read: {op.rereads}; "
+            f"re-read failed (unconfirmed): {op.unconfirmed}.</p>"
             f"{paths if op.paths else '<p>No differences.</p>'}</details>"
         )
     return "<h3>Operations in detail</h3>" + "".join(parts)

@@ -88,13 +88,19 @@ class ReportFiles:
 def _write(path: Path, text: str) -> Path:
     """Write ``text`` next to ``path`` and move it into place, so readers never see half a file."""
     partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(text, encoding="utf-8")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # an old partial file may have had another mode
+    with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+        stream.write(text)
     os.replace(partial, path)
     return path
 
 
 def write_report(report: Report, out: Path) -> ReportFiles:
-    """Write ``report.json``, ``report.md`` and ``report.html`` into the folder ``out``."""
+    """Write ``report.json``, ``report.md`` and ``report.html`` into the folder ``out``.
+
+    Each file is readable and writable by its owner only (mode 0600).
+    """
     out.mkdir(parents=True, exist_ok=True)
     return ReportFiles(
         json=_write(out / "report.json", render_json(report)),

@@ -105,6 +105,9 @@ class _ShadowRead:
         self._kwargs = kwargs
         self._primary: Outcome | None = None
         self._primary_ready = threading.Event()
+        self._unconfirmed: tuple[Verdict, Outcome, Outcome] | None = None
+        """A difference awaiting its re-read (recorded as unconfirmed if the re-read times out)."""
+        self._unconfirmed_lock = threading.Lock()
 
     def deliver(self, outcome: Outcome) -> None:
         """Hand over the primary's outcome (called on the caller's thread)."""
@@ -112,9 +115,15 @@ class _ShadowRead:
         self._primary_ready.set()
 
     def timed_out(self) -> None:
-        """The secondary did not answer within the budget."""
+        """The secondary (or the re-read) did not answer within the budget.
+
+        A difference whose confirming re-read timed out is still recorded, as unconfirmed.
+        """
         self._services.breakers.get(self._operation.entity, "read").failure()
         self._services.dropped(self._operation, self._stage, "timeout")
+        unconfirmed = self._take_unconfirmed()
+        if unconfirmed is not None:
+            self._record(*unconfirmed, reread=True, reread_failed=True)
 
     def run(self, attempt: Attempt) -> None:
         """The worker's part: read the secondary, wait for the primary, compare, record."""
@@ -138,11 +147,21 @@ class _ShadowRead:
         if verdict is None:
             return
         if not verdict.matched and self._eventually_consistent():
+            with self._unconfirmed_lock:
+                self._unconfirmed = (verdict, old, new)
             reread_verdict = self._reread(attempt)
-            if reread_verdict is None:
+            if isinstance(reread_verdict, _Abandoned) or self._take_unconfirmed() is None:
+                return  # the re-read timed out: timed_out() recorded the difference
+            if reread_verdict is None:  # a side failed on the re-read, or the comparator did
+                self._record(verdict, old, new, reread=True, reread_failed=True)
                 return
             verdict, reread = _after_reread(verdict, reread_verdict), True
-        self._record(verdict, old, new, reread)
+        self._record(verdict, old, new, reread=reread)
+
+    def _take_unconfirmed(self) -> tuple[Verdict, Outcome, Outcome] | None:
+        with self._unconfirmed_lock:
+            unconfirmed, self._unconfirmed = self._unconfirmed, None
+        return unconfirmed
 
     def _secondary_answered(self, side: Side, secondary: Outcome) -> bool:
         services, operation = self._services, self._operation
@@ -177,21 +196,55 @@ class _ShadowRead:
             self._snapshot.unordered_paths(entity, name),
         )
 
-    def _reread(self, attempt: Attempt) -> Verdict | None:
-        """Read both sides again after the delay; None when the re-read ran out of time."""
+    def _reread(self, attempt: Attempt) -> Verdict | _Abandoned | None:
+        """Read both sides again after the delay and compare.
+
+        :data:`_ABANDONED` when the re-read ran out of time; None when a side failed
+        (each failure recorded as an error) or the comparison itself failed.
+        """
         settings = self._services.settings
         time.sleep(settings.reread_delay)
         if not attempt.rearm(settings.budget):
-            return None
+            return _ABANDONED
         name, args, kwargs = self._operation.name, self._args, self._kwargs
         old = self._targets.call_isolated(Side.OLD, name, args, kwargs)
         new = self._targets.call_isolated(Side.NEW, name, args, kwargs)
-        if not attempt.end_budget() or not (old.answered and new.answered):
+        if not attempt.end_budget():
+            return _ABANDONED
+        if not (old.answered and new.answered):
+            for side, outcome in ((Side.OLD, old), (Side.NEW, new)):
+                if isinstance(outcome.error, Exception) and not outcome.answered:
+                    self._services.failure(
+                        self._operation,
+                        side,
+                        self._stage,
+                        outcome.error,
+                        outcome.latency,
+                        args,
+                        kwargs,
+                    )
             return None
         return self._compare(old, new)
 
-    def _record(self, verdict: Verdict, old: Outcome, new: Outcome, reread: bool) -> None:
-        self._services.compared(self._operation, self._stage, verdict, old, new, reread)
+    def _record(
+        self,
+        verdict: Verdict,
+        old: Outcome,
+        new: Outcome,
+        *,
+        reread: bool,
+        reread_failed: bool = False,
+    ) -> None:
+        self._services.compared(
+            self._operation, self._stage, verdict, old, new, reread, reread_failed=reread_failed
+        )
+
+
+class _Abandoned:
+    """The re-read ran out of its time budget."""
+
+
+_ABANDONED = _Abandoned()
 
 
 def _after_reread(first: Verdict, second: Verdict) -> Verdict:

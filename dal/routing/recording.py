@@ -92,6 +92,8 @@ class Comparison:
     old_latency_ms: float | None = None
     new_latency_ms: float | None = None
     reread: bool = False
+    reread_failed: bool = False
+    """The re-read that should have confirmed the difference failed: it is unconfirmed."""
     at: datetime = field(default_factory=_now)
 
 
@@ -190,6 +192,7 @@ def to_json(record: Record) -> dict[str, Any]:
         ],
         "latency_ms": {"old": _ms(record.old_latency_ms), "new": _ms(record.new_latency_ms)},
         "reread": record.reread,
+        "reread_failed": record.reread_failed,
     }
 
 
@@ -237,14 +240,33 @@ class MemoryRecorder:
                 records.clear()
 
 
+def open_private(path: Path) -> TextIO:
+    """``path`` opened to append text, readable and writable by its owner only (0600).
+
+    A file created here gets mode 0600; an existing one that others could read is
+    narrowed to 0600 (records hold redacted values, but no more than needed is shown).
+    """
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        if os.fstat(descriptor).st_mode & 0o077:
+            os.fchmod(descriptor, 0o600)
+        return os.fdopen(descriptor, "a", encoding="utf-8")
+    except BaseException:
+        os.close(descriptor)
+        raise
+
+
 class JsonlRecorder(ClosedOnExit):
-    """Appends one JSON object per line to a file (thread-safe; flushed per record)."""
+    """Appends one JSON object per line to a file (thread-safe; flushed per record).
+
+    The file is created with mode 0600 (:func:`open_private`).
+    """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._stream: TextIO | None = self.path.open("a", encoding="utf-8")
+        self._stream: TextIO | None = open_private(self.path)
 
     def record(self, record: Record) -> None:
         """Write ``record`` as one line and flush it to the operating system."""

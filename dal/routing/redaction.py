@@ -5,13 +5,28 @@ A sensitive field's value is replaced by a stable token,
 optional salt), so equal values still look equal in records and reports
 without revealing them. Values are first turned into JSON-ready data
 (:func:`to_json_value`).
+
+A field is sensitive when its name matches one of the sensitive names: exact
+names, or shell-style patterns (``*email*``), compared case-insensitively.
+:data:`DEFAULT_SENSITIVE` covers personal data by its usual field names:
+password hashes and secrets, emails, phone numbers, postal addresses, people's
+names (first, last, middle, full, display, given, family names, surnames) and
+dates of birth. A bare ``name`` or ``username`` is not in it: most ``name``
+fields name things (a product, a category), and a username is a handle the
+user chose to show; an entity whose ``name`` (or ``username``) is a person's
+declares it in its ``sensitive`` fields. :func:`scrub_message` removes what
+error messages of the drivers and servers quote on their own (email addresses,
+the value of a duplicate entry, SQL parameters).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
+import functools
 import hashlib
 import json
+import re
 from collections.abc import Collection, Iterable, Mapping
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -22,9 +37,86 @@ from pydantic import BaseModel
 
 from dal.routing.paths import Path
 
-__all__ = ["DEFAULT_SENSITIVE", "Redactor", "to_json_value"]
+__all__ = [
+    "DEFAULT_SENSITIVE",
+    "Redactor",
+    "SensitiveNames",
+    "scrub_message",
+    "to_json_value",
+    "token",
+]
 
-DEFAULT_SENSITIVE: tuple[str, ...] = ("password_hash",)
+DEFAULT_SENSITIVE: tuple[str, ...] = (
+    "password_hash",
+    "*password*",
+    "*secret*",
+    "*email*",
+    "*e_mail*",
+    "*phone*",
+    "*mobile_number*",
+    "*address*",
+    "*street*",
+    "*postal_code*",
+    "*postcode*",
+    "*zip_code*",
+    "*first_name*",
+    "*last_name*",
+    "*middle_name*",
+    "*full_name*",
+    "*display_name*",
+    "*given_name*",
+    "*family_name*",
+    "*surname*",
+    "*birth*",
+)
+"""Field names (or patterns) redacted by default, whatever the declarations say."""
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*")
+_QUOTED_VALUES = re.compile(
+    r"(Duplicate entry |Incorrect \w+ value: |Data truncated for column '[^']*' at row \d+: )"
+    r"'(?:[^'\\]|\\.|'')*'"
+)
+_SQL_PARAMETERS = re.compile(r"\[parameters: .*?\](?=\s*(?:\(Background|$|\n))", re.DOTALL)
+
+
+def token(value: object, salt: bytes = b"") -> str:
+    """The stable stand-in for a sensitive ``value``: ``<redacted:`` 12 hex digits ``>``."""
+    digest = hashlib.sha256(salt + _canonical(to_json_value(value)).encode())
+    return f"<redacted:{digest.hexdigest()[:12]}>"
+
+
+def scrub_message(text: str) -> str:
+    """``text`` without the personal data error messages quote by themselves.
+
+    Email addresses, the value MySQL quotes in ``Duplicate entry '...'`` and
+    ``Incorrect ... value: '...'``, and a ``[parameters: ...]`` list of SQLAlchemy
+    (engines of the layer hide them anyway) are replaced: an email by its stable
+    token (:func:`token`, as a :class:`Redactor` without salt makes it), the rest
+    by ``<redacted>``.
+    """
+    text = _SQL_PARAMETERS.sub("[parameters: <redacted>]", text)
+    text = _QUOTED_VALUES.sub(lambda m: m.group(1) + "'<redacted>'", text)
+    return _EMAIL.sub(lambda m: token(m.group(0)), text)
+
+
+class SensitiveNames:
+    """Which field names are sensitive: exact names and ``*``/``?`` patterns, any case."""
+
+    def __init__(self, names: Collection[str]) -> None:
+        self.names = frozenset(names)
+        lowered = {name.lower() for name in self.names}
+        self._exact = frozenset(n for n in lowered if not any(c in n for c in "*?["))
+        self._patterns = tuple(sorted(lowered - self._exact))
+        self.matches = functools.lru_cache(maxsize=4096)(self._matches)
+
+    def _matches(self, name: str) -> bool:
+        lowered = name.lower()
+        return lowered in self._exact or any(
+            fnmatch.fnmatchcase(lowered, pattern) for pattern in self._patterns
+        )
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.matches(name)
 
 
 def to_json_value(value: object) -> Any:
@@ -58,13 +150,12 @@ class Redactor:
     """Replaces the values of sensitive fields (by field name, at any depth)."""
 
     def __init__(self, sensitive: Collection[str] = DEFAULT_SENSITIVE, *, salt: str = "") -> None:
-        self.sensitive = frozenset(sensitive)
+        self.sensitive = SensitiveNames(sensitive)
         self._salt = salt.encode()
 
     def token(self, value: object) -> str:
         """The stable stand-in for a sensitive ``value``."""
-        digest = hashlib.sha256(self._salt + _canonical(to_json_value(value)).encode())
-        return f"<redacted:{digest.hexdigest()[:12]}>"
+        return token(value, self._salt)
 
     def is_sensitive(self, path: Path) -> bool:
         """Whether a field on ``path`` is sensitive."""
@@ -105,8 +196,11 @@ class Redactor:
                 self._collect(item, found)
 
     def scrub(self, text: str, secrets: Iterable[str]) -> str:
-        """``text`` with every occurrence of a secret replaced by its token."""
+        """``text`` with every occurrence of a secret replaced by its token.
+
+        Then what :func:`scrub_message` removes (emails, quoted values) goes too.
+        """
         for secret in sorted(secrets, key=len, reverse=True):
             if secret in text:
                 text = text.replace(secret, self.token(secret))
-        return text
+        return scrub_message(text)

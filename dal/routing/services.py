@@ -28,6 +28,7 @@ from dal.routing.recording import (
     Record,
     Recorder,
 )
+from dal.routing.redaction import scrub_message
 from dal.routing.repairlog import RepairEntry, RepairLog
 from dal.routing.shadow import Breakers, ShadowRunner, ShadowSettings
 from dal.routing.stages import Side, Stage
@@ -83,11 +84,12 @@ class Services:
         """Report a failure of the router's own machinery; never raises."""
         try:
             self.metrics.internal_error()
-            log.warning("routing machinery failed in %s: %r", operation, error)
+            shown = scrub_message(f"{type(error).__name__}: {error}")
+            log.warning("routing machinery failed in %s: %s", operation, shown)
             if self._on_raised is not None:
                 self._on_raised(operation, error)
             if self.recorder is not None and operation != "recorder":
-                message = f"{operation}: {type(error).__name__}: {error}"
+                message = f"{operation}: {shown}"
                 self.recorder.record(
                     ErrorRecord("router", "*", operation, None, error, message, None)
                 )
@@ -128,8 +130,14 @@ class Services:
         old: Outcome,
         new: Outcome,
         reread: bool = False,
+        *,
+        reread_failed: bool = False,
     ) -> None:
-        """Count and record the comparison of ``old`` and ``new``."""
+        """Count and record the comparison of ``old`` and ``new``.
+
+        ``reread_failed``: the difference could not be confirmed because its re-read
+        failed (the failure is recorded on its own); it still counts as a mismatch.
+        """
         operation.metrics.comparison(verdict.matched, verdict.category.value)
         self.emit(
             Comparison(
@@ -143,6 +151,7 @@ class Services:
                 old_latency_ms=_ms(old.latency),
                 new_latency_ms=_ms(new.latency),
                 reread=reread,
+                reread_failed=reread_failed,
             )
         )
 

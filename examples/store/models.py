@@ -15,7 +15,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from interfaces.types import MAX_INT, Id, Money, Quantity, Timestamp, money
+from interfaces.types import MAX_INT, TEXT_BYTES, Id, MaxBytes, Money, Quantity, Timestamp, money
 
 __all__ = [
     "CartIssue",
@@ -49,6 +49,11 @@ PersonName = Annotated[str, StringConstraints(max_length=50)]
 CategoryName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 ProductName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Description = Annotated[str, StringConstraints(max_length=65_535)]
+"""A description as a caller gives it: at most 65,535 characters."""
+StoredDescription = Annotated[Description, MaxBytes(TEXT_BYTES)]
+"""The legacy ``TEXT`` column: 65,535 bytes of UTF-8, so fewer characters when they are not
+ASCII. Every backend builds the stored :class:`Product` before writing, so a description
+over the limit raises UnstorableValue(field="description") before anything is written."""
 Url = Annotated[str, StringConstraints(max_length=500)]
 PositiveQuantity = Annotated[int, Field(ge=1, le=MAX_INT)]
 
@@ -162,7 +167,7 @@ class Product(_Model):
     seller_id: Id
     category_id: Id
     name: ProductName
-    description: Description | None = None
+    description: StoredDescription | None = None
     price: Money
     inventory_quantity: Quantity = 0
     image_url: Url | None = None

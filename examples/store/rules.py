@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 from examples.store.errors import InsufficientInventory, NotOwner
 from examples.store.models import NewProduct, OrderStatus, Product, ProductFilter, User
 from interfaces.errors import ConcurrencyConflict, UnstorableValue, ValidationFailed
-from interfaces.types import MAX_INT
+from interfaces.types import MAX_INT, TOO_MANY_BYTES
 
 __all__ = [
     "MAX_QUANTITY",
@@ -87,6 +87,9 @@ def parse(
     except ValidationError as exc:
         first = exc.errors()[0]
         name = ".".join(str(part) for part in first["loc"]) or None
+        if first["type"] == TOO_MANY_BYTES:  # a storage limit: name the entity too
+            entity = model.__name__.lower()
+            raise UnstorableValue(f"{entity}.{name} {first['msg']}", field=name) from exc
         raise error(first["msg"], field=name) from exc
 
 

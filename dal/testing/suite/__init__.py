@@ -17,6 +17,8 @@ from dal.testing.suite.batches import *  # noqa: F403
 from dal.testing.suite.batches import __all__ as _batches
 from dal.testing.suite.crud import *  # noqa: F403
 from dal.testing.suite.crud import __all__ as _crud
+from dal.testing.suite.limits import *  # noqa: F403
+from dal.testing.suite.limits import __all__ as _limits
 from dal.testing.suite.queries import *  # noqa: F403
 from dal.testing.suite.queries import __all__ as _queries
 from dal.testing.suite.references import *  # noqa: F403
@@ -28,4 +30,13 @@ from dal.testing.suite.units import __all__ as _units
 from dal.testing.suite.updates import *  # noqa: F403
 from dal.testing.suite.updates import __all__ as _updates
 
-__all__ = [*_crud, *_updates, *_uniques, *_references, *_queries, *_batches, *_units]
+__all__ = [
+    *_crud,
+    *_updates,
+    *_uniques,
+    *_references,
+    *_queries,
+    *_batches,
+    *_units,
+    *_limits,
+]

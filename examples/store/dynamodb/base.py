@@ -44,7 +44,13 @@ UNIQUE_SK = GUARD_SK
 
 @dataclass(frozen=True)
 class Guard:
-    """The guard items of one unique field, as the library writes them (a UniqueGuard)."""
+    """The guard items of one unique field, as the library writes them (a UniqueGuard).
+
+    Under a case-insensitive declaration (``Unique(..., case_insensitive=True)``, what a
+    ``_ci`` collation does in MySQL) a value is guarded by its case-folded form, so
+    ``SELx`` collides with ``selx``; the backfill, verify and repair build the very same
+    key (:meth:`adapters.rules.EntityRules.unique_value`).
+    """
 
     guard: UniqueGuard
     field: str
@@ -54,13 +60,27 @@ class Guard:
         """The physical table of the guard items."""
         return self.guard.table_name
 
+    @property
+    def case_insensitive(self) -> bool:
+        """Whether values that differ only in case are one value."""
+        return self.guard.unique.case_insensitive
+
+    def folded(self, value: str) -> str:
+        """``value`` as the guard compares it."""
+        return value.casefold() if self.case_insensitive else value
+
+    def same(self, one: str, other: str) -> bool:
+        """Whether ``one`` and ``other`` are guarded by the same item."""
+        return self.folded(one) == self.folded(other)
+
     def key(self, value: str) -> Key:
         """The guard item's key for ``value``."""
-        return self.guard.key((value,))
+        return self.guard.key((self.folded(value),))
 
     def claim(self, value: str, owner_id: int) -> Action:
         """A Put of the guard that fails if ``value`` is already taken."""
-        item = self.guard.item((value,), {self.field: value, "id": owner_id})
+        folded = self.folded(value)
+        item = self.guard.item((folded,), {self.field: folded, "id": owner_id})
         expr = Expr()
         return put(self.table, item, expr.missing(self.guard.table.pk), expr)
 
@@ -97,10 +117,25 @@ class Layouts:
     categories: EntityLayout
     username: Guard
     category_name: Guard
+    email: Guard | None = None
+    """The guard of emails when the USER item (keyed by the email as written) is not enough:
+    under a case-insensitive declaration of the email."""
 
     @classmethod
-    def from_contract(cls, contract: Contract, prefix: str = "") -> Layouts:
-        """Layouts with physical table names ``prefix + contract name``."""
+    def from_contract(
+        cls,
+        contract: Contract,
+        prefix: str = "",
+        *,
+        users_spec: EntitySpec = USERS,
+        categories_spec: EntitySpec = CATEGORIES,
+    ) -> Layouts:
+        """Layouts with physical table names ``prefix + contract name``.
+
+        ``users_spec``/``categories_spec`` are the declarations whose unique constraints
+        the guards enforce (the store's own by default; a database whose ``username``
+        or ``email`` compares case-insensitively declares them ``case_insensitive``).
+        """
 
         def layout(
             source: str, model: type[BaseModel], swap: tuple[str, str] | None = None
@@ -119,8 +154,9 @@ class Layouts:
             orders=layout("orders", Order, swap=("items", ORDER_LINES)),
             products=layout("products", Product),
             categories=categories,
-            username=_guard(USERS, "username", users, contract, prefix),
-            category_name=_guard(CATEGORIES, "name", categories, contract, prefix),
+            username=_guard(users_spec, "username", users, contract, prefix),
+            category_name=_guard(categories_spec, "name", categories, contract, prefix),
+            email=_optional_guard(users_spec, "email", users, contract, prefix),
         )
 
 
@@ -132,6 +168,15 @@ def _guard(
         if guard.unique.fields == (field,):
             return Guard(guard, field)
     raise LookupError(f"{spec.name}.{field} needs no guard item: its value is the item key")
+
+
+def _optional_guard(
+    spec: EntitySpec, field: str, layout: EntityLayout, contract: Contract, prefix: str
+) -> Guard | None:
+    try:
+        return _guard(spec, field, layout, contract, prefix)
+    except LookupError:
+        return None
 
 
 def to_model(model: type[M], row: Mapping[str, Any]) -> M:

@@ -269,7 +269,8 @@ class DynamoCategoryRepository:
             check_acyclic(category_id, parent, tree.lineage(parent))
         changed = revise(current, fields)
         plan = tree.planned(changed=[changed])
-        claims, releases = ([(name, category_id)], [current.name]) if renamed else ([], [])
+        moved = renamed and not self._guard.same(name, current.name)
+        claims, releases = ([(name, category_id)], [current.name]) if moved else ([], [])
         self._apply(tree, plan, focus=category_id, claims=claims, releases=releases, name=name)
         return changed
 

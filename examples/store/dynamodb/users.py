@@ -39,6 +39,7 @@ class DynamoUserRepository:
         self._b = backend
         self._layout = backend.layouts.users
         self._guard = backend.layouts.username
+        self._email_guard = backend.layouts.email
 
     # --- queries --------------------------------------------------------------------------
 
@@ -57,8 +58,14 @@ class DynamoUserRepository:
         return None if item is None else self._user(item)
 
     def username_exists(self, username: str) -> bool:
-        """Whether the username's guard item exists (consistent read)."""
-        return self._b.client.get(self._guard.table, self._guard.key(username)) is not None
+        """Whether a user has exactly this username (a consistent read of its guard item).
+
+        Under a case-insensitive guard the guard item stands for every case of the
+        value, so the user it points at is read to compare the username exactly.
+        """
+        if not self._guard.case_insensitive:
+            return self._b.client.get(self._guard.table, self._guard.key(username)) is not None
+        return self.find_by_username(username) is not None
 
     def email_exists(self, email: str) -> bool:
         """Whether a USER item is stored under this email (consistent read)."""
@@ -87,9 +94,12 @@ class DynamoUserRepository:
             expr.missing(self._layout.table.pk),
             expr,
         )
-        self._run(
-            [user_put, self._guard.claim(user.username, user.id)], user, email_at=0, name_at=1
-        )
+        actions = [user_put, self._guard.claim(user.username, user.id)]
+        email_guard_at = None
+        if self._email_guard is not None:
+            email_guard_at = len(actions)
+            actions.append(self._email_guard.claim(user.email, user.id))
+        self._run(actions, user, email_at=0, name_at=1, email_guard_at=email_guard_at)
         return user
 
     def update(
@@ -158,10 +168,23 @@ class DynamoUserRepository:
                 for lay, child in children(self._b, current.email)
             ]
         name_at = None
-        if new.username != current.username:
+        if not self._guard.same(new.username, current.username):
             name_at = len(core)
             core += [self._guard.claim(new.username, new.id), self._guard.release(current.username)]
-        self._run(core, new, email_at=email_at, name_at=name_at, version_at=0, groups=groups)
+        email_guard_at = None
+        guard = self._email_guard
+        if guard is not None and not guard.same(new.email, current.email):
+            email_guard_at = len(core)
+            core += [guard.claim(new.email, new.id), guard.release(current.email)]
+        self._run(
+            core,
+            new,
+            email_at=email_at,
+            name_at=name_at,
+            email_guard_at=email_guard_at,
+            version_at=0,
+            groups=groups,
+        )
         return new
 
     def _delete(self, user_id: int) -> None:
@@ -177,6 +200,8 @@ class DynamoUserRepository:
             delete(self._layout.table_name, key_of(self._layout, item), condition, expr),
             self._guard.release(current.username),
         ]
+        if self._email_guard is not None:
+            core.append(self._email_guard.release(current.email))
         owned = children(self._b, current.email)
         if len(core) + len(owned) > MAX_TRANSACTION_ACTIONS:
             requests = [WriteRequest(key=key_of(lay, child)) for lay, child in owned]
@@ -192,6 +217,7 @@ class DynamoUserRepository:
         *,
         email_at: int | None = None,
         name_at: int | None = None,
+        email_guard_at: int | None = None,
         version_at: int | None = None,
         groups: list[list[Action]] | None = None,
     ) -> None:
@@ -206,6 +232,6 @@ class DynamoUserRepository:
                 raise Stale() from cancelled
             if name_at in failed:
                 raise AlreadyExists("user", "username", user.username) from cancelled
-            if email_at in failed:
+            if email_at in failed or email_guard_at in failed:
                 raise AlreadyExists("user", "email", user.email) from cancelled
             raise translate(cancelled) from cancelled

@@ -282,3 +282,56 @@ def test_every_unknown_column_of_a_table_is_named_at_once() -> None:
     )
     with pytest.raises(ValueError, match=r"column flags.*column bits"):
         default_spec(table)
+
+
+EMOJI = "\N{GRINNING FACE}"  # four bytes in UTF-8
+
+
+@pytest.mark.parametrize(
+    ("kind", "limit"),
+    [
+        (Text, 65_535),
+        (mysql.TEXT, 65_535),
+        (mysql.TINYTEXT, 255),
+        (mysql.MEDIUMTEXT, 16_777_215),
+    ],
+    ids=["Text", "TEXT", "TINYTEXT", "MEDIUMTEXT"],
+)
+def test_text_columns_limit_bytes_not_characters(kind: Any, limit: int) -> None:
+    model = model_of(kind)
+    fits = EMOJI * (limit // 4) + "x" * (limit % 4)
+    assert accepts(model, fits) == fits
+    with pytest.raises(ValidationError) as raised:
+        model(id=1, v=EMOJI * (limit // 4 + 1))
+    assert raised.value.errors()[0]["type"] == "too_many_bytes"
+
+
+def test_a_text_column_holds_its_characters_when_they_are_ascii() -> None:
+    assert accepts(model_of(mysql.TINYTEXT), "x" * 255) == "x" * 255
+    refuses(model_of(mysql.TINYTEXT), "x" * 256)
+
+
+def test_varchar_limits_characters_whatever_their_bytes() -> None:
+    model = model_of(String(10))
+    assert accepts(model, EMOJI * 10) == EMOJI * 10
+    refuses(model, EMOJI * 11)
+
+
+@pytest.mark.parametrize(
+    ("kind", "limit"),
+    [(LargeBinary, 65_535), (mysql.TINYBLOB, 255), (mysql.VARBINARY(8), 8)],
+    ids=["BLOB", "TINYBLOB", "VARBINARY(8)"],
+)
+def test_binary_columns_limit_bytes(kind: Any, limit: int) -> None:
+    model = model_of(kind)
+    assert accepts(model, b"\x00" * limit) == b"\x00" * limit
+    refuses(model, b"\x00" * (limit + 1))
+
+
+def test_a_sized_text_is_the_smallest_text_type_for_its_characters() -> None:
+    from dal.entities.fields import byte_limit
+
+    assert byte_limit(Text(60)) == 255
+    assert byte_limit(Text(100)) == 65_535
+    assert byte_limit(Text(20_000)) == 16_777_215
+    assert byte_limit(String(100)) is None

@@ -19,11 +19,11 @@ def test_equal_items_have_no_differences_and_numbers_compare_by_value() -> None:
 
 def test_paths_reach_into_maps_and_lists() -> None:
     expected = _item(
-        profile_data={"M": {"first_name": {"S": "Ada"}}},
+        profile_data={"M": {"theme": {"S": "dark"}}},
         order_items={"L": [{"M": {"price": {"N": "1"}}}, {"M": {"price": {"N": "2"}}}]},
     )
     actual = _item(
-        profile_data={"M": {"first_name": {"S": "Bea"}, "extra": {"S": "x"}}},
+        profile_data={"M": {"theme": {"S": "light"}, "extra": {"S": "x"}}},
         order_items={"L": [{"M": {"price": {"N": "1"}}}]},
     )
 
@@ -31,7 +31,7 @@ def test_paths_reach_into_maps_and_lists() -> None:
 
     assert found == {
         "profile_data.extra": (None, "x"),
-        "profile_data.first_name": ("Ada", "Bea"),
+        "profile_data.theme": ("dark", "light"),
         "order_items[1]": ({"price": 2}, None),
     }
 

@@ -63,3 +63,57 @@ def test_a_bad_eventually_consistent_entry_is_refused():
 
     with pytest.raises(ValueError, match=r"entity\.operation"):
         Router(StaticFlags({}), eventually_consistent=["notes"])
+
+
+def test_a_difference_whose_re_read_fails_is_recorded_with_the_failure(rig_factory):
+    from interfaces import BackendUnavailable
+
+    rig = rig_factory({"notes": Stage.SHADOW}, shadow=FAST, eventually_consistent=["notes.get"])
+    seed(rig.old, rig.new)
+    rig.new.notes["a"] = rig.new.notes["a"].model_copy(update={"text": "different"})
+    answers = {"calls": 0}
+
+    def fail_the_re_read(note):
+        answers["calls"] += 1
+        if answers["calls"] > 1:
+            raise BackendUnavailable("the re-read could not reach the table")
+        return note
+
+    rig.new.transform = fail_the_re_read
+    assert rig.notes.get("a").text == "hello"
+    assert rig.router.flush(timeout=10)
+    [comparison] = rig.recorder.comparisons
+    assert not comparison.matched
+    assert comparison.category is Category.DRIFT
+    assert [d.path for d in comparison.differences] == ["text"]
+    assert comparison.reread
+    assert comparison.reread_failed
+    [error] = rig.recorder.errors
+    assert (error.origin, error.operation, error.error_type) == ("new", "get", "BackendUnavailable")
+    counts = rig.router.metrics.snapshot()["operations"]["notes.get"]
+    assert (counts["comparisons"], counts["mismatches"], counts["errors"]) == (1, 1, {"new": 1})
+    assert counts["categories"] == {"drift": 1}
+
+
+def test_a_difference_whose_re_read_times_out_is_recorded_as_unconfirmed(rig_factory):
+    import time
+
+    settings = ShadowSettings(reread_delay=0.01, budget=0.3)
+    rig = rig_factory({"notes": Stage.LIVE}, shadow=settings, eventually_consistent=["notes.get"])
+    seed(rig.old, rig.new)
+    rig.old.notes["a"] = rig.old.notes["a"].model_copy(update={"text": "different"})
+    answers = {"calls": 0}
+
+    def stall_the_re_read(note):
+        answers["calls"] += 1
+        if answers["calls"] > 1:
+            time.sleep(1.0)
+        return note
+
+    rig.old.transform = stall_the_re_read
+    rig.notes.get("a")
+    assert rig.router.flush(timeout=10)
+    [comparison] = rig.recorder.comparisons
+    assert (comparison.matched, comparison.category) == (False, Category.DRIFT)
+    assert comparison.reread_failed
+    assert [d.reason for d in rig.recorder.drops] == ["timeout"]
