@@ -66,7 +66,7 @@ from dal.routing import (
     StaticFlags,
 )
 from dal.routing.redaction import DEFAULT_SENSITIVE
-from dal.settings import Settings, load_settings
+from dal.settings import Settings, load_settings, require_mysql_url
 from interfaces import Clock, EntityStore, IdAllocator, SystemClock
 from interfaces.entities import EntitySpec
 from interfaces.repository import Repositories
@@ -85,11 +85,14 @@ __all__ = ["Container", "build_container"]
 # --- factories: the only imports of concrete adapters -------------------------------------
 
 
-def _mysql_engine(url: str) -> Iterator[Engine]:
-    """The configured SQLAlchemy engine of the old store; disposed at shutdown."""
+def _mysql_engine(url: str | None) -> Iterator[Engine]:
+    """The configured SQLAlchemy engine of the old store; disposed at shutdown.
+
+    SettingsError naming ``DAL_MYSQL_URL`` when it is not set.
+    """
     from adapters.mysql import create_engine
 
-    engine = create_engine(url)
+    engine = create_engine(require_mysql_url(url))
     try:
         yield engine
     finally:
@@ -310,8 +313,9 @@ def _migration_tools(
     from adapters.mysql import create_engine
     from dal.migrate.tools import MigrationTools
 
-    server = not settings.mysql_url.startswith("sqlite")  # SQLite pools per thread
-    engine = create_engine(settings.mysql_url, **({"pool_size": workers + 2} if server else {}))
+    url = settings.require_mysql_url()
+    server = not url.startswith("sqlite")  # SQLite pools per thread
+    engine = create_engine(url, **({"pool_size": workers + 2} if server else {}))
     try:
         plans, tables = _migration_plans(contract, engine, specs, settings.table_prefix)
         client = _migration_client(settings, workers)

@@ -9,7 +9,7 @@ Keys (see ``config/settings.example.env``):
 =========================  ======================================  =============================
 key                        default                                 meaning
 =========================  ======================================  =============================
-``DAL_MYSQL_URL``          ``sqlite:///dal-store.db``              SQLAlchemy URL of the old store
+``DAL_MYSQL_URL``          none: required by what reads MySQL      SQLAlchemy URL of the old store
 ``DAL_DYNAMODB_ENDPOINT``  empty (real AWS)                        DynamoDB endpoint URL
 ``DAL_DYNAMODB_REGION``    ``us-east-1``                           AWS region
 ``DAL_TABLE_PREFIX``       empty                                   prefix of every DynamoDB table
@@ -18,6 +18,10 @@ key                        default                                 meaning
 ``DAL_ID_SOURCE``          ``mysql``                               new ids: mysql or dynamodb
 ``DAL_DECLARATIONS``       empty (defaults from the contract)      ``module[:NAME]`` of entity specs
 =========================  ======================================  =============================
+
+``DAL_MYSQL_URL`` has no default, so a misspelt or forgotten key never points the
+layer at an empty database: whatever needs MySQL asks :meth:`Settings.require_mysql_url`,
+which raises :class:`SettingsError` naming the key.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ __all__ = [
     "SettingsError",
     "default_contract_path",
     "load_settings",
+    "require_mysql_url",
 ]
 
 ENV_PREFIX = "DAL_"
@@ -63,6 +68,17 @@ _TABLE_PREFIX_MAX = 200  # DynamoDB table names are at most 255 characters
 
 class SettingsError(ValueError):
     """The settings are unusable; the message names every bad ``DAL_*`` key."""
+
+
+def require_mysql_url(url: str | None) -> str:
+    """``url``, the value of ``DAL_MYSQL_URL``; :class:`SettingsError` naming the key if unset."""
+    if url is None:
+        raise SettingsError(
+            f"{_key('mysql_url')}: not set; name the old store's database, such as "
+            "mysql+pymysql://user:password@host:3306/db (or sqlite:///path/to/file.db "
+            "for a local run)"
+        )
+    return url
 
 
 def default_contract_path(cwd: Path | None = None) -> Path:
@@ -99,9 +115,12 @@ class Settings(BaseSettings):
         validate_default=False,  # the default contract may not exist yet; load_contract says so
     )
 
-    mysql_url: str = Field(
-        default="sqlite:///dal-store.db",
-        description="SQLAlchemy URL of the old (MySQL) store; SQLite works for a local run.",
+    mysql_url: str | None = Field(
+        default=None,
+        description=(
+            "SQLAlchemy URL of the old (MySQL) store; SQLite works for a local run. No "
+            "default: what reads MySQL calls require_mysql_url()."
+        ),
     )
     dynamodb_endpoint: str | None = Field(
         default=None,
@@ -126,9 +145,16 @@ class Settings(BaseSettings):
         ),
     )
 
+    @field_validator("mysql_url", mode="before")
+    @classmethod
+    def _blank_mysql_url(cls, value: Any) -> Any:
+        return _empty_to_none(value)
+
     @field_validator("mysql_url")
     @classmethod
-    def _check_mysql_url(cls, value: str) -> str:
+    def _check_mysql_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         key = _key("mysql_url")
         try:
             url = make_url(value.strip())
@@ -223,6 +249,10 @@ class Settings(BaseSettings):
                 f"got {value!r}"
             )
         return text
+
+    def require_mysql_url(self) -> str:
+        """``mysql_url``; :class:`SettingsError` naming ``DAL_MYSQL_URL`` when it is not set."""
+        return require_mysql_url(self.mysql_url)
 
     def __repr_args__(self) -> Any:
         """Like the default, with the password of ``mysql_url`` hidden."""

@@ -246,12 +246,12 @@ def test_in_rampdown_both_stores_get_the_dynamodb_id(
 @pytest.mark.parametrize(
     ("variable", "value", "code", "message"),
     [
-        ("DAL_DYNAMODB_ENDPOINT", "http://127.0.0.1:1", 1, "DynamoDB error"),
-        ("DAL_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:1/x", 1, "database error"),
+        ("DAL_DYNAMODB_ENDPOINT", "http://127.0.0.1:1", 3, "DynamoDB at http://127.0.0.1:1"),
+        ("DAL_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:1/x", 3, "MySQL database"),
     ],
     ids=["dynamodb-unreachable", "mysql-unreachable"],
 )
-def test_an_unreachable_backend_is_exit_code_1_without_a_traceback(
+def test_an_unreachable_backend_is_exit_code_3_without_a_traceback(
     settings_env: None,
     monkeypatch: pytest.MonkeyPatch,
     variable: str,
@@ -268,12 +268,12 @@ def test_an_unreachable_backend_is_exit_code_1_without_a_traceback(
     assert "Traceback" not in result.output
 
 
-def test_a_database_without_the_store_schema_is_exit_code_2(
+def test_a_database_without_the_store_schema_is_exit_code_3(
     settings_env: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("DAL_MYSQL_URL", f"sqlite:///{tmp_path / 'empty.db'}")
 
     result = runner.invoke(app, ["ids", "show"])
 
-    assert result.exit_code == 2
+    assert result.exit_code == 3
     assert "has no table users" in result.output

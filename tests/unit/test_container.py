@@ -14,7 +14,7 @@ from dal.aws import dynamodb_client
 from dal.container import Container, build_container
 from dal.routing import StaticFlags
 from dal.schema import create_tables
-from dal.settings import Settings
+from dal.settings import Settings, SettingsError
 from examples.store import NewUser, Store
 from examples.store.migrations import upgrade
 from examples.store.wiring import store_container
@@ -56,6 +56,21 @@ def test_settings_are_loaded_from_the_environment_by_default(
 
     assert container.settings().table_prefix == "from_env_"
     assert container.settings() is container.settings()
+
+
+def test_without_a_mysql_url_what_needs_mysql_raises_naming_the_key(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in list(os.environ):
+        if name.startswith("DAL_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    container = store_container()
+
+    for provider in (container.mysql_engine, container.mysql_store, container.routed_store):
+        with pytest.raises(SettingsError, match=r"^DAL_MYSQL_URL: not set"):
+            provider()
+    assert list(tmp_path.iterdir()) == [], "no database file may be created"
 
 
 def test_memory_store_round_trip() -> None:
