@@ -57,6 +57,7 @@ from dal.routing import (
     EnvFlags,
     FileFlags,
     FlagSource,
+    KnownKeys,
     Recorder,
     RepairLog,
     ReplayingClock,
@@ -242,9 +243,47 @@ def _contract(path: Path) -> Contract:
     return load_contract(path)
 
 
-def _flags(path: Path | None) -> FlagSource:
-    """The flags file (reloaded when it changes) if one is set, under ``DAL_STAGE_*`` overrides."""
-    return EnvFlags(FileFlags(path) if path is not None else StaticFlags())
+def _flags(path: Path | None, operations: Mapping[str, frozenset[str]]) -> FlagSource:
+    """The flags file (reloaded when it changes) if one is set, under ``DAL_STAGE_*`` overrides.
+
+    A key naming no entity of ``operations``, or no operation of its entity, is refused
+    (FlagsError naming the closest name); a bad edit of the file keeps the last good flags.
+    """
+    check = KnownKeys(operations)
+    base = FileFlags(path, check=check) if path is not None else StaticFlags()
+    return EnvFlags(base, check=check)
+
+
+def _flag_operations(
+    contract: Contract, declarations: tuple[EntitySpec, ...], store_type: type[EntityStore]
+) -> Mapping[str, frozenset[str]]:
+    """Every entity flags may name, with the operations of its repositories.
+
+    The entities are the contract's (named by their declarations); each has the
+    generic repository's operations, and a typed repository's (a field of an
+    :class:`~interfaces.EntityStore` subclass) as well.
+    """
+    import dataclasses
+    import typing
+
+    from dal.routing.proxy import protocol_operations
+    from interfaces.repository import Repository
+
+    names = {spec.table: spec.name for spec in declarations}
+    generic = frozenset(protocol_operations(Repository))
+    operations = {
+        names.get(entity.source_table, entity.source_table): generic
+        for table in contract.tables
+        for entity in table.entities
+    }
+    if dataclasses.is_dataclass(store_type) and store_type is not EntityStore:
+        base = {field.name for field in dataclasses.fields(EntityStore)}
+        hints = typing.get_type_hints(store_type)
+        for field in dataclasses.fields(store_type):
+            if field.name not in base:
+                typed = frozenset(protocol_operations(hints[field.name]))
+                operations[field.name] = operations.get(field.name, frozenset()) | typed
+    return operations
 
 
 def _sensitive(specs: Iterable[EntitySpec]) -> frozenset[str]:
@@ -446,8 +485,14 @@ class Container(containers.DeclarativeContainer):
 
     # router: both stores behind one Store, routed by the stage flags; override recorder,
     # repair_log and shadow_settings to record comparisons, keep failed writes, bound shadow
-    # work; eventually_consistent lists the reads re-read once before a difference counts
-    flags = providers.ThreadSafeSingleton(_flags, settings.provided.flags)
+    # work; eventually_consistent lists the reads re-read once before a difference counts.
+    # Flag keys must name an entity of the contract and an operation of its repositories
+    # (the generic one, and the typed one of an EntityStore subclass named by store_type)
+    store_type: providers.Object[type[EntityStore]] = providers.Object(EntityStore)
+    flag_operations = providers.ThreadSafeSingleton(
+        _flag_operations, contract, declarations, store_type
+    )
+    flags = providers.ThreadSafeSingleton(_flags, settings.provided.flags, flag_operations)
     recorder: providers.Object[Recorder | None] = providers.Object(None)
     repair_log: providers.Object[RepairLog | Path | None] = providers.Object(None)
     shadow_settings: providers.Object[ShadowSettings | None] = providers.Object(None)

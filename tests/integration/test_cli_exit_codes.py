@@ -267,3 +267,25 @@ def test_report_into_a_path_that_cannot_be_written_exits_2(tmp_path: Path, kind:
 
     _assert_short_error(result, 2, str(out))
     assert blocker.read_text() == "not a folder"
+
+
+@pytest.mark.parametrize("command", DATA_COMMANDS, ids=_DATA_IDS)
+@pytest.mark.parametrize(
+    ("line", "fragment"),
+    [
+        ('userz = "shadow"', "userz: unknown entity 'userz' (did you mean 'users'?)"),
+        ('"users.gett" = "live"', "users has no operation 'gett' (did you mean 'get'?)"),
+    ],
+    ids=["entity", "operation"],
+)
+def test_a_flags_file_naming_no_entity_or_operation_exits_2_before_connecting(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, command: list[str], line: str, fragment: str
+) -> None:
+    flags = workdir.parent / "flags.toml"
+    flags.write_text(f"[stages]\n{line}\n")
+    monkeypatch.setenv("DAL_FLAGS", str(flags))
+    monkeypatch.setenv("DAL_MYSQL_URL", CLOSED_MYSQL)
+
+    result = runner.invoke(app, command)
+
+    _assert_short_error(result, 2, fragment, str(flags))

@@ -12,7 +12,7 @@ from dependency_injector import providers
 
 from dal.aws import dynamodb_client
 from dal.container import Container, build_container
-from dal.routing import StaticFlags
+from dal.routing import FlagsError, Stage, StaticFlags
 from dal.schema import create_tables
 from dal.settings import Settings, SettingsError
 from examples.store import NewUser, Store
@@ -155,3 +155,48 @@ def test_routed_store_dual_writes_the_same_user_to_both_stores(
         assert old.users.get(created.id) == created
     assert new.users.get(created.id) == created
     assert created.created_at == START
+
+
+@pytest.mark.parametrize(
+    ("line", "fragment"),
+    [
+        ('userz = "shadow"', "stages.userz: unknown entity 'userz' (did you mean 'users'?)"),
+        (
+            '"carts.add_iten" = "shadow"',
+            "carts has no operation 'add_iten' (did you mean 'add_item'?)",
+        ),
+        ('"products.gett" = "shadow"', "products has no operation 'gett' (did you mean 'get'?)"),
+    ],
+    ids=["entity", "typed-operation", "generic-operation"],
+)
+def test_the_router_refuses_flags_naming_no_entity_or_operation_of_the_contract(
+    tmp_path: Path, line: str, fragment: str
+) -> None:
+    path = tmp_path / "flags.toml"
+    path.write_text(f"[stages]\n{line}\n")
+    container = store_container(Settings(mysql_url=f"sqlite:///{tmp_path / 'x.db'}", flags=path))
+
+    with pytest.raises(FlagsError) as raised:
+        container.router()
+
+    assert fragment in str(raised.value)
+    container.shutdown_resources()
+
+
+def test_flags_naming_operations_of_the_typed_and_the_generic_repositories_are_accepted(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "flags.toml"
+    path.write_text(
+        '[stages]\nusers = "shadow"\n"carts.add_item" = "live"\n"carts.query" = "live"\n'
+    )
+    container = store_container(Settings(mysql_url=f"sqlite:///{tmp_path / 'x.db'}", flags=path))
+
+    assert container.flags().snapshot().stage("carts", "add_item") is Stage.LIVE
+
+
+def test_the_example_flags_file_names_only_entities_and_operations_of_the_store() -> None:
+    example = Path(__file__).parents[2] / "config" / "flags.example.toml"
+    container = store_container(Settings(flags=example))
+
+    assert container.flags().snapshot().stage("users", "find_by_username") is Stage.LIVE
