@@ -238,13 +238,17 @@ class MemoryRecorder:
 
 
 class JsonlRecorder(ClosedOnExit):
-    """Appends one JSON object per line to a file (thread-safe; flushed per record)."""
+    """Appends one JSON object per line to a file (thread-safe; flushed per record).
+
+    The file and its folder are created if missing; a new file is mode 0600.
+    """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._stream: TextIO | None = self.path.open("a", encoding="utf-8")
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self._stream: TextIO | None = os.fdopen(descriptor, "a", encoding="utf-8")
 
     def record(self, record: Record) -> None:
         """Write ``record`` as one line and flush it to the operating system."""

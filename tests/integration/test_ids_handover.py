@@ -72,7 +72,7 @@ def settings_env(
 
 @pytest.fixture
 def make_container(
-    store_url: str, dynamodb_endpoint: str, prefix: str
+    store_url: str, dynamodb_endpoint: str, prefix: str, tmp_path: Path
 ) -> Iterator[ContainerFactory]:
     """Builds containers over this test's servers with a given ``id_source``."""
     built: list[Container] = []
@@ -83,6 +83,8 @@ def make_container(
             dynamodb_endpoint=dynamodb_endpoint,
             table_prefix=prefix,
             id_source=source,
+            repair_log=tmp_path / f"repair-log-{len(built)}.jsonl",
+            records=tmp_path / f"records-{len(built)}.jsonl",
         )
         built.append(build_container(settings))
         return built[-1]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import os
+import stat
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +15,7 @@ from dependency_injector import providers
 
 from dal.aws import dynamodb_client
 from dal.container import Container, build_container
-from dal.routing import FlagsError, Stage, StaticFlags
+from dal.routing import FlagsError, RepairLog, Stage, StaticFlags
 from dal.schema import create_tables
 from dal.settings import Settings, SettingsError
 from examples.store import NewUser, Store
@@ -132,6 +135,8 @@ def routed_container(
         mysql_url=sqlite_url,
         dynamodb_endpoint=dynamodb_endpoint,
         table_prefix=f"{table_prefix}container_",
+        repair_log=tmp_path / "repair-log.jsonl",
+        records=tmp_path / "records.jsonl",
     )
     container = store_container(settings)
     client = dynamodb_client(settings.dynamodb_endpoint, settings.dynamodb_region)
@@ -200,3 +205,81 @@ def test_the_example_flags_file_names_only_entities_and_operations_of_the_store(
     container = store_container(Settings(flags=example))
 
     assert container.flags().snapshot().stage("users", "find_by_username") is Stage.LIVE
+
+
+@pytest.fixture
+def in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Run in an empty directory, where the default repair log and records go."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    return work
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_the_routed_store_keeps_a_repair_log_and_records_by_default(
+    in_tmp: Path, dynamodb_endpoint: str, table_prefix: str
+) -> None:
+    sqlite_url = f"sqlite:///{in_tmp.parent / 'store.db'}"
+    upgrade(sqlite_url)
+    settings = Settings(
+        mysql_url=sqlite_url,
+        dynamodb_endpoint=dynamodb_endpoint,
+        table_prefix=f"{table_prefix}no_tables_",  # every DynamoDB write fails
+    )
+    container = store_container(settings)
+    container.flags.override(providers.Object(StaticFlags({"users": "dual_write"})))
+    store = container.routed_store()
+    with store.unit_of_work():
+        created = store.users.create(_new_user("edsger"))
+    container.shutdown_resources()
+
+    repair_log = in_tmp / "var" / "dal" / "repair-log.jsonl"
+    records = in_tmp / "var" / "dal" / "records.jsonl"
+    entries = list(RepairLog(repair_log).read())
+    assert [(e.entity, e.operation, e.side) for e in entries] == [("users", "create", "new")]
+    kinds = [json.loads(line)["kind"] for line in records.read_text().splitlines()]
+    assert "error" in kinds
+    assert (_mode(repair_log), _mode(records)) == (0o600, 0o600)
+    old = container.routed_old_store()
+    with old.unit_of_work():
+        assert old.users.get(created.id) == created
+
+
+def test_records_and_the_repair_log_can_be_turned_off_and_that_is_warned_about(
+    in_tmp: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    settings = Settings(mysql_url=f"sqlite:///{in_tmp.parent / 'x.db'}")
+    container = store_container(settings.model_copy(update={"records": None, "repair_log": None}))
+
+    router = container.router()
+
+    assert container.recorder() is None
+    assert router.repair_log is None
+    assert "DAL_REPAIR_LOG=off" in caplog.text
+    assert list(in_tmp.iterdir()) == []
+    container.shutdown_resources()
+
+
+@pytest.mark.parametrize(
+    ("key", "field"), [("DAL_REPAIR_LOG", "repair_log"), ("DAL_RECORDS", "records")]
+)
+def test_a_repair_log_or_records_file_that_cannot_be_written_stops_the_start(
+    in_tmp: Path, key: str, field: str
+) -> None:
+    blocker = in_tmp / "blocker"
+    blocker.write_text("a file, not a folder")
+    target = blocker / "file.jsonl"
+    settings = Settings(mysql_url=f"sqlite:///{in_tmp.parent / 'x.db'}")
+    container = store_container(settings.model_copy(update={field: target}))
+
+    with pytest.raises(SettingsError) as raised:
+        container.router()
+
+    assert str(raised.value).startswith(f"{key}: ")
+    assert str(target) in str(raised.value)
+    container.shutdown_resources()

@@ -58,6 +58,30 @@ def test_a_given_mysql_url_is_required_as_given() -> None:
     assert Settings(mysql_url=url).require_mysql_url() == url
 
 
+def test_the_repair_log_and_the_records_default_to_var_dal(tmp_path: Path) -> None:
+    settings = load_settings()
+
+    assert settings.repair_log == (tmp_path / "var" / "dal" / "repair-log.jsonl").resolve()
+    assert settings.records == (tmp_path / "var" / "dal" / "records.jsonl").resolve()
+    assert list(tmp_path.iterdir()) == [], "loading the settings creates nothing"
+
+
+@pytest.mark.parametrize("variable", ["DAL_REPAIR_LOG", "DAL_RECORDS"])
+def test_the_repair_log_and_the_records_can_be_redirected_or_turned_off(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, variable: str
+) -> None:
+    field = variable.removeprefix("DAL_").lower()
+    monkeypatch.setenv(variable, "elsewhere/file.jsonl")
+    assert getattr(load_settings(), field) == (tmp_path / "elsewhere" / "file.jsonl").resolve()
+    monkeypatch.setenv(variable, " OFF ")
+    assert getattr(load_settings(), field) is None
+    monkeypatch.setenv(variable, "")
+    assert getattr(load_settings(), field) == getattr(Settings(), field), "blank: the default"
+    monkeypatch.setenv(variable, ".")
+    with pytest.raises(SettingsError, match=f"{variable}: is a directory"):
+        load_settings()
+
+
 def test_contract_defaults_to_the_project_file(contract_file: Path) -> None:
     assert load_settings().contract == contract_file.resolve()
 
