@@ -6,6 +6,8 @@ import importlib
 
 import typer
 
+from dal.commands.exits import guard_commands
+
 __all__ = ["app", "main"]
 
 _COMMAND_MODULES = (
@@ -25,6 +27,7 @@ app = typer.Typer(
 
 for _name in _COMMAND_MODULES:
     importlib.import_module(_name).register(app)
+guard_commands(app)  # one mapping of errors to exit codes for every command (dal.commands.exits)
 
 
 def main() -> None:

@@ -22,11 +22,15 @@ application with typed repositories of its own (an :class:`~interfaces.EntitySto
 subclass) overrides the store providers; ``examples/store/wiring.py`` shows how.
 
 The router group puts both stores behind one store routed by the stage flags
-(``DAL_FLAGS``, with ``DAL_STAGE_*`` overrides)::
+(``DAL_FLAGS``, with ``DAL_STAGE_*`` overrides), keeping failed secondary writes in the
+repair log (``DAL_REPAIR_LOG``, default ``var/dal/repair-log.jsonl``) and writing its
+records as JSON lines (``DAL_RECORDS``, default ``var/dal/records.jsonl``); a file that
+cannot be written stops the build with SettingsError::
 
-    container.recorder.override(providers.Object(JsonlRecorder("var/records.jsonl")))
     store = container.routed_store()       # every entity routed old/new by its stage
-    container.shutdown_resources()         # closes the router (flushes shadow work) and the engine
+    container.shutdown_resources()         # closes the router (flushes shadow work), the
+                                           # records file and the engine
+    container.recorder.override(providers.Object(MemoryRecorder()))   # records elsewhere
 
 Its two stores share one :class:`~dal.routing.ReplayingClock` and
 :class:`~dal.routing.ReplayingIdAllocator`, so a dual write stores the same ids and
@@ -45,6 +49,8 @@ the first id). ``container.id_handover()`` compares and syncs the two (``docs/id
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,6 +63,8 @@ from dal.routing import (
     EnvFlags,
     FileFlags,
     FlagSource,
+    JsonlRecorder,
+    KnownKeys,
     Recorder,
     RepairLog,
     ReplayingClock,
@@ -66,7 +74,7 @@ from dal.routing import (
     StaticFlags,
 )
 from dal.routing.redaction import DEFAULT_SENSITIVE
-from dal.settings import Settings, load_settings
+from dal.settings import Settings, SettingsError, load_settings, require_mysql_url
 from interfaces import Clock, EntityStore, IdAllocator, SystemClock
 from interfaces.entities import EntitySpec
 from interfaces.repository import Repositories
@@ -82,14 +90,19 @@ if TYPE_CHECKING:
 
 __all__ = ["Container", "build_container"]
 
+log = logging.getLogger("dal.container")
+
 # --- factories: the only imports of concrete adapters -------------------------------------
 
 
-def _mysql_engine(url: str) -> Iterator[Engine]:
-    """The configured SQLAlchemy engine of the old store; disposed at shutdown."""
+def _mysql_engine(url: str | None) -> Iterator[Engine]:
+    """The configured SQLAlchemy engine of the old store; disposed at shutdown.
+
+    SettingsError naming ``DAL_MYSQL_URL`` when it is not set.
+    """
     from adapters.mysql import create_engine
 
-    engine = create_engine(url)
+    engine = create_engine(require_mysql_url(url))
     try:
         yield engine
     finally:
@@ -239,9 +252,47 @@ def _contract(path: Path) -> Contract:
     return load_contract(path)
 
 
-def _flags(path: Path | None) -> FlagSource:
-    """The flags file (reloaded when it changes) if one is set, under ``DAL_STAGE_*`` overrides."""
-    return EnvFlags(FileFlags(path) if path is not None else StaticFlags())
+def _flags(path: Path | None, operations: Mapping[str, frozenset[str]]) -> FlagSource:
+    """The flags file (reloaded when it changes) if one is set, under ``DAL_STAGE_*`` overrides.
+
+    A key naming no entity of ``operations``, or no operation of its entity, is refused
+    (FlagsError naming the closest name); a bad edit of the file keeps the last good flags.
+    """
+    check = KnownKeys(operations)
+    base = FileFlags(path, check=check) if path is not None else StaticFlags()
+    return EnvFlags(base, check=check)
+
+
+def _flag_operations(
+    contract: Contract, declarations: tuple[EntitySpec, ...], store_type: type[EntityStore]
+) -> Mapping[str, frozenset[str]]:
+    """Every entity flags may name, with the operations of its repositories.
+
+    The entities are the contract's (named by their declarations); each has the
+    generic repository's operations, and a typed repository's (a field of an
+    :class:`~interfaces.EntityStore` subclass) as well.
+    """
+    import dataclasses
+    import typing
+
+    from dal.routing.proxy import protocol_operations
+    from interfaces.repository import Repository
+
+    names = {spec.table: spec.name for spec in declarations}
+    generic = frozenset(protocol_operations(Repository))
+    operations = {
+        names.get(entity.source_table, entity.source_table): generic
+        for table in contract.tables
+        for entity in table.entities
+    }
+    if dataclasses.is_dataclass(store_type) and store_type is not EntityStore:
+        base = {field.name for field in dataclasses.fields(EntityStore)}
+        hints = typing.get_type_hints(store_type)
+        for field in dataclasses.fields(store_type):
+            if field.name not in base:
+                typed = frozenset(protocol_operations(hints[field.name]))
+                operations[field.name] = operations.get(field.name, frozenset()) | typed
+    return operations
 
 
 def _sensitive(specs: Iterable[EntitySpec]) -> frozenset[str]:
@@ -267,6 +318,53 @@ def _compare_settings(contract: Contract, declarations: tuple[EntitySpec, ...]) 
     return CompareSettings(denormalized=denormalized, sensitive=sensitive)
 
 
+def _recorder(settings: Settings) -> Iterator[Recorder | None]:
+    """The router's records as JSON lines in ``DAL_RECORDS`` (None when off); closed at shutdown.
+
+    SettingsError naming the key and the path when the file cannot be created or written.
+    """
+    path = settings.records
+    if path is None:
+        yield None
+        return
+    try:
+        recorder = JsonlRecorder(path)
+    except OSError as error:
+        raise _unwritable("records", "the records file", path, error) from error
+    try:
+        yield recorder
+    finally:
+        recorder.close()
+
+
+def _repair_log(settings: Settings) -> RepairLog | None:
+    """The durable repair log in ``DAL_REPAIR_LOG``, created (mode 0600) if missing.
+
+    None, with a warning, when it is off; SettingsError naming the key and the path when
+    the file cannot be created or written.
+    """
+    path = settings.repair_log
+    if path is None:
+        log.warning(
+            "DAL_REPAIR_LOG=off: failed secondary writes are not kept, so dal repair "
+            "--from-log cannot find them; only a full dal verify and dal repair can"
+        )
+        return None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600))
+    except OSError as error:
+        raise _unwritable("repair_log", "the repair log", path, error) from error
+    if not os.access(path, os.W_OK):
+        raise SettingsError(f"DAL_REPAIR_LOG: cannot write the repair log {str(path)!r}")
+    return RepairLog(path)
+
+
+def _unwritable(field: str, what: str, path: Path, error: OSError) -> SettingsError:
+    reason = error.strerror or str(error)
+    return SettingsError(f"DAL_{field.upper()}: cannot write {what} {str(path)!r}: {reason}")
+
+
 def _router(
     flags: FlagSource,
     recorder: Recorder | None,
@@ -290,7 +388,12 @@ def _router(
         router.close()
 
 
-def _routed_store(router: Router, old: EntityStore, new: EntityStore) -> EntityStore:
+def _routed_store(old: EntityStore, new: EntityStore, router: Router) -> EntityStore:
+    """Both stores behind the router.
+
+    The stores come first, so one that cannot be built (no ``DAL_MYSQL_URL``) fails
+    before the router creates its repair log and records file.
+    """
     return router.route_store(old=old, new=new)
 
 
@@ -310,8 +413,9 @@ def _migration_tools(
     from adapters.mysql import create_engine
     from dal.migrate.tools import MigrationTools
 
-    server = not settings.mysql_url.startswith("sqlite")  # SQLite pools per thread
-    engine = create_engine(settings.mysql_url, **({"pool_size": workers + 2} if server else {}))
+    url = settings.require_mysql_url()
+    server = not url.startswith("sqlite")  # SQLite pools per thread
+    engine = create_engine(url, **({"pool_size": workers + 2} if server else {}))
     try:
         plans, tables = _migration_plans(contract, engine, specs, settings.table_prefix)
         client = _migration_client(settings, workers)
@@ -447,12 +551,21 @@ class Container(containers.DeclarativeContainer):
     memory_store = providers.ThreadSafeSingleton(_entity_store, memory_entities)
     dynamodb_store = providers.ThreadSafeSingleton(_entity_store, dynamodb_entities)
 
-    # router: both stores behind one Store, routed by the stage flags; override recorder,
-    # repair_log and shadow_settings to record comparisons, keep failed writes, bound shadow
-    # work; eventually_consistent lists the reads re-read once before a difference counts
-    flags = providers.ThreadSafeSingleton(_flags, settings.provided.flags)
-    recorder: providers.Object[Recorder | None] = providers.Object(None)
-    repair_log: providers.Object[RepairLog | Path | None] = providers.Object(None)
+    # router: both stores behind one Store, routed by the stage flags; the recorder writes
+    # to DAL_RECORDS and failed secondary writes go to DAL_REPAIR_LOG (override either, and
+    # shadow_settings to bound shadow work); eventually_consistent lists the reads re-read
+    # once before a difference counts.
+    # Flag keys must name an entity of the contract and an operation of its repositories
+    # (the generic one, and the typed one of an EntityStore subclass named by store_type)
+    store_type: providers.Object[type[EntityStore]] = providers.Object(EntityStore)
+    flag_operations = providers.ThreadSafeSingleton(
+        _flag_operations, contract, declarations, store_type
+    )
+    flags = providers.ThreadSafeSingleton(_flags, settings.provided.flags, flag_operations)
+    recorder: providers.Provider[Recorder | None] = providers.Resource(_recorder, settings)
+    repair_log: providers.Provider[RepairLog | Path | None] = providers.ThreadSafeSingleton(
+        _repair_log, settings
+    )
     shadow_settings: providers.Object[ShadowSettings | None] = providers.Object(None)
     compare_settings = providers.ThreadSafeSingleton(_compare_settings, contract, declarations)
     replaying_clock = providers.ThreadSafeSingleton(ReplayingClock, clock)
@@ -482,7 +595,7 @@ class Container(containers.DeclarativeContainer):
         eventually_consistent,
     )
     routed_store = providers.ThreadSafeSingleton(
-        _routed_store, router, routed_old_store, routed_new_store
+        _routed_store, routed_old_store, routed_new_store, router
     )
 
     # migration tools (dal backfill, verify, repair): the contract and stage flags above, an

@@ -9,7 +9,7 @@ Keys (see ``config/settings.example.env``):
 =========================  ======================================  =============================
 key                        default                                 meaning
 =========================  ======================================  =============================
-``DAL_MYSQL_URL``          ``sqlite:///dal-store.db``              SQLAlchemy URL of the old store
+``DAL_MYSQL_URL``          none: required by what reads MySQL      SQLAlchemy URL of the old store
 ``DAL_DYNAMODB_ENDPOINT``  empty (real AWS)                        DynamoDB endpoint URL
 ``DAL_DYNAMODB_REGION``    ``us-east-1``                           AWS region
 ``DAL_TABLE_PREFIX``       empty                                   prefix of every DynamoDB table
@@ -17,7 +17,20 @@ key                        default                                 meaning
 ``DAL_FLAGS``              empty (none)                            stage flags file
 ``DAL_ID_SOURCE``          ``mysql``                               new ids: mysql or dynamodb
 ``DAL_DECLARATIONS``       empty (defaults from the contract)      ``module[:NAME]`` of entity specs
+``DAL_REPAIR_LOG``         ``var/dal/repair-log.jsonl``            the router's repair log; ``off``
+``DAL_RECORDS``            ``var/dal/records.jsonl``               the router's records; ``off``
 =========================  ======================================  =============================
+
+Relative paths (and the defaults) are under the current directory. The routed store
+keeps failed secondary writes in ``DAL_REPAIR_LOG`` (for ``dal repair --from-log``) and
+writes comparisons, errors, metrics and drops to ``DAL_RECORDS`` (for ``dal report``
+and ``dal gate``); ``off`` turns either off, and turning the repair log off is warned
+about when the router starts. A file that cannot be created or written stops the
+start (:class:`SettingsError` naming the key and the path). Both files are mode 0600.
+
+``DAL_MYSQL_URL`` has no default, so a misspelt or forgotten key never points the
+layer at an empty database: whatever needs MySQL asks :meth:`Settings.require_mysql_url`,
+which raises :class:`SettingsError` naming the key.
 """
 
 from __future__ import annotations
@@ -25,11 +38,12 @@ from __future__ import annotations
 import difflib
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -43,12 +57,21 @@ __all__ = [
     "Settings",
     "SettingsError",
     "default_contract_path",
+    "default_records_path",
+    "default_repair_log_path",
     "load_settings",
+    "require_mysql_url",
 ]
 
 ENV_PREFIX = "DAL_"
 SETTINGS_FILE_VARIABLE = "DAL_SETTINGS_FILE"
 CONTRACT_FILE_NAME = "migration_contract.json"
+OUTPUT_DIRECTORY = Path("var") / "dal"
+"""Where the router's repair log and records go by default, under the current directory."""
+REPAIR_LOG_FILE_NAME = "repair-log.jsonl"
+RECORDS_FILE_NAME = "records.jsonl"
+OFF = "off"
+"""The value of ``DAL_REPAIR_LOG`` or ``DAL_RECORDS`` that turns it off."""
 _DECLARATIONS = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*(:[A-Za-z_]\w*)?")
 
 IdSource = Literal["mysql", "dynamodb"]
@@ -65,6 +88,17 @@ class SettingsError(ValueError):
     """The settings are unusable; the message names every bad ``DAL_*`` key."""
 
 
+def require_mysql_url(url: str | None) -> str:
+    """``url``, the value of ``DAL_MYSQL_URL``; :class:`SettingsError` naming the key if unset."""
+    if url is None:
+        raise SettingsError(
+            f"{_key('mysql_url')}: not set; name the old store's database, such as "
+            "mysql+pymysql://user:password@host:3306/db (or sqlite:///path/to/file.db "
+            "for a local run)"
+        )
+    return url
+
+
 def default_contract_path(cwd: Path | None = None) -> Path:
     """Where the migration contract is when ``DAL_CONTRACT`` is not set.
 
@@ -73,6 +107,22 @@ def default_contract_path(cwd: Path | None = None) -> Path:
     is expected to write (or to point ``DAL_CONTRACT`` at).
     """
     return ((cwd or Path.cwd()) / "config" / CONTRACT_FILE_NAME).resolve()
+
+
+def default_repair_log_path(cwd: Path | None = None) -> Path:
+    """Where the repair log is when ``DAL_REPAIR_LOG`` is not set: ``var/dal/repair-log.jsonl``."""
+    return ((cwd or Path.cwd()) / OUTPUT_DIRECTORY / REPAIR_LOG_FILE_NAME).resolve()
+
+
+def default_records_path(cwd: Path | None = None) -> Path:
+    """Where the router's records go when ``DAL_RECORDS`` is not set: ``var/dal/records.jsonl``."""
+    return ((cwd or Path.cwd()) / OUTPUT_DIRECTORY / RECORDS_FILE_NAME).resolve()
+
+
+_OUTPUT_DEFAULTS: dict[str, Callable[[], Path]] = {
+    "repair_log": default_repair_log_path,
+    "records": default_records_path,
+}
 
 
 def _key(field: str) -> str:
@@ -99,9 +149,12 @@ class Settings(BaseSettings):
         validate_default=False,  # the default contract may not exist yet; load_contract says so
     )
 
-    mysql_url: str = Field(
-        default="sqlite:///dal-store.db",
-        description="SQLAlchemy URL of the old (MySQL) store; SQLite works for a local run.",
+    mysql_url: str | None = Field(
+        default=None,
+        description=(
+            "SQLAlchemy URL of the old (MySQL) store; SQLite works for a local run. No "
+            "default: what reads MySQL calls require_mysql_url()."
+        ),
     )
     dynamodb_endpoint: str | None = Field(
         default=None,
@@ -125,10 +178,25 @@ class Settings(BaseSettings):
             "'package.module:NAME'; None: every entity gets its default declaration."
         ),
     )
+    repair_log: Path | None = Field(
+        default_factory=default_repair_log_path,
+        description="The router's repair log (JSON lines); None ('off'): failed writes are lost.",
+    )
+    records: Path | None = Field(
+        default_factory=default_records_path,
+        description="Where the router's records go (JSON lines); None ('off'): nowhere.",
+    )
+
+    @field_validator("mysql_url", mode="before")
+    @classmethod
+    def _blank_mysql_url(cls, value: Any) -> Any:
+        return _empty_to_none(value)
 
     @field_validator("mysql_url")
     @classmethod
-    def _check_mysql_url(cls, value: str) -> str:
+    def _check_mysql_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         key = _key("mysql_url")
         try:
             url = make_url(value.strip())
@@ -223,6 +291,30 @@ class Settings(BaseSettings):
                 f"got {value!r}"
             )
         return text
+
+    @field_validator("repair_log", "records", mode="before")
+    @classmethod
+    def _off_or_default(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, str) and value.strip().lower() == OFF:
+            return None
+        if isinstance(value, str) and not value.strip():
+            return _OUTPUT_DEFAULTS[str(info.field_name)]()  # blank: the default, not off
+        return value
+
+    @field_validator("repair_log", "records")
+    @classmethod
+    def _check_output_file(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        if value is None:
+            return None
+        path = value.expanduser().resolve()
+        if path.is_dir():
+            key = _key(str(info.field_name))
+            raise ValueError(f"{key}: is a directory, not a file: {str(path)!r}")
+        return path
+
+    def require_mysql_url(self) -> str:
+        """``mysql_url``; :class:`SettingsError` naming ``DAL_MYSQL_URL`` when it is not set."""
+        return require_mysql_url(self.mysql_url)
 
     def __repr_args__(self) -> Any:
         """Like the default, with the password of ``mysql_url`` hidden."""

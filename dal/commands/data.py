@@ -2,15 +2,16 @@
 
 Connections come from the settings (``DAL_MYSQL_URL``, ``DAL_DYNAMODB_ENDPOINT``,
 ``DAL_DYNAMODB_REGION``, ``DAL_TABLE_PREFIX``, ``DAL_CONTRACT``, ``DAL_FLAGS``).
-Exit codes: 0 done and consistent; 1 rows failed (backfill), the sides differ
-(verify) or a repair failed; 2 bad input (options, settings, contract, flags,
-repair log); 3 a backend could not be used (unreachable, missing table).
+Exit codes (:mod:`dal.commands.exits`): 0 done and consistent; 1 rows failed
+(backfill), the sides differ (verify) or a repair failed; 2 bad usage (options,
+settings, flags, repair log); 3 a backend could not be used (unreachable, refused,
+missing table) or the contract does not fit it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -18,9 +19,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from dal.contract import ContractError
+from dal.commands.exits import EXIT_FAILED, UsageError, exit_codes
 from dal.migrate.backfill import BackfillOptions, select_plans
-from dal.migrate.derive import DerivationError
 from dal.migrate.display import (
     backfill_table,
     failures_table,
@@ -28,20 +28,17 @@ from dal.migrate.display import (
     repair_table,
     verify_table,
 )
+from dal.migrate.plan import SourcePlan
 from dal.migrate.progress import RichProgress
 from dal.migrate.repair import RepairOptions
 from dal.migrate.tools import MigrationTools, open_tools
 from dal.migrate.verify import VerifyOptions
-from dal.routing.flags import FlagsError
 from dal.routing.repairlog import RepairLog
-from dal.settings import SettingsError, load_settings
-from interfaces import DalError
+from dal.settings import load_settings
 
 __all__ = ["register"]
 
-EXIT_DIFFERENT = 1
-EXIT_BAD_INPUT = 2
-EXIT_BACKEND = 3
+EXIT_DIFFERENT = EXIT_FAILED
 
 EntityOption = Annotated[
     list[str] | None,
@@ -58,35 +55,23 @@ DenormalizedOption = Annotated[
 ]
 
 
-class _BadInput(Exception):
-    """An option or a file the command cannot use."""
+_BadInput = UsageError
+"""An option or a file the command cannot use (exit code 2)."""
 
-
-@contextmanager
-def _exit_codes() -> Iterator[None]:
-    """Print the error without a traceback and exit with the documented code."""
-    errors = Console(stderr=True)
-    try:
-        yield
-    except (
-        _BadInput,
-        ContractError,
-        DerivationError,
-        FlagsError,
-        SettingsError,
-        ValueError,
-    ) as error:
-        errors.print(f"[red]error:[/] {error}", highlight=False)
-        raise typer.Exit(EXIT_BAD_INPUT) from error
-    except DalError as error:
-        errors.print(f"[red]error:[/] {error}", highlight=False)
-        raise typer.Exit(EXIT_BACKEND) from error
+_exit_codes = exit_codes
+"""The mapping of errors to exit codes every ``dal`` command shares."""
 
 
 @contextmanager
 def _tools(workers: int) -> Iterator[MigrationTools]:
     with open_tools(load_settings(), workers=workers) as tools:
         yield tools
+
+
+def _require_tables(tools: MigrationTools, plans: Iterable[SourcePlan]) -> None:
+    """Stop before copying (exit 3) when DynamoDB cannot be reached or lacks a table."""
+    for name in sorted({name for plan in plans for name in plan.table_names}):
+        tools.client.call("DescribeTable", {"TableName": name})
 
 
 def backfill(
@@ -128,7 +113,7 @@ def backfill(
             mode,
         )
         with _tools(workers) as tools:
-            select_plans(tools.plans, options.entities)
+            _require_tables(tools, select_plans(tools.plans, options.entities))
             with RichProgress() as progress:
                 summary = tools.backfill(progress).run(options)
         console.print(backfill_table(summary))

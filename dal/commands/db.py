@@ -4,24 +4,22 @@
 allocator's blocks, the backfill's checkpoints); it never touches the
 application's tables, and keeps its history in ``dal_alembic_version``.
 
-The database comes from ``--url`` or else the settings (``DAL_MYSQL_URL``).
-Exit codes: 0 done, 1 the database failed, 2 bad URL, revision or settings.
+The database comes from ``--url`` or else the settings (``DAL_MYSQL_URL``, which
+has no default). Exit codes (:mod:`dal.commands.exits`): 0 done, 2 bad URL,
+revision or settings (``DAL_MYSQL_URL`` not set), 3 the database cannot be used.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 import typer
-from alembic.util import CommandError
 from rich.console import Console
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from dal import migrations
-from dal.settings import SettingsError, load_settings
+from dal.commands.exits import exit_codes
+from dal.settings import load_settings
 
 __all__ = ["db_app", "register"]
 
@@ -38,26 +36,11 @@ UrlOption = Annotated[
 
 
 def _url(url: str | None) -> str:
-    return url if url is not None else load_settings().mysql_url
+    return url if url is not None else load_settings().require_mysql_url()
 
 
 def _shown(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
-
-
-@contextmanager
-def _exit_codes() -> Iterator[None]:
-    """Print failures without a traceback and exit with the documented code."""
-    errors = Console(stderr=True, soft_wrap=True)
-    try:
-        yield
-    except (SettingsError, ArgumentError, NoSuchModuleError, CommandError, ValueError) as error:
-        errors.print(f"[red]error:[/] {error}", highlight=False, markup=True)
-        raise typer.Exit(2) from error
-    except SQLAlchemyError as error:
-        cause = getattr(error, "orig", None) or error
-        errors.print(f"[red]database error:[/] {cause}", highlight=False, markup=True)
-        raise typer.Exit(1) from error
 
 
 @db_app.command("upgrade")
@@ -67,7 +50,7 @@ def upgrade_command(
 ) -> None:
     """Apply the migrations up to a revision (default: the latest); safe to run again."""
     console = Console(soft_wrap=True)
-    with _exit_codes():
+    with exit_codes():
         target = _url(url)
         before = migrations.current(target)
         migrations.upgrade(target, revision)
@@ -82,7 +65,7 @@ def upgrade_command(
 def current_command(url: UrlOption = None) -> None:
     """Show the revision the database is at, and whether it is the latest."""
     console = Console(soft_wrap=True)
-    with _exit_codes():
+    with exit_codes():
         target = _url(url)
         revision = migrations.current(target)
         latest = migrations.head()

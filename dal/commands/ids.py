@@ -3,7 +3,9 @@
 Where to work comes from the settings (``DAL_MYSQL_URL``, ``DAL_DYNAMODB_ENDPOINT``,
 ``DAL_DYNAMODB_REGION``, ``DAL_TABLE_PREFIX``). ``docs/ids.md`` describes when to run
 ``dal ids sync`` (before switching ``DAL_ID_SOURCE`` to ``dynamodb``, and again after).
-Exit codes: 0 done, 1 a backend failed, 2 bad settings, declarations or database schema.
+Exit codes (:mod:`dal.commands.exits`): 0 done, 2 bad settings (``DAL_MYSQL_URL``
+not set), 3 a backend cannot be used (unreachable, refused, a missing table) or the
+contract and declarations do not fit the database.
 """
 
 from __future__ import annotations
@@ -13,18 +15,14 @@ from contextlib import contextmanager
 from typing import Annotated
 
 import typer
-from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy.exc import SQLAlchemyError
 
+from dal.commands.exits import exit_codes
 from dal.container import build_container
-from dal.contract import ContractError
-from dal.entities import DeclarationError
-from dal.idsource import IdHandover, IdHandoverError, SequenceChange, SequenceState
-from dal.settings import Settings, SettingsError, load_settings
-from interfaces.errors import DalError
+from dal.idsource import IdHandover, SequenceChange, SequenceState
+from dal.settings import Settings, load_settings
 
 __all__ = ["ids_app", "register"]
 
@@ -35,24 +33,6 @@ ids_app = typer.Typer(
 )
 
 _COLUMNS = ("sequence", "MySQL high-water", "DynamoDB next")
-
-
-@contextmanager
-def _exit_codes() -> Iterator[None]:
-    """Print failures without a traceback and exit with the documented code."""
-    errors = Console(stderr=True, soft_wrap=True)
-    try:
-        yield
-    except (SettingsError, IdHandoverError, DeclarationError, ContractError) as error:
-        errors.print(f"[red]error:[/] {error}", highlight=False, markup=True)
-        raise typer.Exit(2) from error
-    except SQLAlchemyError as error:
-        cause = getattr(error, "orig", None) or error
-        errors.print(f"[red]database error:[/] {cause}", highlight=False, markup=True)
-        raise typer.Exit(1) from error
-    except (DalError, ClientError, BotoCoreError) as error:
-        errors.print(f"[red]DynamoDB error:[/] {error}", highlight=False, markup=True)
-        raise typer.Exit(1) from error
 
 
 @contextmanager
@@ -108,7 +88,7 @@ def _describe(change: SequenceChange, dry_run: bool) -> str:
 def show_command() -> None:
     """Show, per sequence, MySQL's high-water mark and the next id DynamoDB hands out."""
     console = Console(soft_wrap=True)
-    with _exit_codes(), _handover() as (settings, handover):
+    with exit_codes(), _handover() as (settings, handover):
         states = handover.show()
     console.print(_state_table(states, handover))
     console.print(f"DAL_ID_SOURCE is {settings.id_source}.", highlight=False)
@@ -127,7 +107,7 @@ def sync_command(
     Safe to run again, and while both sides hand out ids.
     """
     console = Console(soft_wrap=True)
-    with _exit_codes(), _handover() as (_, handover):
+    with exit_codes(), _handover() as (_, handover):
         changes = handover.sync(dry_run=dry_run)
     console.print(_change_table(changes, handover, dry_run))
     raised = sum(change.changed for change in changes)

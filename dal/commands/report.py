@@ -6,28 +6,30 @@ thresholds come from ``--thresholds FILE`` (a flags TOML file, its
 ``[thresholds]`` table), else from the flags file in ``DAL_FLAGS``, else the
 built-in defaults (``docs/reports.md``).
 
-Exit codes: ``dal report`` 0 when written, 2 for bad input; ``dal gate`` 0 when the
-entity is within every threshold, 1 when it is not, 2 for bad input (an unreadable
-file, bad thresholds, an entity the records do not mention).
+Exit codes (:mod:`dal.commands.exits`): ``dal report`` 0 when written, 2 for bad
+input (an unreadable records file, bad thresholds, an ``--out`` that is a file or
+cannot be written; existing report files in the folder are replaced); ``dal gate``
+0 when the entity is within every threshold, 1 when it is not, 2 for bad input (an
+unreadable file, bad thresholds, an entity the records do not mention).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from dal.commands.exits import EXIT_FAILED, EXIT_USAGE, UsageError, exit_codes
 from dal.reporting import (
     DEFAULT_SENSITIVE,
     STDIN,
     Aggregator,
+    Report,
+    ReportFiles,
     ReportInputError,
     Thresholds,
-    ThresholdsError,
     aggregate_files,
     build_report,
     gate,
@@ -35,12 +37,12 @@ from dal.reporting import (
     write_report,
 )
 from dal.reporting.terminal import checks_table, summary_table
-from dal.settings import SettingsError, load_settings
+from dal.settings import load_settings
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_NOT_READY", "register"]
 
-EXIT_NOT_READY = 1
-EXIT_BAD_INPUT = 2
+EXIT_NOT_READY = EXIT_FAILED
+EXIT_BAD_INPUT = EXIT_USAGE
 
 FromOption = Annotated[
     list[str] | None,
@@ -67,16 +69,6 @@ ThresholdsOption = Annotated[
 ]
 
 
-@contextmanager
-def _bad_input() -> Iterator[None]:
-    """Print a bad-input error without a traceback and exit with code 2."""
-    try:
-        yield
-    except (ReportInputError, ThresholdsError, SettingsError) as error:
-        Console(stderr=True, soft_wrap=True).print(f"[red]error:[/] {error}", highlight=False)
-        raise typer.Exit(EXIT_BAD_INPUT) from error
-
-
 def _thresholds(path: Path | None) -> Thresholds:
     if path is None:
         path = load_settings().flags
@@ -90,6 +82,28 @@ def _sources(given: list[str] | None, more: list[str] | None, *, default_stdin: 
     if not sources:
         raise ReportInputError("no records given: name JSON lines files with --from")
     return sources
+
+
+def _check_out(out: Path) -> None:
+    """Refuse (exit 2) an ``--out`` that is not a folder or cannot be created, before any work."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(
+            f"--out {out}: is a file, not a folder; name a folder for report.json, "
+            "report.md and report.html"
+        )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"--out {out}: cannot create the folder: {error.strerror}") from error
+
+
+def _write(report: Report, out: Path) -> ReportFiles:
+    """Write the report into ``out``, replacing earlier reports; UsageError when it cannot."""
+    try:
+        return write_report(report, out)
+    except OSError as error:
+        where = error.filename or out
+        raise UsageError(f"--out {out}: cannot write {where}: {error.strerror}") from error
 
 
 def _warn_malformed(aggregator: Aggregator, console: Console) -> None:
@@ -118,13 +132,14 @@ def report(
 ) -> None:
     """Write a comparison report (JSON, Markdown, HTML) from the router's records."""
     console, errors = Console(), Console(stderr=True, soft_wrap=True)
-    with _bad_input():
+    with exit_codes():
         limits = _thresholds(thresholds)
         sources = _sources(from_, more, default_stdin=False)
+        _check_out(out)
         aggregator = aggregate_files(sources, sensitive={*DEFAULT_SENSITIVE, *(redact or ())})
-    _warn_malformed(aggregator, errors)
-    built = build_report(aggregator, limits)
-    files = write_report(built, out)
+        _warn_malformed(aggregator, errors)
+        built = build_report(aggregator, limits)
+        files = _write(built, out)
     console.print(summary_table(built))
     console.print(
         f"Report written: {files.html}, {files.markdown}, {files.json}",
@@ -141,7 +156,7 @@ def gate_command(
 ) -> None:
     """Exit 0 when ENTITY is within every threshold, 1 when not (and print why), 2 on bad input."""
     console, errors = Console(), Console(stderr=True, soft_wrap=True)
-    with _bad_input():
+    with exit_codes():
         limits = _thresholds(thresholds)
         aggregator = aggregate_files(_sources(from_, more, default_stdin=True))
         _warn_malformed(aggregator, errors)

@@ -2,8 +2,9 @@
 
 Where to work comes from the settings (``DAL_CONTRACT``, ``DAL_DYNAMODB_ENDPOINT``,
 ``DAL_DYNAMODB_REGION``, ``DAL_TABLE_PREFIX``); each option overrides its key.
-Exit codes: 0 done, 1 the endpoint failed or the tables differ from the
-contract, 2 bad contract or settings.
+Exit codes (:mod:`dal.commands.exits`): 0 done, 1 the tables differ from the
+contract, 2 bad settings or options, 3 the endpoint cannot be used (unreachable,
+refused credentials, throttled) or the contract is malformed.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ import typer
 from rich.console import Console
 
 from dal.aws import describe_target, dynamodb_client
-from dal.contract import Contract, ContractError, load_contract
+from dal.commands.exits import EXIT_FAILED, exit_codes, print_error
+from dal.contract import Contract, load_contract
 from dal.schema import (
     DEFAULT_TIMEOUT,
-    InvalidTableName,
     SchemaMismatch,
     create_tables,
     describe,
@@ -29,8 +30,7 @@ from dal.schema import (
     planned,
 )
 from dal.schema.display import layout_table, status_table
-from dal.settings import SettingsError, load_settings
-from interfaces.errors import DalError
+from dal.settings import load_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -98,16 +98,13 @@ def _target(
 
 @contextmanager
 def _exit_codes() -> Iterator[None]:
-    """Print the layer's errors without a traceback and exit with the documented code."""
-    errors = Console(stderr=True)
-    try:
-        yield
-    except (ContractError, SettingsError, InvalidTableName) as error:
-        errors.print(f"[red]error:[/] {error}", highlight=False, markup=True)
-        raise typer.Exit(2) from error
-    except DalError as error:
-        errors.print(f"[red]error:[/] {error}", highlight=False, markup=True)
-        raise typer.Exit(1) from error
+    """The shared exit codes; tables that differ from the contract are this command's "no"."""
+    with exit_codes():
+        try:
+            yield
+        except SchemaMismatch as mismatch:
+            print_error(str(mismatch))
+            raise typer.Exit(EXIT_FAILED) from mismatch
 
 
 @schema_app.command("create")

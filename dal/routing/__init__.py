@@ -11,6 +11,7 @@ from dal.routing.flags import (
     FlagsError,
     FlagSnapshot,
     FlagSource,
+    KnownKeys,
     StaticFlags,
     parse_flags,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "FlagSource",
     "FlagsError",
     "JsonlRecorder",
+    "KnownKeys",
     "LoggingRecorder",
     "MemoryRecorder",
     "Metrics",

@@ -10,11 +10,16 @@ specific key wins and the default stage is ``off``. Sources:
 * :class:`EnvFlags`: ``DAL_STAGE_<ENTITY>[__<OPERATION>]`` environment variables
   laid over another source.
 
-Every value is validated when the flags are loaded, never at call time.
+Every value is validated when the flags are loaded, never at call time. Given a
+``check`` (such as :class:`KnownKeys`, which the container builds from the contract
+and the repositories), a file or environment source also refuses a key naming an
+entity or an operation that does not exist, so a typo never leaves an entity at
+``off``.
 """
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
 import re
@@ -35,7 +40,9 @@ __all__ = [
     "FileFlags",
     "FlagSnapshot",
     "FlagSource",
+    "FlagsCheck",
     "FlagsError",
+    "KnownKeys",
     "StaticFlags",
     "parse_flags",
 ]
@@ -231,6 +238,62 @@ def parse_flags(data: Mapping[str, Any], source: str = "flags") -> FlagSnapshot:
     return FlagSnapshot(**sections)
 
 
+# --- known entities and operations -------------------------------------------------------
+
+FlagsCheck = Callable[[FlagSnapshot, str], None]
+"""A further check of loaded flags: ``check(snapshot, source)`` raises :class:`FlagsError`."""
+
+_KEYED_SECTIONS = ("stages", "sampling", "ignore", "unordered")
+"""Sections keyed by ``entity`` or ``entity.operation`` (threshold keys name limits)."""
+
+
+class KnownKeys:
+    """Refuses flag keys that name no entity, or no operation of the entity's repository.
+
+    ``operations`` maps every entity to the names of its operations. The error
+    names the source, the section and key, and the closest valid name.
+    """
+
+    def __init__(self, operations: Mapping[str, Iterable[str]]) -> None:
+        self.operations: Mapping[str, frozenset[str]] = {
+            entity: frozenset(names) for entity, names in operations.items()
+        }
+
+    def __call__(self, snapshot: FlagSnapshot, source: str) -> None:
+        """Raise :class:`FlagsError` listing every unknown key of ``snapshot``."""
+        problems = [
+            f"{source}: {section}.{key}: {problem}"
+            for section in _KEYED_SECTIONS
+            for key in getattr(snapshot, section)
+            if (problem := self.problem(key)) is not None
+        ]
+        problems += [
+            f"environment variable DAL_STAGE_{key.upper().replace('.', '__')}: {problem}"
+            for key in snapshot.overrides
+            if (problem := self.problem(key)) is not None
+        ]
+        if problems:
+            raise FlagsError("; ".join(problems))
+
+    def problem(self, key: str) -> str | None:
+        """What is wrong with ``key`` (``entity`` or ``entity.operation``); None if nothing."""
+        entity, _, operation = key.partition(".")
+        known = self.operations.get(entity)
+        if known is None:
+            return f"unknown entity {entity!r}{_closest(entity, self.operations)}"
+        if operation and operation not in known:
+            return f"{entity} has no operation {operation!r}{_closest(operation, known)}"
+        return None
+
+
+def _closest(name: str, known: Iterable[str]) -> str:
+    names = sorted(known)
+    close = difflib.get_close_matches(name, names, n=1)
+    if close:
+        return f" (did you mean {close[0]!r}?)"
+    return f"; known: {', '.join(names)}"
+
+
 # --- sources -----------------------------------------------------------------------------
 
 
@@ -267,6 +330,7 @@ class FileFlags:
     call); a changed file is parsed and validated; when that fails the last good
     flags stay in force, the error is logged, kept in :attr:`last_error` and
     passed to ``on_error``. A bad file at construction raises :class:`FlagsError`.
+    ``check`` (say :class:`KnownKeys`) is applied to every version of the file.
     """
 
     def __init__(
@@ -275,11 +339,13 @@ class FileFlags:
         *,
         check_interval: float = 1.0,
         on_error: Callable[[FlagsError], None] | None = None,
+        check: FlagsCheck | None = None,
     ) -> None:
         self.path = Path(path)
         self.last_error: FlagsError | None = None
         self._interval = check_interval
         self._on_error = on_error
+        self._check_keys = check
         self._lock = threading.Lock()
         self._signature = self._stat()
         self._snapshot = self._load()
@@ -331,7 +397,10 @@ class FileFlags:
             raise FlagsError(f"{self.path}: cannot read the flags file: {exc}") from exc
         except tomllib.TOMLDecodeError as exc:
             raise FlagsError(f"{self.path}: not valid TOML: {exc}") from exc
-        return parse_flags(data, str(self.path))
+        snapshot = parse_flags(data, str(self.path))
+        if self._check_keys is not None:
+            self._check_keys(snapshot, str(self.path))
+        return snapshot
 
 
 class EnvFlags:
@@ -340,7 +409,8 @@ class EnvFlags:
     ``DAL_STAGE_USERS=live`` sets ``users``; ``DAL_STAGE_USERS__GET=shadow`` sets
     ``users.get`` (a double underscore separates the operation). An override
     wins over anything the base source says about the same entity. The
-    environment is read once, at construction.
+    environment is read once, at construction; ``check`` (say :class:`KnownKeys`)
+    is applied to the overrides then.
     """
 
     def __init__(
@@ -349,11 +419,14 @@ class EnvFlags:
         *,
         environ: Mapping[str, str] | None = None,
         prefix: str = "DAL_STAGE_",
+        check: FlagsCheck | None = None,
     ) -> None:
         self._base: FlagSource = base if base is not None else StaticFlags()
         self.overrides: Mapping[str, Stage] = _frozen(
             _env_overrides(os.environ if environ is None else environ, prefix)
         )
+        if check is not None:
+            check(FlagSnapshot(overrides=self.overrides), "environment")
         self._cache: tuple[FlagSnapshot, FlagSnapshot] | None = None
 
     @property

@@ -74,6 +74,7 @@ class OperationMetrics:
         self._errors: Counter[str] = Counter()
         self._shadow: Counter[str] = Counter()
         self._repairs = 0
+        self._repairs_lost = 0
         self._latency = {"old": LatencyReservoir(), "new": LatencyReservoir()}
 
     def called(self, side: str, seconds: float) -> None:
@@ -109,11 +110,18 @@ class OperationMetrics:
         with self._lock:
             self._repairs += 1
 
+    def repair_lost(self) -> None:
+        """Count one repair entry that could not be written to the repair log."""
+        with self._lock:
+            self._repairs_lost += 1
+
     @property
     def active(self) -> bool:
         """Whether anything was counted yet."""
         with self._lock:
-            return bool(self._calls or self._errors or self._shadow or self._repairs)
+            return bool(
+                self._calls or self._errors or self._shadow or self._repairs or self._repairs_lost
+            )
 
     def snapshot(self) -> dict[str, Any]:
         """The counters as plain data."""
@@ -129,6 +137,7 @@ class OperationMetrics:
                 "errors": dict(self._errors),
                 "shadow": dict(self._shadow),
                 "repairs": self._repairs,
+                "repairs_lost": self._repairs_lost,
                 "latency_ms": {side: r.summary() for side, r in self._latency.items()},
             }
 

@@ -3,15 +3,17 @@
 One JSON object per line (format in ``docs/router.md``): an ``entry`` line per
 failed, skipped or rolled-back secondary write, and a ``done`` line when the
 repair tool has fixed one. Every line is appended under an exclusive ``flock``,
-then flushed and ``fsync``-ed before :meth:`RepairLog.append` returns, so an
-entry survives a crash of the process (or of the machine) right after the
-call. A line torn by a crash in mid-write is skipped when reading, and the next
-append starts on a fresh line. :meth:`RepairLog.compact` rewrites the file
+written completely (a short write is continued, a write of no bytes raises),
+then ``fsync``-ed before :meth:`RepairLog.append` returns, so an entry survives
+a crash of the process (or of the machine) right after the call. A line torn by
+a crash in mid-write is skipped when reading, and the next append starts on a
+fresh line. :meth:`RepairLog.compact` rewrites the file
 without the finished entries (atomically, with ``os.replace``).
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import logging
@@ -112,6 +114,16 @@ def _line(data: Mapping[str, Any]) -> bytes:
     return (text + "\n").encode()
 
 
+def _write_all(descriptor: int, payload: bytes, path: Path) -> None:
+    """Write every byte of ``payload``: a short write is continued, one of no bytes raises."""
+    view = memoryview(payload)
+    while view:
+        written = os.write(descriptor, view)
+        if written <= 0:
+            raise OSError(errno.EIO, f"wrote 0 of {len(view)} remaining bytes of a line", str(path))
+        view = view[written:]
+
+
 def _fsync_directory(path: Path) -> None:
     descriptor = os.open(path, os.O_RDONLY)
     try:
@@ -156,7 +168,7 @@ class RepairLog:
             size = os.fstat(descriptor).st_size
             if size and os.pread(descriptor, 1, size - 1) != b"\n":
                 payload = b"\n" + payload  # the last line was torn by a crash
-            os.write(descriptor, payload)
+            _write_all(descriptor, payload, self.path)
             if self._durable:
                 os.fsync(descriptor)
         finally:

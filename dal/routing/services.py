@@ -9,6 +9,7 @@ an open circuit breaker under load does not flood the recorder.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -236,6 +237,7 @@ class Services:
         error: BaseException | None,
     ) -> None:
         """Append an entry for a write ``side`` may lack (or hold wrongly) to the repair log."""
+        entry: RepairEntry | None = None  # a failure once it is built loses it: repair_lost
         operation.metrics.repair()
         try:
             redactor = self.comparator.redactor
@@ -259,7 +261,56 @@ class Services:
             else:
                 self.repair_log.append(entry)
         except Exception as exc:
-            self.raised("repair log", exc)
+            self.repair_lost(operation, stage, side, reason, entry, exc)
+
+    def repair_lost(
+        self,
+        operation: Operation,
+        stage: Stage,
+        side: Side,
+        reason: str,
+        entry: RepairEntry | None,
+        error: BaseException,
+    ) -> None:
+        """Report a repair entry that could not be written (or built); never raises.
+
+        Logged at ERROR with the entry's (redacted) content, so it can be replayed by
+        hand; counted (``repairs_lost`` of the operation, ``internal_errors``); passed to
+        ``on_raised``; recorded as an ``error`` record of origin ``router`` whose message
+        starts with ``repair entry lost``.
+        """
+        try:
+            operation.metrics.repair_lost()
+            self.metrics.internal_error()
+            content = (
+                entry.to_json()
+                if entry is not None
+                else {
+                    "entity": operation.entity,
+                    "operation": operation.name,
+                    "stage": stage.value,
+                    "side": side.value,
+                    "reason": reason,
+                }
+            )
+            cause = f"{type(error).__name__}: {error}"
+            log.error("repair entry lost (%s): %s", cause, json.dumps(content, default=str))
+            if self._on_raised is not None:
+                self._on_raised("repair log", error)
+            message = f"repair entry lost ({cause}): {side.value} side, {reason}"
+            self.emit(
+                ErrorRecord(
+                    "router",
+                    operation.entity,
+                    operation.name,
+                    stage,
+                    error,
+                    message,
+                    operation.kind,
+                )
+            )
+        except Exception:
+            log.exception("reporting a lost repair entry failed")
 
 
 def _ms(seconds: float | None) -> float | None:

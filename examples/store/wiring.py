@@ -98,6 +98,7 @@ def store_container(settings: Settings | None = None) -> Container:
             c.routed_new_entities,
         )
     )
+    c.store_type.override(providers.Object(Store))
     c.eventually_consistent.override(providers.Object(EVENTUALLY_CONSISTENT_READS))
     c.extra_sequences.override(providers.Object(EXTRA_SEQUENCES))
     return container

@@ -72,7 +72,7 @@ def settings_env(
 
 @pytest.fixture
 def make_container(
-    store_url: str, dynamodb_endpoint: str, prefix: str
+    store_url: str, dynamodb_endpoint: str, prefix: str, tmp_path: Path
 ) -> Iterator[ContainerFactory]:
     """Builds containers over this test's servers with a given ``id_source``."""
     built: list[Container] = []
@@ -83,6 +83,8 @@ def make_container(
             dynamodb_endpoint=dynamodb_endpoint,
             table_prefix=prefix,
             id_source=source,
+            repair_log=tmp_path / f"repair-log-{len(built)}.jsonl",
+            records=tmp_path / f"records-{len(built)}.jsonl",
         )
         built.append(build_container(settings))
         return built[-1]
@@ -246,12 +248,12 @@ def test_in_rampdown_both_stores_get_the_dynamodb_id(
 @pytest.mark.parametrize(
     ("variable", "value", "code", "message"),
     [
-        ("DAL_DYNAMODB_ENDPOINT", "http://127.0.0.1:1", 1, "DynamoDB error"),
-        ("DAL_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:1/x", 1, "database error"),
+        ("DAL_DYNAMODB_ENDPOINT", "http://127.0.0.1:1", 3, "DynamoDB at http://127.0.0.1:1"),
+        ("DAL_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:1/x", 3, "MySQL database"),
     ],
     ids=["dynamodb-unreachable", "mysql-unreachable"],
 )
-def test_an_unreachable_backend_is_exit_code_1_without_a_traceback(
+def test_an_unreachable_backend_is_exit_code_3_without_a_traceback(
     settings_env: None,
     monkeypatch: pytest.MonkeyPatch,
     variable: str,
@@ -268,12 +270,12 @@ def test_an_unreachable_backend_is_exit_code_1_without_a_traceback(
     assert "Traceback" not in result.output
 
 
-def test_a_database_without_the_store_schema_is_exit_code_2(
+def test_a_database_without_the_store_schema_is_exit_code_3(
     settings_env: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("DAL_MYSQL_URL", f"sqlite:///{tmp_path / 'empty.db'}")
 
     result = runner.invoke(app, ["ids", "show"])
 
-    assert result.exit_code == 2
+    assert result.exit_code == 3
     assert "has no table users" in result.output

@@ -31,11 +31,55 @@ def contract_file(tmp_path: Path) -> Path:
 def test_defaults() -> None:
     settings = load_settings()
 
-    assert settings.mysql_url == "sqlite:///dal-store.db"
+    assert settings.mysql_url is None
     assert settings.dynamodb_endpoint is None
     assert settings.dynamodb_region == "us-east-1"
     assert settings.table_prefix == ""
     assert settings.flags is None
+
+
+def test_the_mysql_url_has_no_default_and_asking_for_it_names_the_key(tmp_path: Path) -> None:
+    settings = load_settings()
+
+    with pytest.raises(SettingsError, match=r"^DAL_MYSQL_URL: not set"):
+        settings.require_mysql_url()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_blank_mysql_url_is_not_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DAL_MYSQL_URL", "  ")
+
+    assert load_settings().mysql_url is None
+
+
+def test_a_given_mysql_url_is_required_as_given() -> None:
+    url = "mysql+pymysql://root@127.0.0.1:3306/shop"
+
+    assert Settings(mysql_url=url).require_mysql_url() == url
+
+
+def test_the_repair_log_and_the_records_default_to_var_dal(tmp_path: Path) -> None:
+    settings = load_settings()
+
+    assert settings.repair_log == (tmp_path / "var" / "dal" / "repair-log.jsonl").resolve()
+    assert settings.records == (tmp_path / "var" / "dal" / "records.jsonl").resolve()
+    assert list(tmp_path.iterdir()) == [], "loading the settings creates nothing"
+
+
+@pytest.mark.parametrize("variable", ["DAL_REPAIR_LOG", "DAL_RECORDS"])
+def test_the_repair_log_and_the_records_can_be_redirected_or_turned_off(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, variable: str
+) -> None:
+    field = variable.removeprefix("DAL_").lower()
+    monkeypatch.setenv(variable, "elsewhere/file.jsonl")
+    assert getattr(load_settings(), field) == (tmp_path / "elsewhere" / "file.jsonl").resolve()
+    monkeypatch.setenv(variable, " OFF ")
+    assert getattr(load_settings(), field) is None
+    monkeypatch.setenv(variable, "")
+    assert getattr(load_settings(), field) == getattr(Settings(), field), "blank: the default"
+    monkeypatch.setenv(variable, ".")
+    with pytest.raises(SettingsError, match=f"{variable}: is a directory"):
+        load_settings()
 
 
 def test_contract_defaults_to_the_project_file(contract_file: Path) -> None:

@@ -47,7 +47,7 @@ def open_backends(
     """The settings of this run, with both stores ready; DynamoDB Local stopped at the end."""
     base = config.settings if config.settings is not None else load_settings()
     configured = base.model_fields_set
-    mysql_url = base.mysql_url if "mysql_url" in configured else _fresh_sqlite(config.out)
+    mysql_url = base.mysql_url if base.mysql_url is not None else _fresh_sqlite(config.out)
     with ExitStack() as stack:
         endpoint = base.dynamodb_endpoint
         if endpoint is None:
@@ -62,13 +62,12 @@ def open_backends(
             flags=flags,
             declarations=base.declarations or DECLARATIONS,
         )
-        upgrade(settings.mysql_url)
+        upgrade(mysql_url)
         contract = load_contract(settings.contract)
         client = dynamodb_client(endpoint, settings.dynamodb_region)
         create_tables(client, contract, prefix=settings.table_prefix)
         progress.note(
-            f"old store: {_safe(settings.mysql_url)}; new store: {endpoint}, "
-            f"tables {settings.table_prefix}*"
+            f"old store: {_safe(mysql_url)}; new store: {endpoint}, tables {settings.table_prefix}*"
         )
         yield settings
 

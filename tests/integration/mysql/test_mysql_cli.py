@@ -59,8 +59,8 @@ def test_password_is_not_shown(fresh_url: str) -> None:
     [
         (["--url", "postgresql://nowhere/x"], 2, "error"),
         (["--url", "not a url"], 2, "error"),
-        (["--url", "sqlite:////no/such/folder/x.db"], 1, "database error"),
-        (["--url", "mysql+pymysql://root@127.0.0.1:1/x"], 1, "database error"),
+        (["--url", "sqlite:////no/such/folder/x.db"], 3, "MySQL database cannot be used"),
+        (["--url", "mysql+pymysql://root@127.0.0.1:1/x"], 3, "MySQL database cannot be used"),
     ],
     ids=["unsupported", "malformed", "unreachable-sqlite", "refused"],
 )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dal import EnvFlags, FileFlags, FlagsError, Stage
+from dal import EnvFlags, FileFlags, FlagsError, KnownKeys, Stage
 
 
 def write(path, text: str) -> None:
@@ -139,3 +139,64 @@ def test_a_router_reports_a_rejected_edit_in_its_metrics(tmp_path):
         write(path, '[stages]\nusers = "sideways"\n')
         router.flush()
     assert "sideways" in recorder.metrics[0].metrics["flags_error"]
+
+
+KNOWN = KnownKeys({"users": ("get", "create", "list_super_admins"), "orders": ("get", "create")})
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        (
+            '[stages]\nuserz = "shadow"\n',
+            "stages.userz: unknown entity 'userz' (did you mean 'users'?)",
+        ),
+        (
+            '[stages]\n"users.gett" = "live"\n',
+            "stages.users.gett: users has no operation 'gett' (did you mean 'get'?)",
+        ),
+        (
+            "[sampling]\nordres = 0.5\n",
+            "sampling.ordres: unknown entity 'ordres' (did you mean 'orders'?)",
+        ),
+        ('[ignore]\n"orders.creat" = ["x"]\n', "(did you mean 'create'?)"),
+        ('[unordered]\nzebras = ["x"]\n', "unknown entity 'zebras'; known: orders, users"),
+    ],
+    ids=["entity", "operation", "sampling", "ignore", "no-close-match"],
+)
+def test_a_key_naming_no_entity_or_operation_is_refused_with_the_closest_name(
+    tmp_path, text, fragment
+):
+    path = tmp_path / "flags.toml"
+    write(path, text)
+
+    with pytest.raises(FlagsError) as raised:
+        FileFlags(path, check=KNOWN)
+
+    assert str(path) in str(raised.value)
+    assert fragment in str(raised.value)
+
+
+def test_thresholds_keys_are_not_entities(tmp_path):
+    path = tmp_path / "flags.toml"
+    write(path, "[thresholds]\nmax_mismatch_rate = 0.01\n")
+
+    assert FileFlags(path, check=KNOWN).snapshot().thresholds == {"max_mismatch_rate": 0.01}
+
+
+def test_an_edit_naming_an_unknown_entity_is_rejected_and_the_last_good_flags_kept(tmp_path):
+    path = tmp_path / "flags.toml"
+    write(path, '[stages]\nusers = "shadow"\n')
+    flags = FileFlags(path, check_interval=0, check=KNOWN)
+
+    write(path, '[stages]\nusers = "live"\nuserz = "live"\n')
+
+    assert flags.snapshot().stage("users", "get") is Stage.SHADOW
+    assert "did you mean 'users'?" in str(flags.last_error)
+
+
+def test_an_environment_override_naming_an_unknown_entity_is_refused():
+    with pytest.raises(FlagsError, match=r"DAL_STAGE_USERZ: unknown entity 'userz' \(did you mean"):
+        EnvFlags(environ={"DAL_STAGE_USERZ": "live"}, check=KNOWN)
+    with pytest.raises(FlagsError, match=r"DAL_STAGE_USERS__GETT: users has no operation 'gett'"):
+        EnvFlags(environ={"DAL_STAGE_USERS__GETT": "live"}, check=KNOWN)

@@ -141,7 +141,7 @@ def test_a_table_that_differs_exits_1_and_says_what_differs(
     assert f"{wrong}: attribute 'PK' has type N, the contract says S" in result.output
 
 
-def test_a_malformed_contract_exits_2_naming_the_problem(
+def test_a_malformed_contract_exits_3_naming_the_problem(
     app: typer.Typer, environment: dict[str, str], tmp_path: Path
 ) -> None:
     contract: dict[str, Any] = json.loads(CONTRACT.read_text("utf-8"))
@@ -152,7 +152,7 @@ def test_a_malformed_contract_exits_2_naming_the_problem(
     for command in ("show", "create", "drop"):
         result = run(app, {**environment, "DAL_CONTRACT": str(path)}, command)
 
-        assert result.exit_code == 2, result.output
+        assert result.exit_code == 3, result.output
         assert f"invalid migration contract {path}: Users: table requires 'pk'" in result.output
 
 
@@ -170,12 +170,13 @@ def test_a_prefix_dynamodb_refuses_exits_2(app: typer.Typer, environment: dict[s
     assert "is not valid in DynamoDB" in result.output
 
 
-def test_an_unreachable_endpoint_exits_1(app: typer.Typer, environment: dict[str, str]) -> None:
+def test_an_unreachable_endpoint_exits_3(app: typer.Typer, environment: dict[str, str]) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         endpoint = f"http://127.0.0.1:{probe.getsockname()[1]}"
 
     result = run(app, environment, "create", "--endpoint", endpoint)
 
-    assert result.exit_code == 1
+    assert result.exit_code == 3
+    assert "Traceback" not in result.output
     assert f"DynamoDB at {endpoint} cannot be reached" in result.output
