@@ -75,6 +75,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine, Table
 
     from adapters.dynamodb import DynamoClient
+    from adapters.mysql.timeouts import SqlTimeouts
     from dal.contract import Contract
     from dal.idsource import IdHandover
     from dal.migrate.plan import SourcePlan
@@ -85,15 +86,26 @@ __all__ = ["Container", "build_container"]
 # --- factories: the only imports of concrete adapters -------------------------------------
 
 
-def _mysql_engine(url: str) -> Iterator[Engine]:
+def _mysql_engine(url: str, settings: Settings) -> Iterator[Engine]:
     """The configured SQLAlchemy engine of the old store; disposed at shutdown."""
     from adapters.mysql import create_engine
 
-    engine = create_engine(url)
+    engine = create_engine(url, timeouts=_sql_timeouts(settings))
     try:
         yield engine
     finally:
         engine.dispose()
+
+
+def _sql_timeouts(settings: Settings) -> SqlTimeouts:
+    """``DAL_MYSQL_CONNECT_TIMEOUT``, ``DAL_MYSQL_READ_TIMEOUT`` and ``DAL_MYSQL_WRITE_TIMEOUT``."""
+    from adapters.mysql.timeouts import SqlTimeouts
+
+    return SqlTimeouts(
+        connect=settings.mysql_connect_timeout,
+        read=settings.mysql_read_timeout,
+        write=settings.mysql_write_timeout,
+    )
 
 
 def _sql_id_allocator(engine: Engine) -> IdAllocator:
@@ -311,7 +323,8 @@ def _migration_tools(
     from dal.migrate.tools import MigrationTools
 
     server = not settings.mysql_url.startswith("sqlite")  # SQLite pools per thread
-    engine = create_engine(settings.mysql_url, **({"pool_size": workers + 2} if server else {}))
+    pool = {"pool_size": workers + 2} if server else {}
+    engine = create_engine(settings.mysql_url, timeouts=_sql_timeouts(settings), **pool)
     try:
         plans, tables = _migration_plans(contract, engine, specs, settings.table_prefix)
         client = _migration_client(settings, workers)
@@ -389,7 +402,7 @@ class Container(containers.DeclarativeContainer):
     clock = providers.ThreadSafeSingleton(SystemClock)
 
     # old store: MySQL/MariaDB (or SQLite) through SQLAlchemy
-    mysql_engine = providers.Resource(_mysql_engine, settings.provided.mysql_url)
+    mysql_engine = providers.Resource(_mysql_engine, settings.provided.mysql_url, settings)
 
     # ids: from the allocator DAL_ID_SOURCE names; id_handover (below) syncs the two sides
     mysql_id_allocator = providers.ThreadSafeSingleton(_sql_id_allocator, mysql_engine)

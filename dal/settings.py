@@ -292,7 +292,8 @@ class Settings(BaseSettings):
         try:
             seconds = float(str(value).strip()) if isinstance(value, str) else float(value)
         except (TypeError, ValueError):
-            raise ValueError(f"{key}: must be a number of seconds such as 2.5, got {value!r}") from None
+            message = f"{key}: must be a number of seconds such as 2.5, got {value!r}"
+            raise ValueError(message) from None
         if isinstance(value, bool) or not 0 < seconds <= MAX_TIMEOUT:
             raise ValueError(
                 f"{key}: must be more than 0 and at most {MAX_TIMEOUT:g} seconds, got {value!r}"

@@ -2,9 +2,10 @@
 
 The generic repository Protocol and its registry, the entity declaration types,
 the ``query``/``command`` markers, pages and tokens, the error tree, the clock and
-the id allocator. Imports nothing else of the project.
+the id allocator, the deadline of backend calls. Imports nothing else of the project.
 """
 
+from interfaces.deadlines import deadline, time_left
 from interfaces.entities import EntitySpec, NamedQuery, OnDelete, Reference, Unique
 from interfaces.errors import (
     AccessDenied,
@@ -12,6 +13,7 @@ from interfaces.errors import (
     BackendUnavailable,
     ConcurrencyConflict,
     DalError,
+    DeadlineExceeded,
     InvalidPageToken,
     NotFound,
     NoUnitOfWork,
@@ -46,6 +48,7 @@ __all__ = [
     "Clock",
     "ConcurrencyConflict",
     "DalError",
+    "DeadlineExceeded",
     "EntitySpec",
     "EntityStore",
     "IdAllocator",
@@ -74,9 +77,11 @@ __all__ = [
     "ValidationFailed",
     "as_utc",
     "command",
+    "deadline",
     "money",
     "no_unit_of_work",
     "operation_kind",
     "query",
+    "time_left",
     "utc_now",
 ]
