@@ -234,10 +234,16 @@ def _memory_entities(specs: Callable[[], Mapping[str, EntitySpec]], clock: Clock
 
 
 def _dynamodb_client(settings: Settings) -> DynamoClient:
-    """The layer's DynamoDB client (the adapter's retries and errors): ids and repositories."""
+    """The layer's DynamoDB client (the adapter's retries and errors, the settings' timeouts)."""
     from adapters.dynamodb import DynamoClient, connect
 
-    return DynamoClient(connect(settings.dynamodb_endpoint, settings.dynamodb_region))
+    connection = connect(
+        settings.dynamodb_endpoint,
+        settings.dynamodb_region,
+        connect_timeout=settings.dynamodb_connect_timeout,
+        read_timeout=settings.dynamodb_read_timeout,
+    )
+    return DynamoClient(connection)
 
 
 def _entity_store(entities: Repositories) -> EntityStore:
