@@ -285,6 +285,14 @@ def _compare_settings(contract: Contract, declarations: tuple[EntitySpec, ...]) 
     return CompareSettings(denormalized=denormalized, sensitive=sensitive)
 
 
+def _shadow_settings(settings: Settings) -> ShadowSettings | None:
+    """The router's limits: ``DAL_SECONDARY_WRITE_BUDGET`` and ``DAL_SECONDARY_SLOW_THRESHOLD``."""
+    return ShadowSettings(
+        write_budget=settings.secondary_write_budget,
+        slow_call=settings.secondary_slow_threshold,
+    )
+
+
 def _router(
     flags: FlagSource,
     recorder: Recorder | None,
@@ -465,7 +473,7 @@ class Container(containers.DeclarativeContainer):
     flags = providers.ThreadSafeSingleton(_flags, settings.provided.flags)
     recorder: providers.Object[Recorder | None] = providers.Object(None)
     repair_log: providers.Object[RepairLog | Path | None] = providers.Object(None)
-    shadow_settings: providers.Object[ShadowSettings | None] = providers.Object(None)
+    shadow_settings = providers.ThreadSafeSingleton(_shadow_settings, settings)  # DAL_SECONDARY_*
     compare_settings = providers.ThreadSafeSingleton(_compare_settings, contract, declarations)
     replaying_clock = providers.ThreadSafeSingleton(ReplayingClock, clock)
     replaying_ids = providers.ThreadSafeSingleton(ReplayingIdAllocator, id_allocator)
