@@ -89,3 +89,24 @@ def test_a_misspelt_timeout_key_names_the_setting(monkeypatch: pytest.MonkeyPatc
 def test_keyword_arguments_are_validated_too() -> None:
     with pytest.raises(ValueError, match="DAL_SECONDARY_WRITE_BUDGET: must be more than 0"):
         Settings(secondary_write_budget=0)
+
+
+def test_the_container_applies_them() -> None:
+    from dal.container import build_container
+
+    settings = Settings(
+        dynamodb_endpoint="http://127.0.0.1:1",
+        dynamodb_connect_timeout=0.7,
+        dynamodb_read_timeout=1.5,
+        secondary_write_budget=0.8,
+        secondary_slow_threshold=0.2,
+    )
+    container = build_container(settings)
+    try:
+        shadow = container.shadow_settings()
+        assert shadow is not None
+        assert (shadow.secondary_write_seconds, shadow.slow_call_seconds("read")) == (0.8, 0.2)
+        config = container.dynamodb_client().connection.client.meta.config
+        assert (config.connect_timeout, config.read_timeout) == (0.7, 1.5)
+    finally:
+        container.shutdown_resources()
