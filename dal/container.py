@@ -83,6 +83,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine, Table
 
     from adapters.dynamodb import DynamoClient
+    from adapters.mysql.timeouts import SqlTimeouts
     from dal.contract import Contract
     from dal.idsource import IdHandover
     from dal.migrate.plan import SourcePlan
@@ -95,18 +96,29 @@ log = logging.getLogger("dal.container")
 # --- factories: the only imports of concrete adapters -------------------------------------
 
 
-def _mysql_engine(url: str | None) -> Iterator[Engine]:
+def _mysql_engine(url: str | None, settings: Settings) -> Iterator[Engine]:
     """The configured SQLAlchemy engine of the old store; disposed at shutdown.
 
     SettingsError naming ``DAL_MYSQL_URL`` when it is not set.
     """
     from adapters.mysql import create_engine
 
-    engine = create_engine(require_mysql_url(url))
+    engine = create_engine(require_mysql_url(url), timeouts=_sql_timeouts(settings))
     try:
         yield engine
     finally:
         engine.dispose()
+
+
+def _sql_timeouts(settings: Settings) -> SqlTimeouts:
+    """``DAL_MYSQL_CONNECT_TIMEOUT``, ``DAL_MYSQL_READ_TIMEOUT`` and ``DAL_MYSQL_WRITE_TIMEOUT``."""
+    from adapters.mysql.timeouts import SqlTimeouts
+
+    return SqlTimeouts(
+        connect=settings.mysql_connect_timeout,
+        read=settings.mysql_read_timeout,
+        write=settings.mysql_write_timeout,
+    )
 
 
 def _sql_id_allocator(engine: Engine) -> IdAllocator:
@@ -235,10 +247,16 @@ def _memory_entities(specs: Callable[[], Mapping[str, EntitySpec]], clock: Clock
 
 
 def _dynamodb_client(settings: Settings) -> DynamoClient:
-    """The layer's DynamoDB client (the adapter's retries and errors): ids and repositories."""
+    """The layer's DynamoDB client (the adapter's retries and errors, the settings' timeouts)."""
     from adapters.dynamodb import DynamoClient, connect
 
-    return DynamoClient(connect(settings.dynamodb_endpoint, settings.dynamodb_region))
+    connection = connect(
+        settings.dynamodb_endpoint,
+        settings.dynamodb_region,
+        connect_timeout=settings.dynamodb_connect_timeout,
+        read_timeout=settings.dynamodb_read_timeout,
+    )
+    return DynamoClient(connection)
 
 
 def _entity_store(entities: Repositories) -> EntityStore:
@@ -365,6 +383,14 @@ def _unwritable(field: str, what: str, path: Path, error: OSError) -> SettingsEr
     return SettingsError(f"DAL_{field.upper()}: cannot write {what} {str(path)!r}: {reason}")
 
 
+def _shadow_settings(settings: Settings) -> ShadowSettings | None:
+    """The router's limits: ``DAL_SECONDARY_WRITE_BUDGET`` and ``DAL_SECONDARY_SLOW_THRESHOLD``."""
+    return ShadowSettings(
+        write_budget=settings.secondary_write_budget,
+        slow_call=settings.secondary_slow_threshold,
+    )
+
+
 def _router(
     flags: FlagSource,
     recorder: Recorder | None,
@@ -415,7 +441,8 @@ def _migration_tools(
 
     url = settings.require_mysql_url()
     server = not url.startswith("sqlite")  # SQLite pools per thread
-    engine = create_engine(url, **({"pool_size": workers + 2} if server else {}))
+    pool = {"pool_size": workers + 2} if server else {}
+    engine = create_engine(url, timeouts=_sql_timeouts(settings), **pool)
     try:
         plans, tables = _migration_plans(contract, engine, specs, settings.table_prefix)
         client = _migration_client(settings, workers)
@@ -500,7 +527,7 @@ class Container(containers.DeclarativeContainer):
     clock = providers.ThreadSafeSingleton(SystemClock)
 
     # old store: MySQL/MariaDB (or SQLite) through SQLAlchemy
-    mysql_engine = providers.Resource(_mysql_engine, settings.provided.mysql_url)
+    mysql_engine = providers.Resource(_mysql_engine, settings.provided.mysql_url, settings)
 
     # ids: from the allocator DAL_ID_SOURCE names; id_handover (below) syncs the two sides
     mysql_id_allocator = providers.ThreadSafeSingleton(_sql_id_allocator, mysql_engine)
@@ -566,7 +593,7 @@ class Container(containers.DeclarativeContainer):
     repair_log: providers.Provider[RepairLog | Path | None] = providers.ThreadSafeSingleton(
         _repair_log, settings
     )
-    shadow_settings: providers.Object[ShadowSettings | None] = providers.Object(None)
+    shadow_settings = providers.ThreadSafeSingleton(_shadow_settings, settings)  # DAL_SECONDARY_*
     compare_settings = providers.ThreadSafeSingleton(_compare_settings, contract, declarations)
     replaying_clock = providers.ThreadSafeSingleton(ReplayingClock, clock)
     replaying_ids = providers.ThreadSafeSingleton(ReplayingIdAllocator, id_allocator)

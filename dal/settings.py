@@ -31,6 +31,20 @@ start (:class:`SettingsError` naming the key and the path). Both files are mode 
 ``DAL_MYSQL_URL`` has no default, so a misspelt or forgotten key never points the
 layer at an empty database: whatever needs MySQL asks :meth:`Settings.require_mysql_url`,
 which raises :class:`SettingsError` naming the key.
+
+Timeouts and the secondary's time budget, all in seconds (see ``docs/timeouts.md``):
+
+==================================  =======  ==================================================
+key                                 default  meaning
+==================================  =======  ==================================================
+``DAL_MYSQL_CONNECT_TIMEOUT``       ``5``    opening a MySQL connection
+``DAL_MYSQL_READ_TIMEOUT``          ``10``   waiting for MySQL's answer (SQLite: busy timeout)
+``DAL_MYSQL_WRITE_TIMEOUT``         ``10``   sending a request to MySQL
+``DAL_DYNAMODB_CONNECT_TIMEOUT``    ``2``    opening a DynamoDB connection
+``DAL_DYNAMODB_READ_TIMEOUT``       ``5``    waiting for DynamoDB's answer, per attempt
+``DAL_SECONDARY_WRITE_BUDGET``      ``1``    the longest a caller waits for a secondary write
+``DAL_SECONDARY_SLOW_THRESHOLD``    ``0.5``  a secondary call slower than this counts as failed
+==================================  =======  ==================================================
 """
 
 from __future__ import annotations
@@ -52,6 +66,7 @@ __all__ = [
     "CONTRACT_FILE_NAME",
     "ENV_PREFIX",
     "ID_SOURCES",
+    "MAX_TIMEOUT",
     "SETTINGS_FILE_VARIABLE",
     "IdSource",
     "Settings",
@@ -82,6 +97,17 @@ _SQL_BACKENDS = frozenset({"mysql", "mariadb", "sqlite"})
 _REGION = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 _TABLE_PREFIX = re.compile(r"[A-Za-z0-9_.-]*")
 _TABLE_PREFIX_MAX = 200  # DynamoDB table names are at most 255 characters
+MAX_TIMEOUT = 3600.0
+"""The longest timeout or budget a setting accepts, in seconds."""
+_TIMEOUTS = (
+    "mysql_connect_timeout",
+    "mysql_read_timeout",
+    "mysql_write_timeout",
+    "dynamodb_connect_timeout",
+    "dynamodb_read_timeout",
+    "secondary_write_budget",
+    "secondary_slow_threshold",
+)
 
 
 class SettingsError(ValueError):
@@ -191,6 +217,39 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_mysql_url(cls, value: Any) -> Any:
         return _empty_to_none(value)
+
+    mysql_connect_timeout: float = Field(
+        default=5.0, description="Seconds to open a MySQL connection (pymysql connect_timeout)."
+    )
+    mysql_read_timeout: float = Field(
+        default=10.0,
+        description=(
+            "Seconds to wait for MySQL's answer (pymysql read_timeout); SQLite's busy timeout."
+        ),
+    )
+    mysql_write_timeout: float = Field(
+        default=10.0, description="Seconds to send a request to MySQL (pymysql write_timeout)."
+    )
+    dynamodb_connect_timeout: float = Field(
+        default=2.0, description="Seconds to open a DynamoDB connection (botocore)."
+    )
+    dynamodb_read_timeout: float = Field(
+        default=5.0, description="Seconds to wait for DynamoDB's answer, per attempt (botocore)."
+    )
+    secondary_write_budget: float = Field(
+        default=1.0,
+        description=(
+            "Seconds a caller waits at most for the secondary side of a dual write (and its "
+            "commit); a write over the budget fails and goes to the repair log."
+        ),
+    )
+    secondary_slow_threshold: float = Field(
+        default=0.5,
+        description=(
+            "A secondary read or write slower than this many seconds counts as a failure "
+            "for its circuit breaker (a write over its budget counts in any case)."
+        ),
+    )
 
     @field_validator("mysql_url")
     @classmethod
@@ -315,6 +374,23 @@ class Settings(BaseSettings):
     def require_mysql_url(self) -> str:
         """``mysql_url``; :class:`SettingsError` naming ``DAL_MYSQL_URL`` when it is not set."""
         return require_mysql_url(self.mysql_url)
+
+    @field_validator(*_TIMEOUTS, mode="before")
+    @classmethod
+    def _check_seconds(cls, value: Any, info: ValidationInfo) -> Any:
+        key = _key(str(info.field_name))
+        if _empty_to_none(value) is None:
+            return cls.model_fields[str(info.field_name)].default
+        try:
+            seconds = float(str(value).strip()) if isinstance(value, str) else float(value)
+        except (TypeError, ValueError):
+            message = f"{key}: must be a number of seconds such as 2.5, got {value!r}"
+            raise ValueError(message) from None
+        if isinstance(value, bool) or not 0 < seconds <= MAX_TIMEOUT:
+            raise ValueError(
+                f"{key}: must be more than 0 and at most {MAX_TIMEOUT:g} seconds, got {value!r}"
+            )
+        return seconds
 
     def __repr_args__(self) -> Any:
         """Like the default, with the password of ``mysql_url`` hidden."""

@@ -2,10 +2,11 @@
 
 The generic repository Protocol and its registry, the entity declaration types,
 the ``query``/``command`` markers, pages and tokens, the error tree, the clock,
-the id allocator and :func:`run_in_unit_of_work` (a unit of work retried on
-contention). Imports nothing else of the project.
+the id allocator, :func:`run_in_unit_of_work` (a unit of work retried on
+contention) and the deadline of backend calls. Imports nothing else of the project.
 """
 
+from interfaces.deadlines import deadline, time_left
 from interfaces.entities import EntitySpec, NamedQuery, OnDelete, Reference, Unique
 from interfaces.errors import (
     AccessDenied,
@@ -13,6 +14,7 @@ from interfaces.errors import (
     BackendUnavailable,
     ConcurrencyConflict,
     DalError,
+    DeadlineExceeded,
     InvalidPageToken,
     NotFound,
     NoUnitOfWork,
@@ -50,6 +52,7 @@ __all__ = [
     "Clock",
     "ConcurrencyConflict",
     "DalError",
+    "DeadlineExceeded",
     "EntitySpec",
     "EntityStore",
     "IdAllocator",
@@ -78,10 +81,12 @@ __all__ = [
     "ValidationFailed",
     "as_utc",
     "command",
+    "deadline",
     "money",
     "no_unit_of_work",
     "operation_kind",
     "query",
     "run_in_unit_of_work",
+    "time_left",
     "utc_now",
 ]

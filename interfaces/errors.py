@@ -23,6 +23,7 @@ caught it. Adapters translate their backend's errors at their boundary with
     └── Retryable
         ├── Throttled
         └── BackendUnavailable
+            └── DeadlineExceeded
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ __all__ = [
     "BackendUnavailable",
     "ConcurrencyConflict",
     "DalError",
+    "DeadlineExceeded",
     "InvalidPageToken",
     "NoUnitOfWork",
     "NotFound",
@@ -144,3 +146,10 @@ class Throttled(Retryable):
 
 class BackendUnavailable(Retryable):
     """The backend could not be reached or answered with a server error."""
+
+
+class DeadlineExceeded(BackendUnavailable):
+    """The backend did not answer before the caller's deadline (see :mod:`interfaces.deadlines`).
+
+    Whether a write sent before the deadline was applied is unknown.
+    """

@@ -6,12 +6,21 @@ connections) with botocore's own retries bounded to a single attempt, so that
 :class:`~adapters.dynamodb.retry.RetryPolicy` alone decides what is retried.
 Every request goes through :meth:`DynamoClient.call`, the one place where
 backend errors are translated.
+
+Within a deadline (:func:`interfaces.deadline`) the client waits for an answer
+no longer than the time left: the request is sent from a helper thread and a
+request still unanswered at the deadline raises
+:class:`~interfaces.DeadlineExceeded` (its answer, should it come, is dropped);
+a request whose deadline has passed is not sent, and no retry waits past it.
 """
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -28,6 +37,8 @@ from adapters.dynamodb.errors import (
 )
 from adapters.dynamodb.retry import RetryPolicy, call_with_retry
 from adapters.dynamodb.values import AttributeValue
+from interfaces.deadlines import time_left
+from interfaces.errors import DeadlineExceeded
 
 __all__ = ["MAX_TRANSACTION_ACTIONS", "DynamoClient", "Item", "Key", "connect"]
 
@@ -77,6 +88,8 @@ class DynamoClient:
     def __init__(self, connection: Connection, retry: RetryPolicy | None = None) -> None:
         self.connection = connection
         self.retry = retry or RetryPolicy()
+        self._senders: ThreadPoolExecutor | None = None
+        self._senders_lock = threading.Lock()
 
     # --- the boundary -------------------------------------------------------------------
 
@@ -90,12 +103,41 @@ class DynamoClient:
         table = request.get("TableName") or ", ".join(request.get("RequestItems", {})) or None
         try:
             return call_with_retry(
-                lambda: self._send(operation, dict(request)), self.retry, is_transient
+                lambda: self._attempt(operation, dict(request)), self.retry, is_transient
             )
-        except (ConditionFailed, TransactionCancelled):
+        except (ConditionFailed, TransactionCancelled, DeadlineExceeded):
             raise
         except Exception as exc:
             raise translate(exc, table) from exc
+
+    def _attempt(self, operation: str, request: dict[str, Any]) -> dict[str, Any]:
+        """Send once, waiting no longer than the deadline of the calling context, if any."""
+        left = time_left()
+        if left is None:
+            return self._send(operation, request)
+        if left <= 0:
+            raise DeadlineExceeded(f"DynamoDB {operation} not sent: the deadline has passed")
+        future = self._sender().submit(self._send, operation, request)
+        try:
+            return future.result(timeout=left)
+        except FutureTimeout:
+            future.cancel()
+            raise DeadlineExceeded(
+                f"DynamoDB {operation} gave no answer within the deadline ({left:.3f} s)"
+            ) from None
+
+    def _sender(self) -> ThreadPoolExecutor:
+        """The threads that send requests made within a deadline (one per pooled connection)."""
+        senders = self._senders
+        if senders is None:
+            with self._senders_lock:
+                senders = self._senders
+                if senders is None:
+                    config = self.connection.client.meta.config
+                    workers = getattr(config, "max_pool_connections", None) or 10
+                    senders = ThreadPoolExecutor(workers, thread_name_prefix="dal-dynamodb")
+                    self._senders = senders
+        return senders
 
     def _send(self, operation: str, request: dict[str, Any]) -> dict[str, Any]:
         try:

@@ -2,7 +2,8 @@
 
 The adapter bounds botocore's own retries to a single attempt so that this
 policy is the only one in force: what is retried, how often and for how long is
-decided here and nowhere else.
+decided here and nowhere else. No retry waits past the deadline of the calling
+context (:func:`interfaces.deadline`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
+
+from interfaces.deadlines import time_left
 
 __all__ = ["RetryPolicy", "Sleeper", "call_with_retry"]
 
@@ -54,8 +57,9 @@ def call_with_retry(
 ) -> T:
     """Run ``call``, retrying it while it raises a transient error and the policy allows.
 
-    The last error is re-raised unchanged when the attempts or the budget are
-    exhausted; a non-transient error is raised at once.
+    The last error is re-raised unchanged when the attempts, the budget or the
+    time left before the caller's deadline are exhausted; a non-transient error is
+    raised at once.
     """
     started = policy.clock()
     attempt = 0
@@ -68,5 +72,8 @@ def call_with_retry(
                 raise
             delay = policy.backoff(attempt - 1)
             if policy.clock() + delay - started > policy.budget:
+                raise
+            left = time_left()
+            if left is not None and delay >= left:
                 raise
             policy.sleep(delay)

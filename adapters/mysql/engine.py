@@ -9,6 +9,10 @@ SQLite: foreign keys are enforced, ``lower()`` is Python's Unicode-aware
 up instead of failing half-way, and savepoints work), and file databases can be
 shared between threads. An in-memory database is one connection shared by the
 whole engine; use it from one thread at a time.
+
+Timeouts (:class:`~adapters.mysql.timeouts.SqlTimeouts`): PyMySQL's connect, read and
+write timeouts on MySQL/MariaDB, bounded further by the deadline of the calling
+context; SQLite's busy timeout is the read timeout.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
 from adapters.mysql.tables import MYSQL_DIALECTS
+from adapters.mysql.timeouts import SqlTimeouts, connect_within_deadline
 
 __all__ = ["create_engine", "is_mysql", "is_sqlite"]
 
@@ -29,12 +34,14 @@ _MYSQL_SESSION = (
     "SET time_zone = '+00:00', "
     "sql_mode = CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), 'STRICT_TRANS_TABLES')"
 )
-_SQLITE_BUSY_TIMEOUT_S = 30.0
 
 
-def create_engine(url: str | URL, **engine_kwargs: Any) -> Engine:
+def create_engine(
+    url: str | URL, *, timeouts: SqlTimeouts | None = None, **engine_kwargs: Any
+) -> Engine:
     """An engine for ``url`` (``mysql+pymysql://``, ``mariadb+pymysql://`` or ``sqlite://``).
 
+    ``timeouts`` (default: :class:`SqlTimeouts`'s) bound every wait on the database;
     ``engine_kwargs`` go to :func:`sqlalchemy.create_engine` and override the
     defaults chosen here. Statement parameters are kept out of error messages and
     logs (``hide_parameters=True``): they hold the rows' values, personal data
@@ -42,9 +49,15 @@ def create_engine(url: str | URL, **engine_kwargs: Any) -> Engine:
     """
     parsed = make_url(url)
     backend = parsed.get_backend_name()
+    timeouts = timeouts if timeouts is not None else SqlTimeouts()
     if backend in MYSQL_DIALECTS:
-        return _mysql_engine(parsed, engine_kwargs)
+        connect_args = {**timeouts.connect_args(parsed), **engine_kwargs.pop("connect_args", {})}
+        return _mysql_engine(parsed, {"connect_args": connect_args, **engine_kwargs})
     if backend == "sqlite":
+        engine_kwargs["connect_args"] = {
+            "timeout": timeouts.read,
+            **engine_kwargs.get("connect_args", {}),
+        }
         return _sqlite_engine(parsed, engine_kwargs)
     shown = parsed.render_as_string(hide_password=True)
     raise ValueError(
@@ -73,6 +86,8 @@ def _mysql_engine(url: URL, engine_kwargs: dict[str, Any]) -> Engine:
     }
     engine = sqlalchemy.create_engine(url, **options)
     event.listen(engine, "connect", _configure_mysql_session)
+    if url.get_driver_name() == "pymysql":
+        event.listen(engine, "do_connect", connect_within_deadline)
     return engine
 
 
@@ -87,7 +102,6 @@ def _configure_mysql_session(dbapi_connection: Any, record: ConnectionPoolEntry)
 def _sqlite_engine(url: URL, engine_kwargs: dict[str, Any]) -> Engine:
     connect_args = {
         "check_same_thread": False,
-        "timeout": _SQLITE_BUSY_TIMEOUT_S,
         **engine_kwargs.pop("connect_args", {}),
     }
     options: dict[str, Any] = {"connect_args": connect_args, "hide_parameters": True}

@@ -6,6 +6,11 @@ the primary's answer (or error) as soon as it is there and never waits for the
 secondary. The worker then waits for the primary's outcome, compares, and
 records. A read the flags sample out, an open circuit breaker, a full pool or
 a unit of work that has already written skips the shadow read (counted).
+
+The secondary read runs within the deadline of its budget (:func:`interfaces.deadline`),
+so an adapter that honours it frees the worker when the budget ends; a read that
+answered slower than the slow-call threshold is still compared, and counts as a
+failure for the read breaker.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import random
 import threading
 import time
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from dal.routing.calls import Operation, Targets
@@ -25,6 +31,7 @@ from dal.routing.services import Services
 from dal.routing.shadow import Attempt
 from dal.routing.stages import PLANS, Side, Stage
 from dal.routing.uow import current_unit_of_work
+from interfaces.deadlines import deadline
 
 __all__ = ["Reads"]
 
@@ -131,7 +138,8 @@ class _ShadowRead:
             return
         side = self._plan.returned.other
         name, args, kwargs = self._operation.name, self._args, self._kwargs
-        secondary = self._targets.call_isolated(side, name, args, kwargs)
+        with _within(attempt):
+            secondary = self._targets.call_isolated(side, name, args, kwargs)
         if not attempt.end_budget():
             return
         if not self._secondary_answered(side, secondary):
@@ -169,7 +177,7 @@ class _ShadowRead:
         if secondary.latency is not None:
             operation.metrics.latency(side.value, secondary.latency)
         if secondary.answered:
-            breaker.success()
+            breaker.finished(secondary.latency or 0.0)
             return True
         breaker.failure()
         error = secondary.error
@@ -207,8 +215,9 @@ class _ShadowRead:
         if not attempt.rearm(settings.budget):
             return _ABANDONED
         name, args, kwargs = self._operation.name, self._args, self._kwargs
-        old = self._targets.call_isolated(Side.OLD, name, args, kwargs)
-        new = self._targets.call_isolated(Side.NEW, name, args, kwargs)
+        with _within(attempt):
+            old = self._targets.call_isolated(Side.OLD, name, args, kwargs)
+            new = self._targets.call_isolated(Side.NEW, name, args, kwargs)
         if not attempt.end_budget():
             return _ABANDONED
         if not (old.answered and new.answered):
@@ -245,6 +254,12 @@ class _Abandoned:
 
 
 _ABANDONED = _Abandoned()
+
+
+def _within(attempt: Attempt) -> AbstractContextManager[None]:
+    """The deadline of ``attempt``'s budget for the calls in the block (none without a budget)."""
+    left = attempt.time_left()
+    return nullcontext() if left is None else deadline(left)
 
 
 def _after_reread(first: Verdict, second: Verdict) -> Verdict:

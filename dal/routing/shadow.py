@@ -9,7 +9,10 @@ passes, not when the slow call returns. :meth:`ShadowRunner.flush` waits until
 every accepted piece of work has finished or been abandoned.
 
 :class:`CircuitBreaker` opens after ``threshold`` consecutive failures or
-timeouts and lets a single probe through after ``cooldown`` seconds.
+timeouts and lets a single probe through after ``cooldown`` seconds. A call
+that answered, but slower than the breaker's slow-call threshold, counts as a
+failure too (:meth:`CircuitBreaker.finished`), so a secondary that has become
+slow is stopped like one that fails.
 """
 
 from __future__ import annotations
@@ -43,6 +46,13 @@ class ShadowSettings:
     seconds for the caller's own answer; an eventually consistent read that
     differs is re-read once after ``reread_delay`` seconds; ``break_writes``
     also skips secondary writes (into the repair log) while a breaker is open.
+
+    ``write_budget`` seconds (default: ``budget``) are the longest a caller
+    waits for a secondary write, and for the commit of a secondary unit of
+    work: the call runs within that deadline (:func:`interfaces.deadline`), and
+    one that exceeds it fails and goes to the repair log. A secondary call
+    slower than ``slow_call`` seconds (default: the budget of its kind, reads'
+    or writes') counts as a failure for its breaker even when it answered.
     """
 
     workers: int = 4
@@ -53,6 +63,8 @@ class ShadowSettings:
     primary_wait: float = 30.0
     reread_delay: float = 0.2
     break_writes: bool = True
+    write_budget: float | None = None
+    slow_call: float | None = None
 
     def __post_init__(self) -> None:
         checks = {
@@ -63,10 +75,23 @@ class ShadowSettings:
             "breaker_cooldown": self.breaker_cooldown >= 0,
             "primary_wait": self.primary_wait > 0,
             "reread_delay": self.reread_delay >= 0,
+            "write_budget": self.write_budget is None or self.write_budget > 0,
+            "slow_call": self.slow_call is None or self.slow_call > 0,
         }
         wrong = [name for name, ok in checks.items() if not ok]
         if wrong:
             raise ValueError(f"invalid shadow settings: {', '.join(wrong)} out of range")
+
+    @property
+    def secondary_write_seconds(self) -> float:
+        """The budget of a secondary write: ``write_budget``, else ``budget``."""
+        return self.budget if self.write_budget is None else self.write_budget
+
+    def slow_call_seconds(self, kind: str) -> float:
+        """How slow a secondary ``"read"`` or ``"write"`` may be before it counts as failed."""
+        if self.slow_call is not None:
+            return self.slow_call
+        return self.secondary_write_seconds if kind == "write" else self.budget
 
 
 # --- circuit breaker ---------------------------------------------------------------------
@@ -81,14 +106,23 @@ class BreakerState(Enum):
 
 
 class CircuitBreaker:
-    """Stops calling a failing secondary; thread-safe."""
+    """Stops calling a failing (or slow) secondary; thread-safe.
+
+    ``slow_call`` seconds: a call that took longer counts as a failure in
+    :meth:`finished`; None counts failures only.
+    """
 
     def __init__(
-        self, threshold: int, cooldown: float, clock: Callable[[], float] = time.monotonic
+        self,
+        threshold: int,
+        cooldown: float,
+        clock: Callable[[], float] = time.monotonic,
+        slow_call: float | None = None,
     ) -> None:
         self._threshold = threshold
         self._cooldown = cooldown
         self._clock = clock
+        self._slow_call = slow_call
         self._lock = threading.Lock()
         self._state = BreakerState.CLOSED
         self._failures = 0
@@ -131,6 +165,17 @@ class CircuitBreaker:
                 self._state = BreakerState.OPEN
                 self._opened_at = self._clock()
 
+    def is_slow(self, seconds: float) -> bool:
+        """Whether a call that took ``seconds`` is slower than the slow-call threshold."""
+        return self._slow_call is not None and seconds > self._slow_call
+
+    def finished(self, seconds: float, *, failed: bool = False) -> None:
+        """A call ended after ``seconds``: a failure if it ``failed`` or was slow, else success."""
+        if failed or self.is_slow(seconds):
+            self.failure()
+        else:
+            self.success()
+
     def release(self) -> None:
         """A call :meth:`allow` let through never ran (the pool was full)."""
         with self._lock:
@@ -154,7 +199,11 @@ class Breakers:
                 breaker = self._breakers.get(key)
                 if breaker is None:
                     settings = self._settings
-                    breaker = CircuitBreaker(settings.breaker_threshold, settings.breaker_cooldown)
+                    breaker = CircuitBreaker(
+                        settings.breaker_threshold,
+                        settings.breaker_cooldown,
+                        slow_call=settings.slow_call_seconds(kind),
+                    )
                     self._breakers[key] = breaker
         return breaker
 
@@ -185,6 +234,7 @@ class Attempt:
         self._lock = threading.Lock()
         self._phase = _Phase.QUEUED
         self._timer: Timer | None = None
+        self._deadline: float | None = None
 
     def begin(self) -> bool:
         """Start the budgeted part; False if the deadline passed while queued."""
@@ -193,6 +243,11 @@ class Attempt:
                 return False
             self._phase = _Phase.BUDGETED
             return True
+
+    def time_left(self) -> float | None:
+        """Seconds left of the current budgeted part (None: no deadline)."""
+        deadline = self._deadline
+        return None if deadline is None else max(0.0, deadline - time.monotonic())
 
     def end_budget(self) -> bool:
         """End the budgeted part; False if it was abandoned (its result must be dropped)."""
@@ -210,6 +265,7 @@ class Attempt:
             if self._phase is not _Phase.FREE:
                 return False
             self._phase = _Phase.BUDGETED
+            self._deadline = time.monotonic() + seconds
             self._timer = self._runner.scheduler.call_later(seconds, self._expire)
         return True
 
@@ -273,6 +329,8 @@ class ShadowRunner:
             return None
         self._ensure_workers()
         attempt = Attempt(self, on_timeout)
+        if budget is not None:
+            attempt._deadline = time.monotonic() + budget  # before a worker can take it
         with self._idle:
             self._pending += 1
         try:

@@ -13,12 +13,16 @@ applies each command at once) stays. The router sees the exception as the
 unit of work exits and appends every dual write made inside it to the repair
 log (reason ``unit_of_work_rolled_back``) so that ``dal repair`` can reconcile
 the second side with the authoritative one.
+
+A side that is not required opens, commits and rolls back within the secondary
+write budget (:attr:`~dal.routing.shadow.ShadowSettings.secondary_write_seconds`):
+a hung secondary cannot hold the caller at the end of the block either.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -29,6 +33,7 @@ from dal.routing.recording import ErrorRecord
 from dal.routing.services import Services
 from dal.routing.stages import Side, Stage
 from interfaces import UnitOfWorkFactory
+from interfaces.deadlines import deadline
 
 __all__ = ["RoutedUnitOfWork", "UnitOfWorkState", "WriteNote", "current_unit_of_work"]
 
@@ -108,7 +113,8 @@ class _UnitOfWorkRun(AbstractContextManager[None]):
         for side in order:
             manager = self._factories[side]()
             try:
-                manager.__enter__()
+                with self._bounded(side):
+                    manager.__enter__()
             except Exception as exc:
                 if side in self._required:
                     self._close_entered(exc)
@@ -148,10 +154,11 @@ class _UnitOfWorkRun(AbstractContextManager[None]):
         error = exc
         for side, manager in reversed(self._entered):
             try:
-                if error is None:
-                    manager.__exit__(None, None, None)
-                else:
-                    manager.__exit__(type(error), error, error.__traceback__)
+                with self._bounded(side):
+                    if error is None:
+                        manager.__exit__(None, None, None)
+                    else:
+                        manager.__exit__(type(error), error, error.__traceback__)
             except Exception as failure:
                 if side in self._required:
                     if error is None:
@@ -162,6 +169,12 @@ class _UnitOfWorkRun(AbstractContextManager[None]):
                     self._lost_writes(side, failure)
         self._entered.clear()
         return error
+
+    def _bounded(self, side: Side) -> AbstractContextManager[None]:
+        """No deadline for a required side; the secondary write budget for another."""
+        if side in self._required:
+            return nullcontext()
+        return deadline(self._services.settings.secondary_write_seconds)
 
     def _lost_writes(self, side: Side, failure: Exception) -> None:
         kept = []

@@ -8,6 +8,15 @@ repair log. While the entity's write breaker is open the second write is
 skipped (and logged for repair) so that a failing secondary does not slow
 callers down. When both sides returned a value, the two results are compared
 off the request path.
+
+The second write has a time budget (:attr:`ShadowSettings.secondary_write_seconds`):
+it runs within that deadline (:func:`interfaces.deadline`), which the adapters
+honour on the calling thread, so a unit of work's session never leaves the
+caller's context. A second write that exceeds its budget, failed or answered
+late, counts as a failure for the write breaker, is recorded, and goes to the
+repair log as ``secondary_write_slow``; it is not compared. A second write
+slower than the slow-call threshold but within its budget counts as a failure
+for the breaker only: its write is in place.
 """
 
 from __future__ import annotations
@@ -22,6 +31,8 @@ from dal.routing.replay import replay_scope
 from dal.routing.shadow import Attempt
 from dal.routing.stages import Side, Stage
 from dal.routing.uow import WriteNote, current_unit_of_work
+from interfaces.deadlines import deadline
+from interfaces.errors import DeadlineExceeded
 
 __all__ = ["Writes"]
 
@@ -76,24 +87,36 @@ class Writes(Planned):
                 operation, stage, side, "secondary_write_skipped", (args, kwargs), value, None
             )
             return None
+        budget = services.settings.secondary_write_seconds
         started = time.perf_counter()
         try:
-            result = targets.method(side, operation.name)(*args, **kwargs)
+            with deadline(budget):
+                result = targets.method(side, operation.name)(*args, **kwargs)
         except Exception as exc:
             elapsed = time.perf_counter() - started
             operation.metrics.latency(side.value, elapsed)
-            if is_answer(exc):
-                breaker.success()  # the secondary is up; the data is what differs
-            else:
-                breaker.failure()
+            over = elapsed >= budget or isinstance(exc, DeadlineExceeded)
+            # an answer (an error about the data) says the secondary is up, unless it was slow
+            breaker.finished(elapsed, failed=over or not is_answer(exc))
             services.failure(operation, side, stage, exc, elapsed, args, kwargs, value)
-            services.repair(
-                operation, stage, side, "secondary_write_failed", (args, kwargs), value, exc
-            )
+            reason = "secondary_write_slow" if over else "secondary_write_failed"
+            services.repair(operation, stage, side, reason, (args, kwargs), value, exc)
             return None
         elapsed = time.perf_counter() - started
         operation.metrics.latency(side.value, elapsed)
-        breaker.success()
+        if elapsed > budget:
+            # stored, but after the caller's budget: a failure all the same, kept for repair
+            breaker.failure()
+            late = DeadlineExceeded(
+                f"the {side.value} side answered after {elapsed:.3f} s, "
+                f"over its budget of {budget:g} s"
+            )
+            services.failure(operation, side, stage, late, elapsed, args, kwargs, value)
+            services.repair(
+                operation, stage, side, "secondary_write_slow", (args, kwargs), value, late
+            )
+            return None
+        breaker.finished(elapsed)
         return Outcome(value=result, latency=elapsed)
 
     def _compare_later(

@@ -3,7 +3,8 @@
 ``Notes`` has nothing to do with the store: queries and commands over notes
 with an id and timestamps taken from an injected clock and id allocator, so
 that replay can be checked too. :class:`FakeNotes` can be told to fail, to be
-slow, or to block until released, per operation.
+slow (honouring the caller's deadline as the real adapters do, or not), or to
+block until released, per operation.
 """
 
 from __future__ import annotations
@@ -22,12 +23,14 @@ from dal import MemoryRecorder, Router, Stage, StaticFlags
 from dal.routing import FlagSource, MultiRecorder, Recorder, ShadowSettings
 from interfaces import (
     Clock,
+    DeadlineExceeded,
     IdAllocator,
     MemoryIdAllocator,
     NotFound,
     SteppingClock,
     command,
     query,
+    time_left,
 )
 
 
@@ -77,12 +80,17 @@ class Notes(Protocol):
 
 @dataclass
 class Behaviour:
-    """How a fake answers one operation: fail, sleep, or wait for a gate first."""
+    """How a fake answers one operation: fail, sleep, or wait for a gate first.
+
+    With ``honours_deadline`` a delay ends at the caller's deadline with
+    :class:`~interfaces.DeadlineExceeded`, as a real adapter's wait does.
+    """
 
     error: Exception | None = None
     delay: float = 0.0
     gate: threading.Event | None = None
     started: threading.Event = field(default_factory=threading.Event)
+    honours_deadline: bool = False
 
 
 class FakeNotes:
@@ -122,6 +130,10 @@ class FakeNotes:
         if behaviour.gate is not None:
             behaviour.gate.wait(30)
         if behaviour.delay:
+            left = time_left() if behaviour.honours_deadline else None
+            if left is not None and left < behaviour.delay:
+                time.sleep(max(left, 0.0))
+                raise DeadlineExceeded(f"{self.name}.{operation}: no answer within the deadline")
             time.sleep(behaviour.delay)
         if behaviour.error is not None:
             raise behaviour.error

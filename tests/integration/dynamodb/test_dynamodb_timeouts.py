@@ -1,0 +1,107 @@
+"""DynamoDB Local behind a fault proxy: the container's client keeps to the settings' timeouts,
+and a call made within a deadline ends at the deadline."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+import pytest
+from support.proxy import FaultProxy
+
+from adapters.dynamodb import DynamoClient
+from dal.container import build_container
+from dal.settings import Settings
+from interfaces import BackendUnavailable, DeadlineExceeded, deadline
+
+T = TypeVar("T")
+GIVE_UP = 30.0
+
+
+@pytest.fixture
+def proxy(dynamodb_endpoint: str) -> Iterator[FaultProxy]:
+    parts = urlsplit(dynamodb_endpoint)
+    with FaultProxy(parts.hostname or "127.0.0.1", parts.port or 8000) as running:
+        yield running
+        running.heal()
+
+
+@pytest.fixture
+def client(proxy: FaultProxy) -> Iterator[DynamoClient]:
+    settings = Settings(
+        dynamodb_endpoint=f"http://127.0.0.1:{proxy.port}",
+        dynamodb_connect_timeout=0.5,
+        dynamodb_read_timeout=0.5,
+    )
+    container = build_container(settings)
+    yield container.dynamodb_client()
+    container.shutdown_resources()
+
+
+def finished(call: Callable[[], T], proxy: FaultProxy) -> tuple[T | BaseException, float]:
+    """``call()``'s result or exception and its duration; a hang fails the test."""
+    outcome: list[T | BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(call())
+        except BaseException as exc:
+            outcome.append(exc)
+
+    started = time.monotonic()
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(GIVE_UP)
+    elapsed = time.monotonic() - started
+    if worker.is_alive():
+        proxy.heal()
+        pytest.fail(f"the call still waits after {elapsed:.1f} s")
+    return outcome[0], elapsed
+
+
+def list_tables(client: DynamoClient) -> object:
+    return client.call("ListTables", {"Limit": 1})
+
+
+def test_the_read_timeout_of_the_settings_ends_each_attempt(
+    client: DynamoClient, proxy: FaultProxy
+) -> None:
+    assert client.connection.client.meta.config.read_timeout == 0.5
+    assert client.connection.client.meta.config.connect_timeout == 0.5
+    list_tables(client)
+    proxy.freeze()
+    error, elapsed = finished(lambda: list_tables(client), proxy)
+    assert isinstance(error, BackendUnavailable), error
+    # attempts of 0.5 s each, retried within the retry policy's budget of 5 s
+    assert elapsed < client.retry.budget + 1.5, f"failed after {elapsed:.2f} s"
+
+
+def test_a_deadline_ends_the_wait_and_is_never_retried(
+    client: DynamoClient, proxy: FaultProxy
+) -> None:
+    list_tables(client)
+    proxy.freeze()
+
+    def within_deadline() -> object:
+        with deadline(0.2):
+            return list_tables(client)
+
+    error, elapsed = finished(within_deadline, proxy)
+    assert isinstance(error, DeadlineExceeded), error
+    assert "ListTables" in str(error)
+    assert 0.15 <= elapsed < 0.45, f"failed after {elapsed:.2f} s"
+    proxy.heal()
+    result, elapsed = finished(lambda: list_tables(client), proxy)
+    assert isinstance(result, dict), result
+    assert elapsed < 2, f"took {elapsed:.2f} s after healing"
+
+
+def test_a_passed_deadline_sends_nothing(client: DynamoClient, proxy: FaultProxy) -> None:
+    list_tables(client)
+    connections = proxy.connections
+    with deadline(0), pytest.raises(DeadlineExceeded):
+        list_tables(client)
+    assert proxy.connections == connections

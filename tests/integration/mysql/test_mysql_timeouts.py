@@ -1,0 +1,141 @@
+"""A hung MariaDB (connection open, no answer) behind a fault proxy: waits end at the timeouts.
+
+The engines come from the container, so the timeouts are those of the settings. A
+connection that timed out is invalidated, never handed out again by the pool.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from sqlalchemy import Engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from support.proxy import FaultProxy
+
+from dal.container import build_container
+from dal.settings import Settings
+
+T = TypeVar("T")
+READ_TIMEOUT = 0.5
+GIVE_UP = 20.0
+"""How long a test waits for a call before it calls it hung."""
+
+
+@pytest.fixture
+def proxy(mysql_server_url: str) -> Iterator[FaultProxy]:
+    url = make_url(mysql_server_url)
+    with FaultProxy(url.host or "127.0.0.1", url.port or 3306) as running:
+        yield running
+        running.heal()
+
+
+@pytest.fixture
+def engine(proxy: FaultProxy, mysql_url: str, tmp_path: Path) -> Iterator[Engine]:
+    """The container's engine over the proxy, with a short read timeout."""
+    url = make_url(mysql_url).set(host="127.0.0.1", port=proxy.port)
+    settings = Settings(
+        mysql_url=url.render_as_string(hide_password=False),
+        mysql_connect_timeout=1.0,
+        mysql_read_timeout=READ_TIMEOUT,
+        mysql_write_timeout=READ_TIMEOUT,
+    )
+    container = build_container(settings)
+    yield container.mysql_engine()
+    container.shutdown_resources()
+
+
+def finished(
+    call: Callable[[], T], proxy: FaultProxy, limit: float = GIVE_UP
+) -> tuple[T | BaseException, float]:
+    """``call()``'s result or exception and its duration.
+
+    A call that hangs fails the test (after healing the proxy, so that nothing else hangs).
+    """
+    outcome: list[T | BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(call())
+        except BaseException as exc:
+            outcome.append(exc)
+
+    started = time.monotonic()
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(limit)
+    elapsed = time.monotonic() - started
+    if worker.is_alive():
+        proxy.heal()
+        pytest.fail(f"the call still waits after {elapsed:.1f} s: no timeout ended it")
+    return outcome[0], elapsed
+
+
+def select_one(engine: Engine) -> Any:
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT 1")).scalar()
+
+
+def test_a_hung_server_fails_a_statement_within_the_read_timeout(
+    engine: Engine, proxy: FaultProxy
+) -> None:
+    invalidated: list[BaseException | None] = []
+    event.listen(engine, "invalidate", lambda conn, record, exc: invalidated.append(exc))
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT 1")).scalar() == 1
+        proxy.freeze()
+        error, elapsed = finished(lambda: connection.execute(text("SELECT 2")).scalar(), proxy)
+    assert isinstance(error, OperationalError), error
+    assert "Lost connection" in str(error)
+    assert READ_TIMEOUT * 0.8 <= elapsed < READ_TIMEOUT + 2, f"failed after {elapsed:.2f} s"
+    assert len(invalidated) == 1, "the timed-out connection was not invalidated"
+    proxy.heal()
+    result, elapsed = finished(lambda: select_one(engine), proxy)
+    assert result == 1, result
+    assert elapsed < 2, f"the pool handed out a broken connection ({elapsed:.2f} s)"
+
+
+def test_a_hung_server_fails_a_checkout_within_the_timeouts(
+    engine: Engine, proxy: FaultProxy
+) -> None:
+    assert select_one(engine) == 1  # a pooled connection, pinged on its next checkout
+    proxy.freeze()
+    error, elapsed = finished(lambda: select_one(engine), proxy)
+    assert isinstance(error, OperationalError), error
+    # the ping, then a new connection's handshake, each end at the read timeout
+    assert elapsed < 2 * READ_TIMEOUT + 2, f"failed after {elapsed:.2f} s"
+    proxy.heal()
+    assert finished(lambda: select_one(engine), proxy)[0] == 1
+
+
+def test_a_deadline_ends_the_wait_before_the_read_timeout(
+    mysql_url: str, proxy: FaultProxy
+) -> None:
+    from adapters.mysql import create_engine
+    from adapters.mysql.timeouts import SqlTimeouts
+    from interfaces import deadline
+
+    url = make_url(mysql_url).set(host="127.0.0.1", port=proxy.port)
+    engine = create_engine(url, timeouts=SqlTimeouts(connect=1.0, read=30.0, write=30.0))
+    try:
+        assert select_one(engine) == 1
+        proxy.freeze()
+
+        def within_deadline() -> Any:
+            with deadline(0.4):
+                return select_one(engine)
+
+        error, elapsed = finished(within_deadline, proxy)
+        assert isinstance(error, OperationalError), error
+        assert 0.3 <= elapsed < 1.5, f"failed after {elapsed:.2f} s"
+        proxy.heal()
+        result, elapsed = finished(lambda: select_one(engine), proxy)
+        assert result == 1
+        assert elapsed < 2, f"took {elapsed:.2f} s after healing"
+    finally:
+        engine.dispose()
