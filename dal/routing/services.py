@@ -28,7 +28,7 @@ from dal.routing.recording import (
     Record,
     Recorder,
 )
-from dal.routing.repairlog import RepairEntry, RepairLog
+from dal.routing.repairlog import RepairEntry, RepairLog, call_key, entity_version
 from dal.routing.shadow import Breakers, ShadowRunner, ShadowSettings
 from dal.routing.stages import Side, Stage
 
@@ -232,6 +232,7 @@ class Services:
             redactor = self.comparator.redactor
             arguments = operation.arguments(*call)
             key = result_key(authoritative_value, operation.key_fields)
+            entity_key = key or call_key(operation.entity, arguments, operation.key_fields)
             entry = RepairEntry(
                 entity=operation.entity,
                 operation=operation.name,
@@ -240,6 +241,9 @@ class Services:
                 reason=reason,
                 args=redactor.redact(arguments),
                 result_key=None if key is None else redactor.redact(key),
+                authoritative=side.other.value,
+                key=None if entity_key is None else redactor.redact(entity_key),
+                version=entity_version(authoritative_value),
                 error_type=None if error is None else type(error).__name__,
                 error=None
                 if error is None
