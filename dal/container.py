@@ -300,6 +300,7 @@ def _migration_tools(
     flags: FlagSource,
     workers: int,
     specs: Callable[[], Mapping[str, EntitySpec]],
+    ids: Callable[[], IdAllocator] | None = None,
 ) -> Iterator[MigrationTools]:
     """Backfill, verify and repair over an engine and a client pooled for ``workers`` threads.
 
@@ -317,7 +318,7 @@ def _migration_tools(
         client = _migration_client(settings, workers)
         sensitive = set(DEFAULT_SENSITIVE).union(*(spec.sensitive for spec in specs().values()))
         yield MigrationTools(
-            engine, client, contract, plans, tables, flags, tuple(sorted(sensitive))
+            engine, client, contract, plans, tables, flags, tuple(sorted(sensitive)), ids
         )
     finally:
         engine.dispose()
@@ -482,7 +483,13 @@ class Container(containers.DeclarativeContainer):
     # engine and a client of their own with pools sized for migration_workers threads
     migration_workers: providers.Object[int] = providers.Object(4)
     migration_tools = providers.Resource(
-        _migration_tools, settings, contract, flags, migration_workers, entity_specs.provider
+        _migration_tools,
+        settings,
+        contract,
+        flags,
+        migration_workers,
+        entity_specs.provider,
+        id_allocator.provider,
     )
 
 
