@@ -255,16 +255,19 @@ class Replayer:
         return result
 
     def _planned(self, group: _Group, result: KeyedResult) -> list[Finding]:
-        """The findings a group repairs; deletions of a newer version are set aside."""
-        planned = []
-        for finding in result.findings:
-            newer = self._newer_than_entry(group, finding, result)
-            if newer is not None:
-                if newer not in group.skipped:
-                    group.skipped.append(newer)
-                continue
-            planned.append(finding)
-        return planned
+        """The findings a group repairs; no deletion at all when ``side`` holds a newer version.
+
+        The entity stays whole on ``side``: its guard items (which carry no version) are
+        kept along with the item or row that is newer.
+        """
+        reasons = [self._newer_than_entry(group, finding, result) for finding in result.findings]
+        newer = [reason for reason in reasons if reason is not None]
+        for reason in newer:
+            if reason not in group.skipped:
+                group.skipped.append(reason)
+        if not newer:
+            return list(result.findings)
+        return [f for f in result.findings if not _deletes(f, group.side)]
 
     def _newer_than_entry(self, group: _Group, finding: Finding, result: KeyedResult) -> str | None:
         """Why a deletion on the group's side must not happen: it holds a newer version."""
@@ -392,6 +395,13 @@ def _why(findings: Sequence[Finding], actions: Sequence[RepairAction], what: str
     if failed and failed[0]:
         text += f" ({failed[0]})"
     return text
+
+
+def _deletes(finding: Finding, side: Side) -> bool:
+    """Whether repairing ``finding`` on ``side`` deletes a row or an item."""
+    if side is Side.NEW or _guard(finding):
+        return finding.expected is None and finding.actual is not None
+    return finding.actual is None
 
 
 def _guard(finding: Finding) -> bool:

@@ -79,6 +79,11 @@ class RepairEntry:
     key: Mapping[str, Any] | None = None
     version: int | None = None
 
+    def __post_init__(self) -> None:
+        if self.authoritative is None and self.side in _SIDES:
+            other = "new" if self.side == "old" else "old"
+            object.__setattr__(self, "authoritative", other)
+
     @property
     def truth(self) -> str:
         """The entry's authoritative side: ``authoritative``, else the other side of ``side``."""
