@@ -429,6 +429,7 @@ def _migration_tools(
     flags: FlagSource,
     workers: int,
     specs: Callable[[], Mapping[str, EntitySpec]],
+    ids: Callable[[], IdAllocator] | None = None,
 ) -> Iterator[MigrationTools]:
     """Backfill, verify and repair over an engine and a client pooled for ``workers`` threads.
 
@@ -455,6 +456,7 @@ def _migration_tools(
             tables,
             flags,
             tuple(sorted(sensitive)),
+            ids=ids,
             table_prefix=settings.table_prefix,
         )
     finally:
@@ -629,7 +631,13 @@ class Container(containers.DeclarativeContainer):
     # engine and a client of their own with pools sized for migration_workers threads
     migration_workers: providers.Object[int] = providers.Object(4)
     migration_tools = providers.Resource(
-        _migration_tools, settings, contract, flags, migration_workers, entity_specs.provider
+        _migration_tools,
+        settings,
+        contract,
+        flags,
+        migration_workers,
+        entity_specs.provider,
+        id_allocator.provider,
     )
 
 

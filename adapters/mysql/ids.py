@@ -46,7 +46,7 @@ from adapters.mysql.session import Work, active_work
 from adapters.mysql.tables import id_blocks
 from interfaces.errors import AlreadyExists, ValidationFailed
 
-__all__ = ["DEFAULT_BLOCK_SIZE", "SqlIdAllocator"]
+__all__ = ["DEFAULT_BLOCK_SIZE", "SqlIdAllocator", "reserve_through"]
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +154,26 @@ class SqlIdAllocator:
             log.exception("could not persist the id block of %r; dropping it", sequence)
             with self._lock:
                 self._blocks.pop(sequence, None)
+
+
+def reserve_through(connection: Connection, sequence: str, highest: int) -> None:
+    """Make every block of ``sequence`` reserved from now on start above ``highest``.
+
+    For ids written by other means than the allocator (a repair copying rows with
+    the ids their items hold): ``next_value`` only ever moves up, inside the
+    caller's transaction. Ids of a block a process already holds were reserved
+    before, so they never equal an id that block did not hand out.
+    """
+    _check_sequence(sequence)
+    stored = connection.execute(
+        select(id_blocks.c.next_value).where(id_blocks.c.sequence == sequence).with_for_update()
+    ).scalar_one_or_none()
+    if stored is None:
+        connection.execute(insert(id_blocks).values(sequence=sequence, next_value=highest + 1))
+    elif stored <= highest:
+        connection.execute(
+            update(id_blocks).where(id_blocks.c.sequence == sequence).values(next_value=highest + 1)
+        )
 
 
 def _floor(connection: Connection, sequence: str) -> int:

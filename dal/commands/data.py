@@ -11,6 +11,7 @@ missing table) or the contract does not fit it.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,21 +20,30 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from dal.commands.exits import EXIT_FAILED, UsageError, exit_codes
+from dal.commands.exits import EXIT_FAILED, EXIT_USAGE, UsageError, exit_codes
 from dal.migrate.backfill import BackfillOptions, select_plans
 from dal.migrate.display import (
     backfill_table,
     failures_table,
     findings_table,
     repair_table,
+    replay_table,
     verify_table,
 )
 from dal.migrate.plan import SourcePlan
 from dal.migrate.progress import RichProgress
-from dal.migrate.repair import RepairOptions
+from dal.migrate.repair import (
+    DEFAULT_MAX_DELETE_SHARE,
+    MASS_DELETE_FLOOR,
+    MassDeleteRefused,
+    RepairOptions,
+    RepairReport,
+)
+from dal.migrate.replay import ReplayOptions, ReplayReport
 from dal.migrate.tools import MigrationTools, open_tools
 from dal.migrate.verify import VerifyOptions
-from dal.routing.repairlog import RepairLog
+from dal.routing.repairlog import RepairLog, RepairLogError
+from dal.routing.stages import Side
 from dal.settings import load_settings
 
 __all__ = ["register"]
@@ -163,7 +173,11 @@ def repair(
     entity: EntityOption = None,
     from_log: Annotated[
         Path | None,
-        typer.Option("--from-log", help="Repair the entities named by the router's repair log."),
+        typer.Option(
+            "--from-log",
+            help="Replay the open entries of the router's repair log, each by its own "
+            "authoritative side and key, whatever today's flags say.",
+        ),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Only show what would change.")
@@ -171,40 +185,145 @@ def repair(
     include_denormalized: DenormalizedOption = False,
     as_json: JsonOption = False,
     workers: WorkersOption = 4,
+    authoritative: Annotated[
+        str | None,
+        typer.Option(
+            "--authoritative",
+            help="mysql or dynamodb: the side that is the truth for every entity, "
+            "whatever the flags say (required without DAL_FLAGS).",
+        ),
+    ] = None,
+    max_delete_share: Annotated[
+        float,
+        typer.Option(
+            "--max-delete-share",
+            min=0.0,
+            max=1.0,
+            help="Refuse a repair deleting more than this share of a table's rows or items "
+            f"(and more than {MASS_DELETE_FLOOR} of them).",
+        ),
+    ] = DEFAULT_MAX_DELETE_SHARE,
+    allow_mass_delete: Annotated[
+        bool,
+        typer.Option("--allow-mass-delete", help="Repair even when it deletes that much."),
+    ] = False,
 ) -> None:
     """Make the non-authoritative side equal to the authoritative one (stage from DAL_FLAGS)."""
-    console = Console()
     with _exit_codes():
         names = list(entity or ())
-        log = entry_ids = None
+        truth = _authoritative(authoritative)
+        load_settings().require_mysql_url()  # the first thing missing is the first named
         if from_log is not None:
-            log, entry_ids, names = _from_log(from_log, names)
-            if not names:
-                console.print(f"{from_log}: no open entry to repair.")
-                return
-        options = RepairOptions(tuple(names), dry_run, include_denormalized, workers)
+            if truth is not None:
+                raise _BadInput(
+                    "--authoritative does not apply to --from-log: each entry names its own"
+                )
+            _replay(
+                from_log,
+                names,
+                dry_run,
+                include_denormalized,
+                as_json,
+                workers,
+                max_delete_share,
+                allow_mass_delete,
+            )
+            return
+        if truth is None and not _flags_configured():
+            raise _BadInput(
+                "no stage flags: DAL_FLAGS names no flags file (and no DAL_STAGE_* is set), "
+                "so nothing says which side is authoritative; set DAL_FLAGS or pass "
+                "--authoritative mysql|dynamodb"
+            )
+        options = RepairOptions(
+            tuple(names),
+            dry_run,
+            include_denormalized,
+            workers,
+            truth,
+            max_delete_share,
+            allow_mass_delete,
+        )
         with _tools(workers) as tools:
             chosen = select_plans(tools.plans, options.entities)
             with RichProgress() as progress:
                 report = tools.repairer(progress).run(options, chosen)
-        if log is not None and entry_ids and report.ok and not dry_run:
-            log.mark_done(*entry_ids)
-        if as_json:
-            print(json.dumps(report.to_json(), indent=2, default=str))
-        else:
-            console.print(repair_table(report) if report.actions else "Nothing to repair.")
+        _show_repair(report, as_json)
+        if report.refused is not None:
+            _refused(report.refused)
         if not report.ok:
             raise typer.Exit(EXIT_DIFFERENT)
 
 
-def _from_log(path: Path, only: list[str]) -> tuple[RepairLog, list[str], list[str]]:
-    """The log, its open entries' ids and the entities they name (within ``only``)."""
+def _authoritative(value: str | None) -> Side | None:
+    if value is None:
+        return None
+    sides = {"mysql": Side.OLD, "dynamodb": Side.NEW}
+    if value.lower() not in sides:
+        raise _BadInput(f"--authoritative must be mysql or dynamodb, got {value!r}")
+    return sides[value.lower()]
+
+
+def _flags_configured() -> bool:
+    """Whether a flags file or a stage override says which side is authoritative."""
+    if load_settings().flags is not None:
+        return True
+    return any(name.upper().startswith("DAL_STAGE_") for name in os.environ)
+
+
+def _refused(refused: MassDeleteRefused) -> None:
+    Console(stderr=True).print(
+        f"[red]error:[/] the repair would be refused: {refused}", highlight=False
+    )
+    raise typer.Exit(EXIT_USAGE)
+
+
+def _show_repair(report: RepairReport | ReplayReport, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(report.to_json(), indent=2, default=str))
+        return
+    console = Console()
+    if isinstance(report, ReplayReport):
+        console.print(replay_table(report) if report.entries else "No open entry to repair.")
+    else:
+        console.print(repair_table(report) if report.actions else "Nothing to repair.")
+
+
+def _replay(
+    path: Path,
+    only: list[str],
+    dry_run: bool,
+    include_denormalized: bool,
+    as_json: bool,
+    workers: int,
+    max_delete_share: float,
+    allow_mass_delete: bool,
+) -> None:
+    """Replay the open entries of the log at ``path`` (within ``only``) by their own intent."""
     if not path.is_file():
         raise _BadInput(f"repair log {path} does not exist")
     log = RepairLog(path)
-    entries = [e for e in log.read() if not only or e.entity in only]
-    names = sorted({entry.entity for entry in entries})
-    return log, [entry.id for entry in entries], names
+    try:
+        entries = [e for e in log.read(strict=True) if not only or e.entity in only]
+    except RepairLogError as error:
+        raise _BadInput(f"{error}; is {path} a repair log?") from error
+    if not entries:
+        Console().print(f"{path}: no open entry to repair.")
+        return
+    options = ReplayOptions(
+        dry_run, include_denormalized, workers, max_delete_share, allow_mass_delete
+    )
+    with _tools(workers) as tools:
+        for name in sorted({entry.entity for entry in entries}):
+            select_plans(tools.plans, (name,))
+        report = tools.replayer().run(entries, options)
+    if report.done_ids and not dry_run:
+        log.mark_done(*report.done_ids)
+    _show_repair(report, as_json)
+    if report.refused is not None:
+        _refused(report.refused)
+    if not report.ok and not dry_run:
+        raise typer.Exit(EXIT_DIFFERENT)
 
 
 def register(app: typer.Typer) -> None:

@@ -32,7 +32,15 @@ from dal.migrate.checkpoints import (
 )
 from dal.migrate.derive import DerivationError
 from dal.migrate.plan import SourcePlan, build_entity_plans
-from dal.migrate.repair import Outcome, RepairAction, Repairer, RepairOptions, RepairReport
+from dal.migrate.repair import (
+    MassDeleteRefused,
+    Outcome,
+    RepairAction,
+    Repairer,
+    RepairOptions,
+    RepairReport,
+)
+from dal.migrate.replay import EntryOutcome, Replayer, ReplayOptions, ReplayReport
 from dal.migrate.sql import ConditionError
 from dal.migrate.tools import MigrationTools, open_tools
 from dal.migrate.verify import Finding, Kind, Verifier, VerifyOptions, VerifyReport
@@ -49,14 +57,19 @@ __all__ = [
     "ConditionError",
     "DerivationError",
     "EntityResult",
+    "EntryOutcome",
     "Finding",
     "Kind",
+    "MassDeleteRefused",
     "MigrationTools",
     "Outcome",
     "RepairAction",
     "RepairOptions",
     "RepairReport",
     "Repairer",
+    "ReplayOptions",
+    "ReplayReport",
+    "Replayer",
     "SegmentId",
     "SourcePlan",
     "Verifier",

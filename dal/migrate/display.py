@@ -8,9 +8,17 @@ from rich.table import Table
 
 from dal.migrate.backfill import BackfillSummary
 from dal.migrate.repair import RepairReport
+from dal.migrate.replay import ReplayReport
 from dal.migrate.verify import Finding, Kind, VerifyReport
 
-__all__ = ["backfill_table", "failures_table", "findings_table", "repair_table", "verify_table"]
+__all__ = [
+    "backfill_table",
+    "failures_table",
+    "findings_table",
+    "repair_table",
+    "replay_table",
+    "verify_table",
+]
 
 _MAX_ROWS = 200
 
@@ -102,3 +110,41 @@ def repair_table(report: RepairReport) -> Table:
             action.detail or "",
         )
     return table
+
+
+def replay_table(report: ReplayReport) -> Table:
+    """One line per repair log entry: its key, direction, actions and whether it is done."""
+    table = Table(title="Repair by entry", title_justify="left")
+    for column in ("entry", "entity", "key", "repaired", "from", "actions", "done", "detail"):
+        table.add_column(column)
+    for outcome in report.entries[:_MAX_ROWS]:
+        entry = outcome.entry
+        key = entry.entity_key
+        actions = ", ".join(f"{a.action} {a.outcome.value}" for a in outcome.actions)
+        table.add_row(
+            entry.id[:8],
+            entry.entity,
+            ", ".join(f"{k}={v}" for k, v in key.items()) if key else "",
+            _side_name(entry.side),
+            _side_name(entry.truth),
+            actions or "none needed",
+            "yes" if outcome.done else "no",
+            outcome.reason or "",
+        )
+    for action in report.derived[:_MAX_ROWS]:
+        finding = action.finding
+        table.add_row(
+            "derived",
+            finding.entity,
+            ", ".join(f"{k}={v}" for k, v in finding.key.items()) or (finding.source or ""),
+            "mysql" if action.side.value == "old" else "dynamodb",
+            "",
+            f"{action.action} {action.outcome.value}",
+            "",
+            action.detail or "",
+        )
+    return table
+
+
+def _side_name(side: str) -> str:
+    return "mysql" if side == "old" else "dynamodb"

@@ -117,6 +117,23 @@ class ItemIdentifier:
                 return _owner(matcher, item)
         return None
 
+    def owner_row(self, table_name: str, item: Item) -> tuple[Owner, dict[str, Any]] | None:
+        """The source row of ``item`` and the columns the item holds, typed for its table."""
+        for matcher in self._matchers.get(table_name, ()):
+            if matcher.matches(item):
+                owner = _owner(matcher, item)
+                if owner is None:
+                    return None
+                table = matcher.plan.table
+                recovered = _recovered(matcher, item)
+                row = {
+                    name: typed(table, name, value)
+                    for name, value in recovered.items()
+                    if name in table.c
+                }
+                return owner, row
+        return None
+
 
 def _matcher(plan: SourcePlan, target: Target | AnyGuard) -> _Matcher:
     if isinstance(target, UniqueTarget):

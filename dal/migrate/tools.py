@@ -12,7 +12,7 @@ tools from settings and dispose of them when the ``with`` block ends::
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +26,7 @@ from dal.migrate.checkpoints import CheckpointStore, target_identity
 from dal.migrate.plan import SourcePlan
 from dal.migrate.progress import ProgressReporter
 from dal.migrate.repair import Repairer
+from dal.migrate.replay import Replayer
 from dal.migrate.verify import Verifier
 from dal.migrate.writer import BatchWriter, ConditionalWriter
 from dal.routing.flags import FlagSource
@@ -35,6 +36,7 @@ from dal.settings import Settings
 
 if TYPE_CHECKING:
     from adapters.dynamodb.client import DynamoClient
+    from interfaces import IdAllocator
 
 __all__ = ["MigrationTools", "open_tools"]
 
@@ -53,6 +55,9 @@ class MigrationTools:
     """Fields whose values are redacted in findings (every field a declaration marks)."""
     table_prefix: str = ""
     """The prefix of the DynamoDB table names (part of a checkpoint's target identity)."""
+    ids: Callable[[], IdAllocator] | None = None
+    """The layer's id allocator (built on first use), for rows a repair writes into MySQL
+    whose items hold no id; None lets the database pick."""
 
     def stage_of(self, entity: str) -> Stage:
         """The entity's stage now (``off`` unless the flags say otherwise)."""
@@ -98,7 +103,17 @@ class MigrationTools:
             self.tables,
             self.stage_of,
             self.sensitive,
+            self._allocate if self.ids is not None else None,
         )
+
+    def replayer(self, progress: ProgressReporter | None = None) -> Replayer:
+        """Replays repair log entries by their own intent (``dal repair --from-log``)."""
+        repairer = self.repairer(progress)
+        return Replayer(repairer, repairer.verifier, self.sensitive)
+
+    def _allocate(self, sequence: str) -> int:
+        assert self.ids is not None
+        return self.ids().allocate(sequence)
 
 
 @contextmanager

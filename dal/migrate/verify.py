@@ -38,7 +38,21 @@ from dal.migrate.source import fetch_rows, pages
 from dal.migrate.writer import WriteItem
 from dal.routing.redaction import DEFAULT_SENSITIVE, Redactor, scrub_message
 
-__all__ = ["EntityCounts", "Finding", "Kind", "Verifier", "VerifyOptions", "VerifyReport"]
+__all__ = [
+    "EntityCounts",
+    "Finding",
+    "KeyFilter",
+    "KeyedResult",
+    "Kind",
+    "ScannedItems",
+    "Verifier",
+    "VerifyOptions",
+    "VerifyReport",
+]
+
+KeyFilter = tuple[tuple[str, ...], tuple[Any, ...]]
+"""Rows of one entity selected by column values: (columns, values), such as
+``(("id",), (7,))`` or ``(("user_id",), (3,))`` (every cart line of user 3)."""
 
 UNKNOWN_ENTITY = "unknown"
 """The entity of an item no entity of the contract describes."""
@@ -253,7 +267,15 @@ class Verifier:
         if actual is None:
             return [
                 Finding(
-                    plan.name, Kind.MISSING_IN_DYNAMODB, item.table, key, item.label, (), None, item
+                    plan.name,
+                    Kind.MISSING_IN_DYNAMODB,
+                    item.table,
+                    key,
+                    item.label,
+                    (),
+                    None,
+                    item,
+                    row=item.row,
                 )
             ]
         differences = item_differences(
@@ -357,6 +379,67 @@ class Verifier:
                 )
         return findings
 
+    # --- by key: only the rows and items of given keys ----------------------------------------
+
+    def scan_items(self, chosen: Sequence[SourcePlan], workers: int = 4) -> ScannedItems:
+        """Every item of ``chosen`` plans in their DynamoDB tables (consistent scans)."""
+        identifier = ItemIdentifier(self._plans.values())
+        wanted = {plan.name for plan in chosen}
+        scanned = ScannedItems(identifier)
+        tables = sorted({t for plan in chosen for t in plan.table_names})
+        segments = max(1, workers)
+
+        def scan(table: str, segment: int) -> None:
+            request = {
+                "TableName": table,
+                "Segment": segment,
+                "TotalSegments": segments,
+                "ConsistentRead": True,
+            }
+            for page, _ in self._client.pages("Scan", request):
+                for item in page:
+                    found = identifier.owner_row(table, item)
+                    if found is not None and found[0].plan.name in wanted:
+                        scanned.add(table, item, *found)
+
+        with ThreadPoolExecutor(segments, thread_name_prefix="verify-scan") as pool:
+            futures = [
+                pool.submit(scan, table, segment) for table in tables for segment in range(segments)
+            ]
+            for future in futures:
+                future.result()
+        return scanned
+
+    def verify_keys(
+        self,
+        plan: SourcePlan,
+        keys: Sequence[KeyFilter],
+        scanned: ScannedItems,
+        redactor: Redactor,
+    ) -> dict[KeyFilter, KeyedResult]:
+        """Compare only the rows and items of ``plan`` that ``keys`` select, both ways.
+
+        ``scanned`` holds the plan's items (:meth:`scan_items`, taken after the last
+        write that matters). Each key gets its findings, the MySQL rows it selects
+        and the rows its items hold.
+        """
+        results: dict[KeyFilter, KeyedResult] = {}
+        for key in keys:
+            columns, values = key
+            rows = fetch_rows(self._engine, plan.table, [values], columns)
+            with self._engine.connect() as connection:
+                built = plan.build_page(connection, self._tables, rows)
+            findings = self.compare_rows(plan, built, redactor)
+            owned = scanned.matching(plan.name, key)
+            by_table: dict[str, list[tuple[Item, Owner]]] = {}
+            for table, item, owner, _ in owned:
+                by_table.setdefault(table, []).append((item, owner))
+            for table, pairs in by_table.items():
+                findings += self.extras(table, pairs, scanned.identifier)
+            held = [row for _, _, _, row in owned]
+            results[key] = KeyedResult(findings, rows, held)
+        return results
+
     def _add(self, report: VerifyReport, finding: Finding) -> None:
         with self._lock:
             report.findings.append(finding)
@@ -372,6 +455,50 @@ class _Scan:
     wanted: set[str]
     everything: bool
     report: VerifyReport
+
+
+@dataclass
+class KeyedResult:
+    """What a comparison by key found: findings, the MySQL rows, the rows the items hold."""
+
+    findings: list[Finding]
+    rows: list[dict[str, Any]]
+    held: list[dict[str, Any]]
+
+
+class ScannedItems:
+    """Items of some entities, each with its source row's owner and the columns it holds."""
+
+    def __init__(self, identifier: ItemIdentifier) -> None:
+        self.identifier = identifier
+        self._items: dict[str, list[tuple[str, Item, Owner, dict[str, Any]]]] = {}
+        self._lock = threading.Lock()
+
+    def add(self, table: str, item: Item, owner: Owner, row: dict[str, Any]) -> None:
+        """Keep one scanned item."""
+        with self._lock:
+            self._items.setdefault(owner.plan.name, []).append((table, item, owner, row))
+
+    def matching(
+        self, entity: str, key: KeyFilter
+    ) -> list[tuple[str, Item, Owner, dict[str, Any]]]:
+        """The items of ``entity`` whose columns hold ``key``'s values."""
+        columns, values = key
+        found = []
+        for entry in self._items.get(entity, ()):
+            row = entry[3]
+            if all(
+                column in row and _same(row[column], value)
+                for column, value in zip(columns, values, strict=True)
+            ):
+                found.append(entry)
+        return found
+
+
+def _same(have: Any, want: Any) -> bool:
+    if have == want:
+        return True
+    return str(have) == str(want)
 
 
 def _identity(table: str, key: Mapping[str, Any]) -> tuple[str, str]:

@@ -19,13 +19,13 @@ import json
 import logging
 import os
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-__all__ = ["RepairEntry", "RepairLog", "RepairLogError"]
+__all__ = ["RepairEntry", "RepairLog", "RepairLogError", "call_key", "entity_version"]
 
 log = logging.getLogger("dal.routing.repairlog")
 
@@ -42,6 +42,10 @@ _ENTRY_FIELDS = (
     "error_type",
     "error",
 )
+"""Fields every entry line has; ``authoritative``, ``key`` and ``version`` came later and
+are optional when reading (an entry without them is read as before)."""
+
+_SIDES = ("old", "new")
 
 
 class RepairLogError(ValueError):
@@ -54,7 +58,11 @@ class RepairEntry:
 
     ``args`` are the call's arguments by parameter name (JSON, sensitive fields
     redacted); ``result_key`` is the key of the authoritative side's result
-    (``{"id": 7}``) when it returned an entity.
+    (``{"id": 7}``) when it returned an entity. ``authoritative`` is the side whose
+    answer was the truth when the write was made (default: the other side of
+    ``side``), ``key`` the entity's key in plain values (from the authoritative
+    result, else from the call's key argument; None when neither tells it) and
+    ``version`` the authoritative value's version when the entity has one.
     """
 
     entity: str
@@ -69,6 +77,31 @@ class RepairEntry:
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     at: datetime = field(default_factory=lambda: datetime.now(UTC))
     done: bool = False
+    authoritative: str | None = None
+    key: Mapping[str, Any] | None = None
+    version: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.authoritative is None and self.side in _SIDES:
+            other = "new" if self.side == "old" else "old"
+            object.__setattr__(self, "authoritative", other)
+
+    @property
+    def truth(self) -> str:
+        """The entry's authoritative side: ``authoritative``, else the other side of ``side``."""
+        if self.authoritative is not None:
+            return self.authoritative
+        return "new" if self.side == "old" else "old"
+
+    @property
+    def entity_key(self) -> Mapping[str, Any] | None:
+        """The key of the entity the entry is about: ``key``, else ``result_key``, else the
+        key argument of the call (for entries written before ``key`` existed)."""
+        if self.key is not None:
+            return self.key
+        if self.result_key is not None:
+            return self.result_key
+        return call_key(self.entity, self.args)
 
     def to_json(self) -> dict[str, Any]:
         """The entry's line (without ``done``: that is a line of its own)."""
@@ -80,7 +113,10 @@ class RepairEntry:
             "operation": self.operation,
             "stage": self.stage,
             "side": self.side,
+            "authoritative": self.truth,
             "reason": self.reason,
+            "key": None if self.key is None else dict(self.key),
+            "version": self.version,
             "args": dict(self.args),
             "result_key": None if self.result_key is None else dict(self.result_key),
             "error_type": self.error_type,
@@ -89,24 +125,86 @@ class RepairEntry:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], done: bool = False) -> RepairEntry:
-        """Rebuild an entry from its line; KeyError/ValueError when fields are missing."""
+        """Rebuild an entry from its line; ValueError naming what is missing or wrong."""
         missing = [name for name in _ENTRY_FIELDS if name not in data]
         if missing:
             raise ValueError(f"entry lacks {', '.join(missing)}")
+        side, authoritative = data["side"], data.get("authoritative")
+        if side not in _SIDES:
+            raise ValueError(f"side must be old or new, got {side!r}")
+        if authoritative is not None and (authoritative not in _SIDES or authoritative == side):
+            raise ValueError(f"authoritative must be the other side than {side!r}")
+        for name in ("args", "result_key", "key"):
+            if data.get(name) is not None and not isinstance(data[name], Mapping):
+                raise ValueError(f"{name} must be an object")
+        version = data.get("version")
+        if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+            raise ValueError(f"version must be an integer, got {version!r}")
         return cls(
             id=str(data["id"]),
             at=datetime.fromisoformat(data["ts"]),
             entity=data["entity"],
             operation=data["operation"],
             stage=data["stage"],
-            side=data["side"],
+            side=side,
             reason=data["reason"],
             args=data["args"],
             result_key=data["result_key"],
             error_type=data["error_type"],
             error=data["error"],
             done=done,
+            authoritative=authoritative,
+            key=data.get("key"),
+            version=version,
         )
+
+
+def _singular(name: str) -> str:
+    if name.endswith("ies"):
+        return name[:-3] + "y"
+    return name[:-1] if name.endswith("s") else name
+
+
+def call_key(
+    entity: str, arguments: Mapping[str, Any], key_fields: Sequence[str] | None = None
+) -> dict[str, Any] | None:
+    """The entity key a call's ``arguments`` name, in plain values; None when they name none.
+
+    A ``key`` argument (a mapping, or a single value of a one-field key), else the
+    declared ``key_fields``, else ``id``, else ``<entity in the singular>_id`` as the
+    ``id`` (``user_id`` of ``users.delete``), else every ``*_id`` argument
+    (``{"user_id": 1, "product_id": 7}`` of a cart line, ``{"user_id": 1}`` for all of
+    a user's lines).
+    """
+    if "key" in arguments:
+        value = arguments["key"]
+        if isinstance(value, Mapping):
+            return dict(value)
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            fields = tuple(key_fields or ("id",))
+            return {fields[0]: value} if len(fields) == 1 else None
+        return None
+    if key_fields and all(name in arguments for name in key_fields):
+        return {name: arguments[name] for name in key_fields}
+    if "id" in arguments:
+        return {"id": arguments["id"]}
+    own = f"{_singular(entity)}_id"
+    if own in arguments:
+        return {"id": arguments[own]}
+    ids = {
+        name: value
+        for name, value in arguments.items()
+        if name.endswith("_id") and isinstance(value, (str, int)) and not isinstance(value, bool)
+    }
+    return ids or None
+
+
+def entity_version(value: object) -> int | None:
+    """The ``version`` of an entity (a model or a mapping), None when it has none."""
+    found = value.get("version") if isinstance(value, Mapping) else getattr(value, "version", None)
+    if isinstance(found, int) and not isinstance(found, bool):
+        return found
+    return None
 
 
 def _line(data: Mapping[str, Any]) -> bytes:
@@ -122,6 +220,17 @@ def _write_all(descriptor: int, payload: bytes, path: Path) -> None:
         if written <= 0:
             raise OSError(errno.EIO, f"wrote 0 of {len(view)} remaining bytes of a line", str(path))
         view = view[written:]
+
+
+def _torn(line: bytes) -> bool:
+    """Whether ``line`` is the start of a line the log wrote, cut short by a crash."""
+    if not line.startswith((b'{"type":"entry"', b'{"type":"done"')):
+        return False
+    try:
+        json.loads(line)
+    except ValueError:
+        return True
+    return False
 
 
 def _fsync_directory(path: Path) -> None:
@@ -195,9 +304,15 @@ class RepairLog:
 
     # --- reading -------------------------------------------------------------------------
 
-    def read(self, *, include_done: bool = False) -> Iterator[RepairEntry]:
-        """The entries in the order they were appended; finished ones only if ``include_done``."""
-        entries, done = self._parse_all(self._read_locked())
+    def read(self, *, include_done: bool = False, strict: bool = False) -> Iterator[RepairEntry]:
+        """The entries in the order they were appended; finished ones only if ``include_done``.
+
+        A line torn by a crash (the start of an entry the writer never finished) is
+        skipped with a warning. Any other line that is not an entry or a ``done``
+        line is skipped too, unless ``strict``: then :class:`RepairLogError` names
+        the file and the first such line (a records file, a settings file...).
+        """
+        entries, done = self._parse_all(self._read_locked(), strict)
         for data in entries:
             finished = data["id"] in done
             if include_done or not finished:
@@ -212,11 +327,11 @@ class RepairLog:
             fcntl.flock(stream.fileno(), fcntl.LOCK_SH)  # no half-written line of a writer
             return stream.read()
 
-    def _parse_all(self, raw: bytes) -> tuple[list[dict[str, Any]], set[str]]:
+    def _parse_all(self, raw: bytes, strict: bool = False) -> tuple[list[dict[str, Any]], set[str]]:
         entries: list[dict[str, Any]] = []
         done: set[str] = set()
         for number, line in enumerate(raw.splitlines(), start=1):
-            data = self._parse(line, number)
+            data = self._parse(line, number, strict)
             if data is None:
                 continue
             if data.get("type") == "done":
@@ -225,7 +340,7 @@ class RepairLog:
                 entries.append(data)
         return entries, done
 
-    def _parse(self, line: bytes, number: int) -> dict[str, Any] | None:
+    def _parse(self, line: bytes, number: int, strict: bool = False) -> dict[str, Any] | None:
         if not line.strip():
             return None
         try:
@@ -234,7 +349,14 @@ class RepairLog:
                 raise ValueError("not a repair log record")
             if data["type"] == "entry":
                 RepairEntry.from_json(data)
+            elif not isinstance(data.get("id"), str):
+                raise ValueError("a done line without an entry id")
         except (ValueError, KeyError, TypeError) as exc:
+            if strict and not _torn(line):
+                shown = line[:80].decode(errors="replace")
+                raise RepairLogError(
+                    f"{self.path}:{number}: not a repair log line ({exc}): {shown!r}"
+                ) from exc
             log.warning("%s:%d: skipping a damaged line (%s)", self.path, number, exc)
             return None
         return data

@@ -30,7 +30,7 @@ from dal.routing.recording import (
     Recorder,
 )
 from dal.routing.redaction import scrub_message
-from dal.routing.repairlog import RepairEntry, RepairLog
+from dal.routing.repairlog import RepairEntry, RepairLog, call_key, entity_version
 from dal.routing.shadow import Breakers, ShadowRunner, ShadowSettings
 from dal.routing.stages import Side, Stage
 
@@ -243,6 +243,7 @@ class Services:
             redactor = self.comparator.redactor
             arguments = operation.arguments(*call)
             key = result_key(authoritative_value, operation.key_fields)
+            entity_key = key or call_key(operation.entity, arguments, operation.key_fields)
             entry = RepairEntry(
                 entity=operation.entity,
                 operation=operation.name,
@@ -251,6 +252,9 @@ class Services:
                 reason=reason,
                 args=redactor.redact(arguments),
                 result_key=None if key is None else redactor.redact(key),
+                authoritative=side.other.value,
+                key=None if entity_key is None else redactor.redact(entity_key),
+                version=entity_version(authoritative_value),
                 error_type=None if error is None else type(error).__name__,
                 error=None
                 if error is None

@@ -39,7 +39,7 @@ CLOSED_DYNAMODB = "http://127.0.0.1:1"
 MYSQL_COMMANDS = [
     ["verify"],
     ["backfill"],
-    ["repair"],
+    ["repair", "--authoritative", "mysql"],
     ["db", "current"],
     ["db", "upgrade"],
     ["ids", "show"],
@@ -123,7 +123,7 @@ def reachable(
     return workdir
 
 
-DATA_COMMANDS = [["verify"], ["backfill"], ["repair"]]
+DATA_COMMANDS = [["verify"], ["backfill"], ["repair", "--authoritative", "mysql"]]
 _DATA_IDS = [command[0] for command in DATA_COMMANDS]
 
 

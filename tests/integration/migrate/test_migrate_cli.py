@@ -54,11 +54,11 @@ def test_backfill_verify_drift_repair_verify(
     category = next(f for f in findings if f["kind"] == "different")
     assert category["differences"] == [{"path": "children_count", "mysql": 1, "dynamodb": 9}]
 
-    repaired = _dal("repair")
+    repaired = _dal("repair", "--authoritative", "mysql")
     assert repaired.exit_code == 0, repaired.output
     again = _dal("verify")
     assert again.exit_code == 0, again.output
-    assert _dal("repair", "--json").stdout.count('"outcome"') == 0
+    assert _dal("repair", "--authoritative", "mysql", "--json").stdout.count('"outcome"') == 0
 
 
 def test_bad_input_exits_2_with_a_message(cli_env: Callable[[dict[str, str]], None]) -> None:

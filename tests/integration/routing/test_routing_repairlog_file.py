@@ -43,12 +43,16 @@ def test_append_then_read_in_order(tmp_path):
         "operation",
         "stage",
         "side",
+        "authoritative",
         "reason",
+        "key",
+        "version",
         "args",
         "result_key",
         "error_type",
         "error",
     }
+    assert (line["authoritative"], line["key"], line["version"]) == ("old", None, None)
 
 
 def test_mark_done_hides_entries_and_compaction_drops_them(tmp_path):

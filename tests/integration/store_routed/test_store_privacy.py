@@ -192,7 +192,7 @@ def test_no_personal_data_reaches_records_reports_logs_or_cli_output(
     assert verified.exit_code == 1, verified.output
     assert "missing_in_dynamodb" in verified.stdout
     assert leaked(verified.output) == []
-    repaired = runner.invoke(app, ["repair", "--json"])
+    repaired = runner.invoke(app, ["repair", "--json", "--authoritative", "mysql"])
     assert '"outcome"' in repaired.stdout, repaired.output
     assert leaked(repaired.output) == []
     assert leaked(layer_log(caplog)) == []

@@ -1,0 +1,435 @@
+"""Repair by entry: replay each open entry of the router's repair log by its own intent.
+
+An entry says which entity and key a write was about, which side may lack it or
+hold it wrongly (``side``) and which side was the truth when it was written
+(``authoritative``). Replaying it makes ``side`` equal to what the authoritative
+side holds *now* for that key, whatever today's flags say: the row or item is
+copied through the contract (the same code the backfill and verify use), or
+deleted on ``side`` when the authoritative side no longer holds it. So a write
+the application rolled back is undone on the side that kept it, never brought
+back, and a promotion since the entry was written changes nothing.
+
+Only the entries' keys are read and written, plus the items derived from them in
+other entities (a category's ``product_count`` counts products): after the rows,
+every entity whose items are derived from a repaired table is verified for the
+keys the repaired rows feed, and repaired in the same direction. A side holding a
+newer version than the truth (or than the entry's, for a deletion) is never
+overwritten: the entry stays open with the reason. An entry is done only when
+its key, and what it feeds, verify equal afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from adapters.dynamodb.values import decode_value
+from dal.migrate.derive import AggregateRule, ChainRule, JoinRule
+from dal.migrate.plan import SourcePlan, UniqueTarget
+from dal.migrate.repair import (
+    DEFAULT_MAX_DELETE_SHARE,
+    MassDeleteRefused,
+    Outcome,
+    RepairAction,
+    Repairer,
+    RepairOptions,
+)
+from dal.migrate.source import typed
+from dal.migrate.verify import Finding, KeyedResult, KeyFilter, Kind, ScannedItems, Verifier
+from dal.routing.redaction import DEFAULT_SENSITIVE, Redactor
+from dal.routing.repairlog import RepairEntry
+from dal.routing.stages import Side
+
+__all__ = ["EntryOutcome", "ReplayOptions", "ReplayReport", "Replayer", "key_filter"]
+
+_REDACTED = "<redacted:"
+
+
+@dataclass(frozen=True)
+class ReplayOptions:
+    """How to replay: ``dry_run`` only plans; the mass-deletion guard as for a repair."""
+
+    dry_run: bool = False
+    include_denormalized: bool = False
+    workers: int = 4
+    max_delete_share: float = DEFAULT_MAX_DELETE_SHARE
+    allow_mass_delete: bool = False
+
+
+@dataclass
+class EntryOutcome:
+    """One entry: whether it is done, why not, and what was done for its key."""
+
+    entry: RepairEntry
+    done: bool = False
+    reason: str | None = None
+    actions: list[RepairAction] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The outcome as JSON-ready data."""
+        entry = self.entry
+        return {
+            "id": entry.id,
+            "entity": entry.entity,
+            "operation": entry.operation,
+            "stage": entry.stage,
+            "reason": entry.reason,
+            "key": None if entry.entity_key is None else dict(entry.entity_key),
+            "side": entry.side,
+            "authoritative": entry.truth,
+            "done": self.done,
+            "open_because": self.reason,
+            "actions": [action.to_json() for action in self.actions],
+        }
+
+
+@dataclass
+class ReplayReport:
+    """Every entry's outcome, the actions on derived items, and a dry run's refusal."""
+
+    entries: list[EntryOutcome] = field(default_factory=list)
+    derived: list[RepairAction] = field(default_factory=list)
+    refused: MassDeleteRefused | None = None
+
+    @property
+    def actions(self) -> list[RepairAction]:
+        """Every action, the entries' and the derived items'."""
+        return [a for outcome in self.entries for a in outcome.actions] + self.derived
+
+    @property
+    def done_ids(self) -> list[str]:
+        """The ids of the entries that are done."""
+        return [outcome.entry.id for outcome in self.entries if outcome.done]
+
+    @property
+    def ok(self) -> bool:
+        """Whether every entry is done."""
+        return all(outcome.done for outcome in self.entries)
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as JSON-ready data."""
+        return {
+            "ok": self.ok,
+            "entries": [outcome.to_json() for outcome in self.entries],
+            "derived": [action.to_json() for action in self.derived],
+            "refused": None if self.refused is None else str(self.refused),
+        }
+
+
+def key_filter(plan: SourcePlan, key: Mapping[str, Any] | None) -> KeyFilter | str:
+    """The rows of ``plan`` an entry's ``key`` selects, or why it selects none.
+
+    Key fields are the table's columns (``{"id": 7}``, ``{"user_id": 1,
+    "product_id": 2}``, or ``{"user_id": 1}`` for every line of a cart); a single
+    ``*_id`` field of an entity with a one-column key is that key (``user_id`` of
+    ``users``).
+    """
+    if not key:
+        return "the entry names no key"
+    if any(isinstance(v, str) and v.startswith(_REDACTED) for v in key.values()):
+        return f"the entry's key {dict(key)} is redacted"
+    table = plan.table
+    names = list(key)
+    if not all(name in table.c for name in names):
+        if len(names) == 1 and len(plan.key_columns) == 1 and names[0].endswith("_id"):
+            names = [plan.key_columns[0]]
+            key = {names[0]: next(iter(key.values()))}
+        else:
+            return f"the entry's key {dict(key)} names no column of {table.name}"
+    try:
+        values = tuple(typed(table, name, key[name]) for name in names)
+    except (TypeError, ValueError) as error:
+        return f"the entry's key {dict(key)} does not fit {table.name}: {error}"
+    return tuple(names), values
+
+
+@dataclass
+class _Group:
+    """Entries about one key, replayed in one direction."""
+
+    plan: SourcePlan
+    key: KeyFilter
+    side: Side
+    outcomes: list[EntryOutcome]
+    version: int | None = None
+    skipped: list[str] = field(default_factory=list)
+    feeds: set[tuple[str, KeyFilter]] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class _Dependent:
+    """Items of ``plan`` derived from rows of ``table``: ``local`` columns hold their ``remote``."""
+
+    plan: SourcePlan
+    table: str
+    local: tuple[str, ...]
+    remote: tuple[str, ...]
+
+
+class Replayer:
+    """Replays repair log entries by key; see the module documentation."""
+
+    def __init__(
+        self,
+        repairer: Repairer,
+        verifier: Verifier,
+        sensitive: tuple[str, ...] = DEFAULT_SENSITIVE,
+    ) -> None:
+        self._repairer = repairer
+        self._verifier = verifier
+        self._redactor = Redactor(sensitive)
+        self._dependents = _dependents(verifier.plans.values())
+
+    def run(self, entries: Sequence[RepairEntry], options: ReplayOptions) -> ReplayReport:
+        """Replay ``entries``; raises :class:`MassDeleteRefused` before writing anything."""
+        report = ReplayReport()
+        groups = self._groups(entries, report)
+        if not groups:
+            return report
+        plans = {g.plan.name: g.plan for g in groups}
+        checked = self._check(groups, plans, options)
+        sided = [(f, g.side) for g in groups for f in self._planned(g, checked[id(g)])]
+        guard = RepairOptions(
+            dry_run=options.dry_run,
+            max_delete_share=options.max_delete_share,
+            allow_mass_delete=options.allow_mass_delete,
+        )
+        report.refused = self._repairer.check_deletions(sided, guard)
+        for group in groups:
+            result = checked[id(group)]
+            group.feeds = self._feeds(group, result)
+        self._apply(groups, checked, options.dry_run, rows=True)
+        if options.dry_run:
+            return report
+        # guards after rows, and the items the repaired rows feed
+        checked = self._check(groups, plans, options)
+        self._apply(groups, checked, False, rows=False)
+        for group in groups:
+            group.feeds |= self._feeds(group, checked[id(group)])
+        report.derived = self._derive(groups, options)
+        self._conclude(groups, options)
+        return report
+
+    # --- entries into groups ---------------------------------------------------------------
+
+    def _groups(self, entries: Sequence[RepairEntry], report: ReplayReport) -> list[_Group]:
+        groups: dict[tuple[str, KeyFilter, Side], _Group] = {}
+        for entry in entries:
+            outcome = EntryOutcome(entry)
+            report.entries.append(outcome)
+            plan = self._verifier.plans.get(entry.entity)
+            if plan is None:
+                outcome.reason = f"no entity {entry.entity} in the contract"
+                continue
+            key = key_filter(plan, entry.entity_key)
+            if isinstance(key, str):
+                outcome.reason = key
+                continue
+            side = Side(entry.side)
+            group = groups.setdefault((plan.name, key, side), _Group(plan, key, side, []))
+            group.outcomes.append(outcome)
+            if entry.version is not None:
+                group.version = max(group.version or 0, entry.version)
+        return list(groups.values())
+
+    # --- verifying by key ------------------------------------------------------------------
+
+    def _check(
+        self,
+        groups: Sequence[_Group],
+        plans: Mapping[str, SourcePlan],
+        options: ReplayOptions,
+        extra: Sequence[tuple[SourcePlan, KeyFilter]] = (),
+    ) -> dict[int, KeyedResult]:
+        involved = list(plans.values()) + [plan for plan, _ in extra]
+        scanned = self._verifier.scan_items(_unique(involved), options.workers)
+        return {id(g): self._verify(g.plan, g.key, scanned, options) for g in groups}
+
+    def _verify(
+        self, plan: SourcePlan, key: KeyFilter, scanned: ScannedItems, options: ReplayOptions
+    ) -> KeyedResult:
+        result = self._verifier.verify_keys(plan, [key], scanned, self._redactor)[key]
+        if not options.include_denormalized:
+            result.findings = [f for f in result.findings if f.kind is not Kind.DENORMALIZED]
+        return result
+
+    def _planned(self, group: _Group, result: KeyedResult) -> list[Finding]:
+        """The findings a group repairs; no deletion at all when ``side`` holds a newer version.
+
+        The entity stays whole on ``side``: its guard items (which carry no version) are
+        kept along with the item or row that is newer.
+        """
+        reasons = [self._newer_than_entry(group, finding, result) for finding in result.findings]
+        newer = [reason for reason in reasons if reason is not None]
+        for reason in newer:
+            if reason not in group.skipped:
+                group.skipped.append(reason)
+        if not newer:
+            return list(result.findings)
+        return [f for f in result.findings if not _deletes(f, group.side)]
+
+    def _newer_than_entry(self, group: _Group, finding: Finding, result: KeyedResult) -> str | None:
+        """Why a deletion on the group's side must not happen: it holds a newer version."""
+        if group.version is None:
+            return None
+        deletes_item = finding.expected is None and finding.actual is not None
+        if (group.side is Side.NEW or _guard(finding)) and deletes_item:
+            stored = finding.actual or {}
+            if "version" in stored and decode_value(stored["version"]) > group.version:
+                have = decode_value(stored["version"])
+                return f"DynamoDB holds version {have}, newer than the entry's {group.version}"
+        if group.side is Side.OLD and finding.actual is None and not _guard(finding):
+            for row in result.rows:
+                if row.get("version") is not None and row["version"] > group.version:
+                    have = row["version"]
+                    return f"MySQL holds version {have}, newer than the entry's {group.version}"
+        return None
+
+    # --- repairing -------------------------------------------------------------------------
+
+    def _apply(
+        self,
+        groups: Sequence[_Group],
+        checked: Mapping[int, KeyedResult],
+        dry_run: bool,
+        rows: bool,
+    ) -> None:
+        """Repair the groups' findings: MySQL rows first (all groups at once, in foreign-key
+        order), then DynamoDB items; guard items only once the rows are written."""
+        to_mysql: list[tuple[_Group, Finding]] = []
+        for group in groups:
+            for finding in self._planned(group, checked[id(group)]):
+                if group.side is Side.OLD and not _guard(finding):
+                    to_mysql.append((group, finding))
+        if rows and to_mysql:
+            owners = {id(f): g for g, f in to_mysql}
+            plans = {g.plan.name: g.plan for g, _ in to_mysql}
+            actions = self._repairer.repair_mysql([f for _, f in to_mysql], plans, dry_run)
+            for action in actions:
+                owners[id(action.finding)].outcomes[0].actions.append(action)
+        for group in groups:
+            for finding in self._planned(group, checked[id(group)]):
+                guard = _guard(finding)
+                if group.side is Side.NEW or (guard and (not rows or not to_mysql)):
+                    action = self._repairer.repair_dynamodb(finding, dry_run)
+                    group.outcomes[0].actions.append(action)
+
+    def _feeds(self, group: _Group, result: KeyedResult) -> set[tuple[str, KeyFilter]]:
+        """The keys of derived items the group's rows feed: before and after the repair."""
+        images = list(result.rows) + list(result.held)
+        feeds: set[tuple[str, KeyFilter]] = set()
+        for dependent in self._dependents:
+            if dependent.table != group.plan.table.name:
+                continue
+            for image in images:
+                values = tuple(image.get(column) for column in dependent.remote)
+                if any(value is None for value in values):
+                    continue
+                table = dependent.plan.table
+                try:
+                    key = tuple(
+                        typed(table, c, v) for c, v in zip(dependent.local, values, strict=True)
+                    )
+                except (TypeError, ValueError):
+                    continue
+                feed = (dependent.plan.name, (dependent.local, key))
+                if feed != (group.plan.name, group.key):
+                    feeds.add(feed)
+        return feeds
+
+    def _derive(self, groups: Sequence[_Group], options: ReplayOptions) -> list[RepairAction]:
+        """Verify and repair, in each group's direction, the derived items its rows feed."""
+        wanted: dict[tuple[str, KeyFilter], Side] = {}
+        for group in groups:
+            for feed in sorted(group.feeds, key=repr):
+                wanted.setdefault(feed, group.side)
+        if not wanted:
+            return []
+        plans = self._verifier.plans
+        involved = _unique([plans[name] for name, _ in wanted])
+        scanned = self._verifier.scan_items(involved, options.workers)
+        actions: list[RepairAction] = []
+        to_mysql: list[Finding] = []
+        for (name, key), side in wanted.items():
+            result = self._verify(plans[name], key, scanned, options)
+            for finding in result.findings:
+                if side is Side.OLD and not _guard(finding):
+                    to_mysql.append(finding)
+                else:
+                    actions.append(self._repairer.repair_dynamodb(finding, options.dry_run))
+        if to_mysql:
+            chosen = {f.entity: plans[f.entity] for f in to_mysql}
+            actions += self._repairer.repair_mysql(to_mysql, chosen, options.dry_run)
+        return actions
+
+    def _conclude(self, groups: Sequence[_Group], options: ReplayOptions) -> None:
+        """An entry is done when its key, and every key it feeds, verify equal."""
+        plans = self._verifier.plans
+        feeds = {feed for group in groups for feed in group.feeds}
+        involved = _unique([g.plan for g in groups] + [plans[name] for name, _ in feeds])
+        scanned = self._verifier.scan_items(involved, options.workers)
+        differing: dict[tuple[str, KeyFilter], list[Finding]] = {}
+        for name, key in {(g.plan.name, g.key) for g in groups} | feeds:
+            differing[(name, key)] = self._verify(plans[name], key, scanned, options).findings
+        for group in groups:
+            left = differing[(group.plan.name, group.key)]
+            fed = [f for feed in sorted(group.feeds, key=repr) for f in differing[feed]]
+            reason = None
+            if group.skipped:
+                reason = "; ".join(group.skipped)
+            elif left:
+                reason = _why(left, group.outcomes[0].actions, "still differs")
+            elif fed:
+                reason = _why(fed, [], "a derived item still differs")
+            for outcome in group.outcomes:
+                outcome.done = reason is None
+                outcome.reason = reason
+
+
+def _why(findings: Sequence[Finding], actions: Sequence[RepairAction], what: str) -> str:
+    failed = [a.detail for a in actions if a.outcome in (Outcome.FAILED, Outcome.SKIPPED)]
+    first = findings[0]
+    where = first.source or ", ".join(f"{k}={v}" for k, v in first.key.items())
+    text = f"{what}: {first.kind.value} {first.entity} {where}"
+    if failed and failed[0]:
+        text += f" ({failed[0]})"
+    return text
+
+
+def _deletes(finding: Finding, side: Side) -> bool:
+    """Whether repairing ``finding`` on ``side`` deletes a row or an item."""
+    if side is Side.NEW or _guard(finding):
+        return finding.expected is None and finding.actual is not None
+    return finding.actual is None
+
+
+def _guard(finding: Finding) -> bool:
+    if finding.expected is not None:
+        return finding.expected.guard
+    return isinstance(finding.target, UniqueTarget)
+
+
+def _unique(plans: Sequence[SourcePlan]) -> list[SourcePlan]:
+    seen: dict[str, SourcePlan] = {}
+    for plan in plans:
+        seen.setdefault(plan.name, plan)
+    return list(seen.values())
+
+
+def _dependents(plans: Any) -> list[_Dependent]:
+    """Every (entity, table) pair where the entity's items are derived from the table's rows."""
+    found: list[_Dependent] = []
+    for plan in plans:
+        for target in plan.targets:
+            relations = []
+            for rule in target.compiled.rules.values():
+                if isinstance(rule, JoinRule | AggregateRule):
+                    relations.append(rule.relation)
+                elif isinstance(rule, ChainRule) and rule.steps:
+                    relations.append(rule.steps[0][0])
+            for relation in relations:
+                dependent = _Dependent(plan, relation.target, relation.local, relation.remote)
+                if dependent not in found:
+                    found.append(dependent)
+    return found
