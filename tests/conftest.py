@@ -5,6 +5,8 @@
 * ``dynamodb_endpoint``: URL of DynamoDB Local (or of the server in ``DAL_TEST_DYNAMODB_URL``).
 * ``table_prefix``: a table-name prefix unique to this run; its tables are deleted at the end.
 * ``sqlite_url``: SQLAlchemy URL of a SQLite file database in a temporary folder.
+* ``mysql_proxy``, ``dynamodb_proxy``: a :class:`~support.proxy.FaultProxy` in front of
+  each server, for one test (healed and stopped after it).
 
 ``tests/servers.py`` says where the servers come from. Tests that use ``mysql_url`` get the
 ``mysql`` marker and tests that use ``dynamodb_endpoint`` or ``table_prefix`` get the
@@ -16,9 +18,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from typing import NoReturn
+from urllib.parse import urlsplit
 
 import pytest
 import servers  # tests/ is on sys.path: pytest puts this conftest's folder there
+from sqlalchemy.engine import make_url
+from support.proxy import FaultProxy
 
 from dal.local import mariadb
 
@@ -92,3 +97,21 @@ def table_prefix(dynamodb_endpoint: str) -> Iterator[str]:
 def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """URL of a SQLite file database in a temporary folder of this run."""
     return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'dal.db'}"
+
+
+@pytest.fixture
+def mysql_proxy(mysql_server_url: str) -> Iterator[FaultProxy]:
+    """A fault proxy in front of the MySQL-compatible server (URL: ``mysql_server_url``)."""
+    url = make_url(mysql_server_url)
+    with FaultProxy(url.host or "127.0.0.1", url.port or 3306) as proxy:
+        yield proxy
+        proxy.heal()
+
+
+@pytest.fixture
+def dynamodb_proxy(dynamodb_endpoint: str) -> Iterator[FaultProxy]:
+    """A fault proxy in front of DynamoDB (endpoint: ``dynamodb_endpoint``)."""
+    parts = urlsplit(dynamodb_endpoint)
+    with FaultProxy(parts.hostname or "127.0.0.1", parts.port or 8000) as proxy:
+        yield proxy
+        proxy.heal()

@@ -12,6 +12,14 @@ no longer than the time left: the request is sent from a helper thread and a
 request still unanswered at the deadline raises
 :class:`~interfaces.DeadlineExceeded` (its answer, should it come, is dropped);
 a request whose deadline has passed is not sent, and no retry waits past it.
+
+A write is sent again only when sending it twice cannot change the outcome. When a
+request may have reached DynamoDB but no answer came back (a read timeout, a
+connection closed mid-request, a 5xx), reads, unconditional puts and deletes,
+batch writes and transactions (which carry a ``ClientRequestToken``) are retried;
+an ``UpdateItem`` (an ``ADD`` would count twice) or a conditional put or delete (a
+second attempt would fail its own condition) is not: the caller gets
+:class:`~interfaces.BackendUnavailable` saying that the write may have been applied.
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, HTTPClientError
 from botocore.session import get_session
 from pynamodb.connection import Connection
 
@@ -32,13 +40,14 @@ from adapters.dynamodb.errors import (
     TransactionCancelled,
     cancel_reasons,
     error_code,
+    http_status,
     is_transient,
     translate,
 )
 from adapters.dynamodb.retry import RetryPolicy, call_with_retry
 from adapters.dynamodb.values import AttributeValue
 from interfaces.deadlines import time_left
-from interfaces.errors import DeadlineExceeded
+from interfaces.errors import BackendUnavailable, DeadlineExceeded
 
 __all__ = ["MAX_TRANSACTION_ACTIONS", "DynamoClient", "Item", "Key", "connect"]
 
@@ -101,14 +110,22 @@ class DynamoClient:
         :class:`TransactionCancelled`; every other failure is translated.
         """
         table = request.get("TableName") or ", ".join(request.get("RequestItems", {})) or None
+        resend = _resendable(operation, request)
+        transient = is_transient if resend else _transient_and_unsent
         try:
             return call_with_retry(
-                lambda: self._attempt(operation, dict(request)), self.retry, is_transient
+                lambda: self._attempt(operation, dict(request)), self.retry, transient
             )
         except (ConditionFailed, TransactionCancelled, DeadlineExceeded):
             raise
         except Exception as exc:
-            raise translate(exc, table) from exc
+            error = translate(exc, table)
+            if not resend and _ambiguous(exc):
+                raise BackendUnavailable(
+                    f"{error} (DynamoDB {operation} got no answer: the write may or may not "
+                    "have been applied, so it was not sent again)"
+                ) from exc
+            raise error from exc
 
     def _attempt(self, operation: str, request: dict[str, Any]) -> dict[str, Any]:
         """Send once, waiting no longer than the deadline of the calling context, if any."""
@@ -224,6 +241,44 @@ class DynamoClient:
             "ClientRequestToken": uuid.uuid4().hex,
         }
         self.call("TransactWriteItems", request)
+
+
+_IDEMPOTENT = frozenset(
+    {
+        "GetItem",
+        "BatchGetItem",
+        "Query",
+        "Scan",
+        "TransactGetItems",
+        "DescribeTable",
+        "ListTables",
+        "BatchWriteItem",  # whole items put or deleted, never conditional
+    }
+)
+"""Operations that do the same whatever how many times they arrive."""
+
+
+def _resendable(operation: str, request: Mapping[str, Any]) -> bool:
+    """Whether sending ``request`` again after a lost answer cannot change the outcome."""
+    if operation in _IDEMPOTENT:
+        return True
+    if operation == "TransactWriteItems":
+        return "ClientRequestToken" in request  # DynamoDB applies a token once
+    if operation in ("PutItem", "DeleteItem"):
+        return "ConditionExpression" not in request
+    return False  # UpdateItem, and anything unknown
+
+
+def _ambiguous(exc: BaseException) -> bool:
+    """Whether the request may have been applied although it failed."""
+    if isinstance(exc, HTTPClientError):  # read timeout, connection closed mid-request
+        return True
+    return isinstance(exc, ClientError) and http_status(exc) >= 500
+
+
+def _transient_and_unsent(exc: Exception) -> bool:
+    """Transient, and certainly not applied (throttled, refused, never connected)."""
+    return is_transient(exc) and not _ambiguous(exc)
 
 
 def _old_on_failure(request: Mapping[str, Any]) -> dict[str, Any]:

@@ -115,7 +115,8 @@ def error_code(exc: BaseException) -> str | None:
     return None
 
 
-def _status(exc: ClientError) -> int:
+def http_status(exc: ClientError) -> int:
+    """The HTTP status of a botocore error (0 when there was no answer)."""
     return int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
 
 
@@ -149,7 +150,7 @@ def is_transient(exc: BaseException) -> bool:
         code in _THROTTLING
         or code in _UNAVAILABLE
         or code == "TransactionInProgressException"
-        or _status(exc) >= 500
+        or http_status(exc) >= 500
     )
 
 
@@ -187,7 +188,7 @@ def _translate_client_error(exc: ClientError, table: str | None) -> DalError:
         return MissingTable(table or _table_from_message(message))
     if code == "ValidationException":
         return _validation(message)
-    if code in _UNAVAILABLE or _status(exc) >= 500:
+    if code in _UNAVAILABLE or http_status(exc) >= 500:
         return BackendUnavailable(f"DynamoDB is unavailable ({code}): {message}")
     return BackendUnavailable(f"DynamoDB error {code}: {message}")
 

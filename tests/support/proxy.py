@@ -8,6 +8,7 @@
         proxy.freeze()       # connections stay open, nothing is forwarded
         proxy.reset()        # every open connection gets a TCP RST; new ones pass
         proxy.cut()          # open connections reset, new ones refused, until heal()
+        proxy.swallow(1)     # the next answer never arrives: requests pass, the link is reset
         proxy.heal()         # back to a plain proxy
 
 A frozen proxy holds the bytes it receives and forwards them when healed, as a
@@ -27,7 +28,7 @@ from typing import Literal
 
 __all__ = ["FaultProxy", "Mode"]
 
-Mode = Literal["pass", "latency", "freeze", "cut"]
+Mode = Literal["pass", "latency", "freeze", "cut", "swallow"]
 
 _CHUNK = 65536
 _POLL = 0.05
@@ -72,6 +73,7 @@ class FaultProxy:
         self.port: int = self._listener.getsockname()[1]
         self._mode: Mode = "pass"
         self._delay = 0.0
+        self._swallow = 0
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._links: set[_Link] = set()
@@ -109,10 +111,19 @@ class FaultProxy:
         self._set("cut")
         self.reset()
 
-    def _set(self, mode: Mode, delay: float = 0.0) -> None:
+    def swallow(self, answers: int = 1) -> None:
+        """Forward requests but drop the next ``answers`` answers, resetting their links.
+
+        The server has done what it was asked; the client never hears of it, as when a
+        connection breaks after the request arrived. Then the proxy heals by itself.
+        """
+        self._set("swallow", swallow=answers)
+
+    def _set(self, mode: Mode, delay: float = 0.0, swallow: int = 0) -> None:
         with self._changed:
             self._mode = mode
             self._delay = delay
+            self._swallow = swallow
             self._changed.notify_all()
 
     def _take_links(self) -> list[_Link]:
@@ -182,10 +193,10 @@ class FaultProxy:
         link = _Link(client, upstream)
         with self._lock:
             self._links.add(link)
-        self._spawn(self._pump, "proxy-up", link, client, upstream)
-        self._spawn(self._pump, "proxy-down", link, upstream, client)
+        self._spawn(self._pump, "proxy-up", link, client, upstream, False)
+        self._spawn(self._pump, "proxy-down", link, upstream, client, True)
 
-    def _pump(self, link: _Link, source: socket.socket, sink: socket.socket) -> None:
+    def _pump(self, link: _Link, source: socket.socket, sink: socket.socket, answers: bool) -> None:
         try:
             while not link.closed.is_set() and not self._stopped.is_set():
                 readable, _, _ = select.select([source], [], [], _POLL)
@@ -194,7 +205,8 @@ class FaultProxy:
                 data = source.recv(_CHUNK)
                 if not data:
                     break
-                if not self._hold(link):
+                if not self._hold(link) or (answers and self._swallowed()):
+                    link.abort()
                     return
                 sink.sendall(data)
         except (OSError, ValueError):
@@ -203,6 +215,16 @@ class FaultProxy:
             with self._lock:
                 self._links.discard(link)
             link.close()
+
+    def _swallowed(self) -> bool:
+        """Whether this answer is one to drop (the last one dropped heals the proxy)."""
+        with self._changed:
+            if self._mode != "swallow":
+                return False
+            self._swallow -= 1
+            if self._swallow <= 0:
+                self._mode = "pass"
+            return True
 
     def _hold(self, link: _Link) -> bool:
         """Wait as the fault says before forwarding a chunk; False when the link must die."""

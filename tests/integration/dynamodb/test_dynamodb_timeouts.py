@@ -7,7 +7,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import TypeVar
-from urllib.parse import urlsplit
 
 import pytest
 from support.proxy import FaultProxy
@@ -22,17 +21,9 @@ GIVE_UP = 30.0
 
 
 @pytest.fixture
-def proxy(dynamodb_endpoint: str) -> Iterator[FaultProxy]:
-    parts = urlsplit(dynamodb_endpoint)
-    with FaultProxy(parts.hostname or "127.0.0.1", parts.port or 8000) as running:
-        yield running
-        running.heal()
-
-
-@pytest.fixture
-def client(proxy: FaultProxy) -> Iterator[DynamoClient]:
+def client(dynamodb_proxy: FaultProxy) -> Iterator[DynamoClient]:
     settings = Settings(
-        dynamodb_endpoint=f"http://127.0.0.1:{proxy.port}",
+        dynamodb_endpoint=f"http://127.0.0.1:{dynamodb_proxy.port}",
         dynamodb_connect_timeout=0.5,
         dynamodb_read_timeout=0.5,
     )
@@ -41,7 +32,7 @@ def client(proxy: FaultProxy) -> Iterator[DynamoClient]:
     container.shutdown_resources()
 
 
-def finished(call: Callable[[], T], proxy: FaultProxy) -> tuple[T | BaseException, float]:
+def finished(call: Callable[[], T], dynamodb_proxy: FaultProxy) -> tuple[T | BaseException, float]:
     """``call()``'s result or exception and its duration; a hang fails the test."""
     outcome: list[T | BaseException] = []
 
@@ -57,7 +48,7 @@ def finished(call: Callable[[], T], proxy: FaultProxy) -> tuple[T | BaseExceptio
     worker.join(GIVE_UP)
     elapsed = time.monotonic() - started
     if worker.is_alive():
-        proxy.heal()
+        dynamodb_proxy.heal()
         pytest.fail(f"the call still waits after {elapsed:.1f} s")
     return outcome[0], elapsed
 
@@ -67,41 +58,41 @@ def list_tables(client: DynamoClient) -> object:
 
 
 def test_the_read_timeout_of_the_settings_ends_each_attempt(
-    client: DynamoClient, proxy: FaultProxy
+    client: DynamoClient, dynamodb_proxy: FaultProxy
 ) -> None:
     assert client.connection.client.meta.config.read_timeout == 0.5
     assert client.connection.client.meta.config.connect_timeout == 0.5
     list_tables(client)
-    proxy.freeze()
-    error, elapsed = finished(lambda: list_tables(client), proxy)
+    dynamodb_proxy.freeze()
+    error, elapsed = finished(lambda: list_tables(client), dynamodb_proxy)
     assert isinstance(error, BackendUnavailable), error
     # attempts of 0.5 s each, retried within the retry policy's budget of 5 s
     assert elapsed < client.retry.budget + 1.5, f"failed after {elapsed:.2f} s"
 
 
 def test_a_deadline_ends_the_wait_and_is_never_retried(
-    client: DynamoClient, proxy: FaultProxy
+    client: DynamoClient, dynamodb_proxy: FaultProxy
 ) -> None:
     list_tables(client)
-    proxy.freeze()
+    dynamodb_proxy.freeze()
 
     def within_deadline() -> object:
         with deadline(0.2):
             return list_tables(client)
 
-    error, elapsed = finished(within_deadline, proxy)
+    error, elapsed = finished(within_deadline, dynamodb_proxy)
     assert isinstance(error, DeadlineExceeded), error
     assert "ListTables" in str(error)
     assert 0.15 <= elapsed < 0.45, f"failed after {elapsed:.2f} s"
-    proxy.heal()
-    result, elapsed = finished(lambda: list_tables(client), proxy)
+    dynamodb_proxy.heal()
+    result, elapsed = finished(lambda: list_tables(client), dynamodb_proxy)
     assert isinstance(result, dict), result
     assert elapsed < 2, f"took {elapsed:.2f} s after healing"
 
 
-def test_a_passed_deadline_sends_nothing(client: DynamoClient, proxy: FaultProxy) -> None:
+def test_a_passed_deadline_sends_nothing(client: DynamoClient, dynamodb_proxy: FaultProxy) -> None:
     list_tables(client)
-    connections = proxy.connections
+    connections = dynamodb_proxy.connections
     with deadline(0), pytest.raises(DeadlineExceeded):
         list_tables(client)
-    assert proxy.connections == connections
+    assert dynamodb_proxy.connections == connections

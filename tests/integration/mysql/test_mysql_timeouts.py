@@ -28,17 +28,9 @@ GIVE_UP = 20.0
 
 
 @pytest.fixture
-def proxy(mysql_server_url: str) -> Iterator[FaultProxy]:
-    url = make_url(mysql_server_url)
-    with FaultProxy(url.host or "127.0.0.1", url.port or 3306) as running:
-        yield running
-        running.heal()
-
-
-@pytest.fixture
-def engine(proxy: FaultProxy, mysql_url: str, tmp_path: Path) -> Iterator[Engine]:
+def engine(mysql_proxy: FaultProxy, mysql_url: str, tmp_path: Path) -> Iterator[Engine]:
     """The container's engine over the proxy, with a short read timeout."""
-    url = make_url(mysql_url).set(host="127.0.0.1", port=proxy.port)
+    url = make_url(mysql_url).set(host="127.0.0.1", port=mysql_proxy.port)
     settings = Settings(
         mysql_url=url.render_as_string(hide_password=False),
         mysql_connect_timeout=1.0,
@@ -51,7 +43,7 @@ def engine(proxy: FaultProxy, mysql_url: str, tmp_path: Path) -> Iterator[Engine
 
 
 def finished(
-    call: Callable[[], T], proxy: FaultProxy, limit: float = GIVE_UP
+    call: Callable[[], T], mysql_proxy: FaultProxy, limit: float = GIVE_UP
 ) -> tuple[T | BaseException, float]:
     """``call()``'s result or exception and its duration.
 
@@ -71,7 +63,7 @@ def finished(
     worker.join(limit)
     elapsed = time.monotonic() - started
     if worker.is_alive():
-        proxy.heal()
+        mysql_proxy.heal()
         pytest.fail(f"the call still waits after {elapsed:.1f} s: no timeout ended it")
     return outcome[0], elapsed
 
@@ -82,59 +74,61 @@ def select_one(engine: Engine) -> Any:
 
 
 def test_a_hung_server_fails_a_statement_within_the_read_timeout(
-    engine: Engine, proxy: FaultProxy
+    engine: Engine, mysql_proxy: FaultProxy
 ) -> None:
     invalidated: list[BaseException | None] = []
     event.listen(engine, "invalidate", lambda conn, record, exc: invalidated.append(exc))
     with engine.connect() as connection:
         assert connection.execute(text("SELECT 1")).scalar() == 1
-        proxy.freeze()
-        error, elapsed = finished(lambda: connection.execute(text("SELECT 2")).scalar(), proxy)
+        mysql_proxy.freeze()
+        error, elapsed = finished(
+            lambda: connection.execute(text("SELECT 2")).scalar(), mysql_proxy
+        )
     assert isinstance(error, OperationalError), error
     assert "Lost connection" in str(error)
     assert READ_TIMEOUT * 0.8 <= elapsed < READ_TIMEOUT + 2, f"failed after {elapsed:.2f} s"
     assert len(invalidated) == 1, "the timed-out connection was not invalidated"
-    proxy.heal()
-    result, elapsed = finished(lambda: select_one(engine), proxy)
+    mysql_proxy.heal()
+    result, elapsed = finished(lambda: select_one(engine), mysql_proxy)
     assert result == 1, result
     assert elapsed < 2, f"the pool handed out a broken connection ({elapsed:.2f} s)"
 
 
 def test_a_hung_server_fails_a_checkout_within_the_timeouts(
-    engine: Engine, proxy: FaultProxy
+    engine: Engine, mysql_proxy: FaultProxy
 ) -> None:
     assert select_one(engine) == 1  # a pooled connection, pinged on its next checkout
-    proxy.freeze()
-    error, elapsed = finished(lambda: select_one(engine), proxy)
+    mysql_proxy.freeze()
+    error, elapsed = finished(lambda: select_one(engine), mysql_proxy)
     assert isinstance(error, OperationalError), error
     # the ping, then a new connection's handshake, each end at the read timeout
     assert elapsed < 2 * READ_TIMEOUT + 2, f"failed after {elapsed:.2f} s"
-    proxy.heal()
-    assert finished(lambda: select_one(engine), proxy)[0] == 1
+    mysql_proxy.heal()
+    assert finished(lambda: select_one(engine), mysql_proxy)[0] == 1
 
 
 def test_a_deadline_ends_the_wait_before_the_read_timeout(
-    mysql_url: str, proxy: FaultProxy
+    mysql_url: str, mysql_proxy: FaultProxy
 ) -> None:
     from adapters.mysql import create_engine
     from adapters.mysql.timeouts import SqlTimeouts
     from interfaces import deadline
 
-    url = make_url(mysql_url).set(host="127.0.0.1", port=proxy.port)
+    url = make_url(mysql_url).set(host="127.0.0.1", port=mysql_proxy.port)
     engine = create_engine(url, timeouts=SqlTimeouts(connect=1.0, read=30.0, write=30.0))
     try:
         assert select_one(engine) == 1
-        proxy.freeze()
+        mysql_proxy.freeze()
 
         def within_deadline() -> Any:
             with deadline(0.4):
                 return select_one(engine)
 
-        error, elapsed = finished(within_deadline, proxy)
+        error, elapsed = finished(within_deadline, mysql_proxy)
         assert isinstance(error, OperationalError), error
         assert 0.3 <= elapsed < 1.5, f"failed after {elapsed:.2f} s"
-        proxy.heal()
-        result, elapsed = finished(lambda: select_one(engine), proxy)
+        mysql_proxy.heal()
+        result, elapsed = finished(lambda: select_one(engine), mysql_proxy)
         assert result == 1
         assert elapsed < 2, f"took {elapsed:.2f} s after healing"
     finally:

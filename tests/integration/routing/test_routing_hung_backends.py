@@ -19,13 +19,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 import servers
 from dependency_injector import providers
 from sqlalchemy import Engine, insert, select
-from sqlalchemy.engine import make_url
 from support.proxy import FaultProxy
 
 from adapters.mysql import create_engine
@@ -101,22 +99,6 @@ def prefix(engine: Engine, table_prefix: str, dynamodb_endpoint: str) -> str:
     with open_tools(settings, workers=2) as tools:
         assert tools.backfill().run(BackfillOptions(workers=2)).ok
     return chosen
-
-
-@pytest.fixture
-def mysql_proxy(mysql_server_url: str) -> Iterator[FaultProxy]:
-    url = make_url(mysql_server_url)
-    with FaultProxy(url.host or "127.0.0.1", url.port or 3306) as proxy:
-        yield proxy
-        proxy.heal()
-
-
-@pytest.fixture
-def dynamodb_proxy(dynamodb_endpoint: str) -> Iterator[FaultProxy]:
-    parts = urlsplit(dynamodb_endpoint)
-    with FaultProxy(parts.hostname or "127.0.0.1", parts.port or 8000) as proxy:
-        yield proxy
-        proxy.heal()
 
 
 @pytest.fixture
