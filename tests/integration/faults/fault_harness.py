@@ -64,7 +64,7 @@ AUTHORITATIVE: dict[str, Backend] = {
 WRITTEN: dict[str, tuple[Backend, ...]] = {
     "off": ("mysql",),
     "complete": ("dynamodb",),
-    **{stage: ("mysql", "dynamodb") for stage in ("dual_write", "shadow", "live", "rampdown")},
+    **dict.fromkeys(("dual_write", "shadow", "live", "rampdown"), ("mysql", "dynamodb")),
 }
 """The sides a stage's writes reach."""
 

@@ -244,6 +244,7 @@ class Actor:
             self.users[user_id] = after
         else:
             del self.users[user_id]
+        return None
 
     def delete_user(self) -> None:
         if not self.users:

@@ -2,9 +2,10 @@
 
 Both start from rows the old application wrote straight into MySQL and nothing in
 DynamoDB: the backfill in stage ``off`` (plain batch writes, the first copy), the
-repair in ``dual_write`` (MySQL authoritative). The process runs as a child (``python -m dal ...``) and is killed once
-part of the rows reached DynamoDB; the same command then runs to the end. Every
-row must then be in DynamoDB exactly once, and ``dal verify`` must find nothing.
+repair in ``dual_write`` (MySQL authoritative). The process runs as a child
+(``python -m dal ...``) and is killed once part of the rows reached DynamoDB; the
+same command then runs to the end. Every row must then be in DynamoDB exactly
+once, and ``dal verify`` must find nothing.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Nothing lost under faults: each stage's writes while one side fails, then repair and verify.
 
 For each case, three threads write through the routed store of the store example
-(users, products, cart lines, orders) for a moment, then for a little longer than the
-budget allows a caller to wait while a fault is on one side, then the fault heals. The case then checks that
+(users, products, cart lines, orders) for a moment, then, while a fault is on one
+side, for a little longer than the budget lets a caller wait; then the fault heals.
+The case then checks that
 
 * no acknowledged write is missing from the authoritative side;
 * after ``dal repair`` (from the repair log, then of whole entities if needed)
@@ -157,9 +158,7 @@ def test_nothing_is_lost_under_the_fault(
     logged = repair_log_entries(backends)
     reconciled = repair_then_verify(backends)
     with plain_stores(backends) as sides:
-        lost_after = {
-            side: ledger.lost(states(sides[side])) for side in ("mysql", "dynamodb")
-        }
+        lost_after = {side: ledger.lost(states(sides[side])) for side in ("mysql", "dynamodb")}
     lost = lost_first | {key for found in lost_after.values() for key, *_ in found}
 
     during = [call.seconds for call in ledger.calls_between(fault_started, fault_ended)]
