@@ -123,8 +123,9 @@ class Ledger:
                 missing.append((key, actual, expectation.states))
         return missing
 
-    def calls_between(self, start: float, end: float) -> list[Call]:
-        return [call for call in self.calls if start <= call.started < end]
+    def calls_during(self, start: float, end: float) -> list[Call]:
+        """The calls a fault from ``start`` to ``end`` could delay: those in flight meanwhile."""
+        return [c for c in self.calls if c.started < end and c.started + c.seconds > start]
 
 
 # --- one thread's objects ------------------------------------------------------------------------

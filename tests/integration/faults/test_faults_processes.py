@@ -28,8 +28,8 @@ from fault_harness import (
 
 pytestmark = [pytest.mark.mysql, pytest.mark.dynamodb, pytest.mark.timeout(120)]
 
-BACKFILL_ROWS = 2000
-REPAIR_ROWS = 600
+BACKFILL_ROWS = 1500
+REPAIR_ROWS = 400
 KILL_AT = 0.2
 """The share of the rows that must be in DynamoDB before the process is killed."""
 

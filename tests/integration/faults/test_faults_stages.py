@@ -8,7 +8,7 @@ The case then checks that
 * no acknowledged write is missing from the authoritative side;
 * after ``dal repair`` (from the repair log, then of whole entities if needed)
   ``dal verify`` finds nothing, and no acknowledged write is missing from either side;
-* the 99th percentile of the callers' waits, over the writes started during the
+* the 99th percentile of the callers' waits, over the writes in flight during the
   fault, stays within what :data:`~fault_harness.BUDGET` allows.
 """
 
@@ -161,7 +161,7 @@ def test_nothing_is_lost_under_the_fault(
         lost_after = {side: ledger.lost(states(sides[side])) for side in ("mysql", "dynamodb")}
     lost = lost_first | {key for found in lost_after.values() for key, *_ in found}
 
-    during = [call.seconds for call in ledger.calls_between(fault_started, fault_ended)]
+    during = [call.seconds for call in ledger.calls_during(fault_started, fault_ended)]
     waited = p99(during)
     figures.append(
         Row(
@@ -189,6 +189,6 @@ def test_nothing_is_lost_under_the_fault(
     missing = {side: found[:5] for side, found in lost_after.items() if found}
     assert not missing, f"acknowledged writes missing after repair: {missing}"
     assert waited <= limit, (
-        f"caller p99 {waited:.3f} s over {len(during)} writes during the fault, "
+        f"caller p99 {waited:.3f} s over {len(during)} writes in flight during the fault, "
         f"budget {limit:.3f} s ({case.described}; sides written: {WRITTEN[case.stage]})"
     )
