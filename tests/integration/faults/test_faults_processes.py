@@ -26,7 +26,7 @@ from fault_harness import (
     scan_keys,
 )
 
-pytestmark = [pytest.mark.mysql, pytest.mark.dynamodb, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.mysql, pytest.mark.dynamodb, pytest.mark.timeout(300)]
 
 BACKFILL_ROWS = 1500
 REPAIR_ROWS = 400
