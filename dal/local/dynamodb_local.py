@@ -342,6 +342,21 @@ class DynamoDBLocal:
         if process.stdout is not None:
             process.stdout.close()
 
+    def kill(self) -> None:
+        """Kill the process at once (SIGKILL), as a crash would, and reap it.
+
+        Nothing is flushed or shut down cleanly. With ``db_path`` and a fixed ``port``,
+        :meth:`start` then serves the data the folder kept on the same port.
+        """
+        process = self._process
+        if process is None:
+            return
+        log.info("killing DynamoDB Local on port %s", self._port)
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+        self.stop()
+
     def __enter__(self) -> Self:
         return self.start()
 
