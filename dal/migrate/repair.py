@@ -250,6 +250,7 @@ class Repairer:
             if not options.dry_run:  # rows changed: the guards they imply may have too
                 again = self._verifier.run(verify_options, chosen)
                 to_dynamodb = [f for f in again.failing if _is_guard(f)]
+                self.check_deletions([(f, Side.NEW) for f in to_dynamodb], options)
         report.actions += [self.repair_dynamodb(f, options.dry_run) for f in to_dynamodb]
         return report
 
@@ -271,6 +272,8 @@ class Repairer:
             return None
         counts: dict[tuple[Side, str], set[Any]] = {}
         for finding, side in sided:
+            if side is Side.OLD and _is_guard(finding):
+                continue  # planned again once the rows are repaired into MySQL (see run)
             if side is Side.NEW or _is_guard(finding):
                 if finding.expected is None and finding.actual is not None:
                     counts.setdefault((Side.NEW, finding.table), set()).add(_identity(finding))

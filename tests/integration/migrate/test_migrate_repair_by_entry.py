@@ -329,6 +329,25 @@ def test_a_mass_deletion_goes_through_with_allow_mass_delete(
 # --- (c) repair in live and rampdown ---------------------------------------------------------
 
 
+def test_guards_of_rows_dynamodb_alone_holds_are_not_a_mass_deletion_when_it_is_authoritative(
+    engine: Engine, tools: MigrationTools, raw: Any, prefix: str, cli_env: CliEnv
+) -> None:
+    fill(engine, Sizes(users=20, products=0, carts_per_user=0, orders_per_user=0))
+    tools.backfill().run(BackfillOptions())
+    with engine.begin() as connection:  # written at live or complete: DynamoDB alone has them
+        connection.execute(text("DELETE FROM users WHERE id > 5"))
+    guards_before = [i for i in scan_all(raw, prefix + "Users") if i["SK"]["S"] == "#UNIQUE"]
+    cli_env({"users": "live"})
+
+    result = _dal("repair", "--entity", "users")
+
+    assert result.exit_code == 0, result.output
+    assert _mysql_user_ids(engine) == set(range(1, 21))
+    guards_after = [i for i in scan_all(raw, prefix + "Users") if i["SK"]["S"] == "#UNIQUE"]
+    assert len(guards_after) == len(guards_before)
+    assert _clean(tools) == []
+
+
 def test_a_live_repair_deletes_a_mysql_row_dynamodb_no_longer_holds(
     engine: Engine, tools: MigrationTools, raw: Any, prefix: str, cli_env: CliEnv
 ) -> None:
