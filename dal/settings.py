@@ -41,7 +41,7 @@ key                                 default  meaning
 ``DAL_MYSQL_READ_TIMEOUT``          ``10``   waiting for MySQL's answer (SQLite: busy timeout)
 ``DAL_MYSQL_WRITE_TIMEOUT``         ``10``   sending a request to MySQL
 ``DAL_DYNAMODB_CONNECT_TIMEOUT``    ``2``    opening a DynamoDB connection
-``DAL_DYNAMODB_READ_TIMEOUT``       ``5``    waiting for DynamoDB's answer, per attempt
+``DAL_DYNAMODB_READ_TIMEOUT``       ``5``    waiting for DynamoDB's answer (not retried)
 ``DAL_SECONDARY_WRITE_BUDGET``      ``1``    the longest a caller waits for a secondary write
 ``DAL_SECONDARY_SLOW_THRESHOLD``    ``0.5``  a secondary call slower than this counts as failed
 ==================================  =======  ==================================================
@@ -234,7 +234,8 @@ class Settings(BaseSettings):
         default=2.0, description="Seconds to open a DynamoDB connection (botocore)."
     )
     dynamodb_read_timeout: float = Field(
-        default=5.0, description="Seconds to wait for DynamoDB's answer, per attempt (botocore)."
+        default=5.0,
+        description="Seconds to wait for DynamoDB's answer (botocore); not retried after.",
     )
     secondary_write_budget: float = Field(
         default=1.0,

@@ -19,6 +19,7 @@ from botocore.exceptions import (
     HTTPClientError,
     NoCredentialsError,
     PartialCredentialsError,
+    ReadTimeoutError,
 )
 
 from interfaces import (
@@ -137,7 +138,15 @@ def cancel_reasons(exc: ClientError) -> list[CancelReason]:
 
 
 def is_transient(exc: BaseException) -> bool:
-    """Whether the same request may succeed if sent again: throttling, 5xx, conflicts."""
+    """Whether the same request may succeed if sent again: throttling, 5xx, conflicts.
+
+    A read timeout is not: a server silent for the whole read timeout is hung, and
+    waiting for it once more would only double the caller's wait (the breakers and the
+    repair log deal with a hung secondary; a hung primary's caller hears of it at once).
+    A connection closed mid-request is retried.
+    """
+    if isinstance(exc, ReadTimeoutError):
+        return False
     if isinstance(exc, HTTPClientError):
         return True
     if isinstance(exc, TransactionCancelled):
