@@ -20,6 +20,7 @@ import dataclasses
 from dependency_injector import providers
 from sqlalchemy import Engine
 
+from adapters.dynamodb.client import DynamoClient
 from dal.container import Container, build_container
 from dal.contract import Contract
 from dal.settings import Settings, load_settings
@@ -80,7 +81,13 @@ def store_container(settings: Settings | None = None) -> Container:
     )
     c.dynamodb_store.override(
         providers.ThreadSafeSingleton(
-            _dynamodb_store, c.settings, c.contract, c.clock, c.id_allocator, c.dynamodb_entities
+            _dynamodb_store,
+            c.settings,
+            c.contract,
+            c.clock,
+            c.id_allocator,
+            c.dynamodb_entities,
+            c.dynamodb_client,
         )
     )
     c.routed_old_store.override(
@@ -96,6 +103,7 @@ def store_container(settings: Settings | None = None) -> Container:
             c.replaying_clock,
             c.replaying_ids,
             c.routed_new_entities,
+            c.dynamodb_client,
         )
     )
     c.store_type.override(providers.Object(Store))
@@ -117,16 +125,16 @@ def _memory_store(clock: Clock, entities: Repositories) -> Store:
 
 
 def _dynamodb_store(
-    settings: Settings, contract: Contract, clock: Clock, ids: IdAllocator, entities: Repositories
+    settings: Settings,
+    contract: Contract,
+    clock: Clock,
+    ids: IdAllocator,
+    entities: Repositories,
+    client: DynamoClient,
 ) -> Store:
     from examples.store.dynamodb import build_store
 
     store = build_store(
-        contract=contract,
-        table_prefix=settings.table_prefix,
-        endpoint=settings.dynamodb_endpoint,
-        region=settings.dynamodb_region,
-        clock=clock,
-        ids=ids,
+        contract=contract, table_prefix=settings.table_prefix, clock=clock, ids=ids, client=client
     )
     return dataclasses.replace(store, entities=entities)

@@ -31,6 +31,7 @@ def build_store(
     retry: RetryPolicy | None = None,
     users_spec: EntitySpec = USERS,
     categories_spec: EntitySpec = CATEGORIES,
+    client: DynamoClient | None = None,
 ) -> Store:
     """A store over the contract's DynamoDB tables (names prefixed with ``table_prefix``).
 
@@ -40,9 +41,11 @@ def build_store(
     :class:`~interfaces.SystemClock`, retries to :class:`RetryPolicy`'s defaults.
     Every command is atomic on its own, so ``unit_of_work`` is a no-op.
     ``users_spec``/``categories_spec`` are the declarations whose unique constraints the
-    guard items enforce (see :meth:`Layouts.from_contract`).
+    guard items enforce (see :meth:`Layouts.from_contract`). ``client`` (with its own
+    timeouts and retries) replaces ``endpoint``, ``region`` and ``retry``.
     """
-    client = DynamoClient(connect(endpoint, region), retry)
+    if client is None:
+        client = DynamoClient(connect(endpoint, region), retry)
     backend = Backend(
         client=client,
         layouts=Layouts.from_contract(

@@ -6,18 +6,15 @@ stores of each side for the checks, and the ``dal`` commands (in this process,
 or as a child process that can be killed). When the layer's settings or
 commands change, this is the module to adapt.
 
-**The time budget.** :class:`Budget` holds every wait the suite configures. Today
-they are applied through what the layer offers: MySQL's connect/read/write
-timeouts as driver options in the URL, DynamoDB's as arguments of
-``adapters.dynamodb.connect`` for the clients the routed store builds, and the
-secondary budget as ``ShadowSettings.budget``. :func:`_apply_budget` is where
-settings of the layer's own for them would be set instead.
+**The time budget.** :class:`Budget` holds every wait the suite configures; it is
+applied through the layer's own settings (``DAL_MYSQL_*_TIMEOUT``,
+``DAL_DYNAMODB_*_TIMEOUT``, ``DAL_SECONDARY_WRITE_BUDGET``,
+``DAL_SECONDARY_SLOW_THRESHOLD``, see ``docs/timeouts.md``) in :func:`_apply_budget`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import os
 import subprocess
@@ -26,7 +23,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
-from unittest import mock
 
 from dependency_injector import providers
 from sqlalchemy.engine import make_url
@@ -80,10 +76,9 @@ def role(stage: str, backend: Backend) -> Role | None:
 class Budget:
     """Every wait the suite configures, in seconds."""
 
-    mysql_connect: int = 1
-    """MySQL connect timeout (the driver takes whole seconds from the URL)."""
-    mysql_read: int = 1
-    mysql_write: int = 1
+    mysql_connect: float = 1.0
+    mysql_read: float = 1.0
+    mysql_write: float = 1.0
     dynamodb_connect: float = 0.5
     dynamodb_read: float = 1.0
     secondary_write: float = 0.5
@@ -177,24 +172,30 @@ def settings(backends: Backends, *, proxied: bool) -> Settings:
 # --- the budget, applied ---------------------------------------------------------------------
 
 
-def _apply_budget(base: Settings, budget: Budget) -> tuple[Settings, dict[str, float]]:
-    """The settings with MySQL's timeouts, and the keyword arguments of DynamoDB's connect()."""
-    url = make_url(base.mysql_url).update_query_dict(
-        {
-            "connect_timeout": str(budget.mysql_connect),
-            "read_timeout": str(budget.mysql_read),
-            "write_timeout": str(budget.mysql_write),
+def _apply_budget(base: Settings, budget: Budget) -> Settings:
+    """``base`` with the budget's timeouts, secondary write budget and slow-call threshold."""
+    return base.model_copy(
+        update={
+            "mysql_connect_timeout": budget.mysql_connect,
+            "mysql_read_timeout": budget.mysql_read,
+            "mysql_write_timeout": budget.mysql_write,
+            "dynamodb_connect_timeout": budget.dynamodb_connect,
+            "dynamodb_read_timeout": budget.dynamodb_read,
+            "secondary_write_budget": budget.secondary_write,
+            "secondary_slow_threshold": budget.secondary_write / 2,
         }
     )
-    bounded = base.model_copy(update={"mysql_url": url.render_as_string(hide_password=False)})
-    return bounded, {
-        "connect_timeout": budget.dynamodb_connect,
-        "read_timeout": budget.dynamodb_read,
-    }
 
 
 def _shadow_settings(budget: Budget) -> ShadowSettings:
-    return ShadowSettings(budget=budget.secondary_write, breaker_threshold=3, breaker_cooldown=1.0)
+    """Quick to open and to close again: a few seconds of fault must show both."""
+    return ShadowSettings(
+        budget=budget.secondary_write,
+        write_budget=budget.secondary_write,
+        slow_call=budget.secondary_write / 2,
+        breaker_threshold=3,
+        breaker_cooldown=1.0,
+    )
 
 
 @dataclass
@@ -213,24 +214,13 @@ def routed_store(backends: Backends, budget: Budget = BUDGET) -> Iterator[Routed
     Failed second writes go to the case's repair log. Leaving the block flushes the
     router and closes everything.
     """
-    base, dynamodb_timeouts = _apply_budget(settings(backends, proxied=True), budget)
-    container = store_container(base)
+    container = store_container(_apply_budget(settings(backends, proxied=True), budget))
     recorder = MemoryRecorder()
     container.recorder.override(providers.Object(recorder))
     container.repair_log.override(providers.Object(RepairLog(backends.repair_log)))
     container.shadow_settings.override(providers.Object(_shadow_settings(budget)))
-    from adapters.dynamodb import DynamoClient, connect
-
-    bounded_connect = functools.partial(connect, **dynamodb_timeouts)
-    container.dynamodb_client.override(
-        providers.ThreadSafeSingleton(
-            lambda: DynamoClient(bounded_connect(base.dynamodb_endpoint, base.dynamodb_region))
-        )
-    )
     try:
-        # the store's typed DynamoDB repositories open their connection as they are built
-        with mock.patch("examples.store.dynamodb.store.connect", bounded_connect):
-            store = container.routed_store()
+        store = container.routed_store()
         assert isinstance(store, Store)
         router = container.router()
         yield Routed(store, recorder, router.flush)
@@ -281,6 +271,14 @@ class Result:
 
     exit_code: int
     stdout: str
+    output: str = ""
+    """Standard output and error, as a person would have seen them."""
+
+    @property
+    def said(self) -> str:
+        """The last line printed (the error, when the command failed)."""
+        lines = [line for line in self.output.strip().splitlines() if line.strip()]
+        return lines[-1][:300] if lines else ""
 
     def json(self) -> Any:
         return json.loads(self.stdout)
@@ -291,7 +289,7 @@ def dal(backends: Backends, *args: str) -> Result:
     result = CliRunner().invoke(app, list(args), env=command_env(backends))
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
-    return Result(result.exit_code, result.stdout)
+    return Result(result.exit_code, result.stdout, result.output)
 
 
 def dal_process(backends: Backends, *args: str) -> subprocess.Popen[bytes]:
@@ -336,12 +334,12 @@ def repair_then_verify(backends: Backends) -> Reconciled:
     steps: list[str] = []
     if repair_log_entries(backends):
         result = dal(backends, "repair", "--from-log", str(backends.repair_log), "--json")
-        steps.append(f"repair --from-log: exit {result.exit_code}")
+        steps.append(f"repair --from-log: exit {result.exit_code} ({result.said})")
         left = findings(backends)
         if not left:
             return Reconciled(steps, left)
     result = dal(backends, "repair", "--json")
-    steps.append(f"repair: exit {result.exit_code}")
+    steps.append(f"repair: exit {result.exit_code} ({result.said})")
     return Reconciled(steps, findings(backends))
 
 
