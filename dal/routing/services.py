@@ -253,7 +253,7 @@ class Services:
                 args=redactor.redact(arguments),
                 result_key=None if key is None else redactor.redact(key),
                 authoritative=side.other.value,
-                key=None if entity_key is None else redactor.redact(entity_key),
+                key=None if entity_key is None else dict(entity_key),  # replay needs it whole
                 version=entity_version(authoritative_value),
                 error_type=None if error is None else type(error).__name__,
                 error=None
@@ -287,7 +287,7 @@ class Services:
             operation.metrics.repair_lost()
             self.metrics.internal_error()
             content = (
-                entry.to_json()
+                self.comparator.redactor.redact(entry.to_json())
                 if entry is not None
                 else {
                     "entity": operation.entity,

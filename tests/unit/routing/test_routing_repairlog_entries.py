@@ -79,3 +79,27 @@ def test_a_side_that_is_neither_old_nor_new_is_not_an_entry(tmp_path: Path) -> N
     with pytest.raises(RepairLogError, match=r"repair\.jsonl:1: not a repair log line"):
         list(RepairLog(path).read(strict=True))
     assert list(RepairLog(path).read()) == []
+
+
+def test_the_entity_key_is_kept_whole_when_a_key_field_is_sensitive(tmp_path: Path) -> None:
+    from routing_toys import make_rig
+
+    from dal.routing import CompareSettings
+    from interfaces import BackendUnavailable
+
+    path = tmp_path / "repair.jsonl"
+    rig = make_rig(
+        {"notes": "dual_write"},
+        comparator=CompareSettings(sensitive=("id", "secret")),
+        repair_log=RepairLog(path, durable=False),
+    )
+    rig.new.behave("put", error=BackendUnavailable("down"))
+
+    note = rig.notes.put("a", "text", secret="s3cret")
+    rig.router.close()
+
+    (entry,) = RepairLog(path).read(strict=True)
+    assert entry.key == {"id": note.id}  # what a repair looks the entity up by
+    assert entry.args["secret"] != "s3cret"  # the arguments stay redacted
+    assert "s3cret" not in path.read_text()
+    assert path.stat().st_mode & 0o777 == 0o600
