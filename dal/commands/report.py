@@ -1,10 +1,12 @@
 """`dal report` and `dal gate`: comparison reports and the readiness gate over router records.
 
 Both read the router's JSON lines files (``--from``, repeatable, and any further
-file arguments, so ``--from var/*.jsonl`` works; ``-`` is standard input). The
-thresholds come from ``--thresholds FILE`` (a flags TOML file, its
-``[thresholds]`` table), else from the flags file in ``DAL_FLAGS``, else the
-built-in defaults (``docs/reports.md``).
+file arguments, so ``--from var/*.jsonl`` works; ``-`` is standard input). Both
+take their thresholds from :func:`~dal.reporting.resolve_thresholds`: the
+``[thresholds]`` table of ``--flags FILE`` (also spelt ``--thresholds FILE``),
+else of the flags file in ``DAL_FLAGS``, else the built-in defaults
+(``docs/reports.md``); both print where they came from, on the terminal and in
+their JSON (``thresholds_source``), so their verdicts on the same records agree.
 
 Exit codes (:mod:`dal.commands.exits`): ``dal report`` 0 when written, 2 for bad
 input (an unreadable records file, bad thresholds, an ``--out`` that is a file or
@@ -15,6 +17,7 @@ unreadable file, bad thresholds, an entity the records do not mention).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -33,11 +36,11 @@ from dal.reporting import (
     aggregate_files,
     build_report,
     gate,
-    load_thresholds,
+    gate_to_dict,
+    resolve_thresholds,
     write_report,
 )
 from dal.reporting.terminal import checks_table, summary_table
-from dal.settings import load_settings
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_NOT_READY", "register"]
 
@@ -59,9 +62,10 @@ MoreFiles = Annotated[
         show_default=False,
     ),
 ]
-ThresholdsOption = Annotated[
+FlagsOption = Annotated[
     Path | None,
     typer.Option(
+        "--flags",
         "--thresholds",
         help="Flags TOML file whose thresholds table applies (default: DAL_FLAGS, else built-in).",
         show_default=False,
@@ -69,10 +73,8 @@ ThresholdsOption = Annotated[
 ]
 
 
-def _thresholds(path: Path | None) -> Thresholds:
-    if path is None:
-        path = load_settings().flags
-    return load_thresholds(path)
+def _source_line(thresholds: Thresholds, console: Console) -> None:
+    console.print(f"Thresholds: {thresholds.source}", highlight=False, soft_wrap=True)
 
 
 def _sources(given: list[str] | None, more: list[str] | None, *, default_stdin: bool) -> list[str]:
@@ -122,7 +124,7 @@ def report(
     out: Annotated[
         Path, typer.Option("--out", help="Folder for report.json, report.md and report.html.")
     ] = Path("out/report"),
-    thresholds: ThresholdsOption = None,
+    flags: FlagsOption = None,
     redact: Annotated[
         list[str] | None,
         typer.Option(
@@ -133,7 +135,7 @@ def report(
     """Write a comparison report (JSON, Markdown, HTML) from the router's records."""
     console, errors = Console(), Console(stderr=True, soft_wrap=True)
     with exit_codes():
-        limits = _thresholds(thresholds)
+        limits = resolve_thresholds(flags)
         sources = _sources(from_, more, default_stdin=False)
         _check_out(out)
         aggregator = aggregate_files(sources, sensitive={*DEFAULT_SENSITIVE, *(redact or ())})
@@ -141,6 +143,7 @@ def report(
         built = build_report(aggregator, limits)
         files = _write(built, out)
     console.print(summary_table(built))
+    _source_line(limits, console)
     console.print(
         f"Report written: {files.html}, {files.markdown}, {files.json}",
         highlight=False,
@@ -152,16 +155,23 @@ def gate_command(
     entity: Annotated[str, typer.Option("--entity", "-e", help="The entity to judge.")],
     from_: FromOption = None,
     more: MoreFiles = None,
-    thresholds: ThresholdsOption = None,
+    flags: FlagsOption = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the verdict, its checks and limits as JSON.")
+    ] = False,
 ) -> None:
     """Exit 0 when ENTITY is within every threshold, 1 when not (and print why), 2 on bad input."""
     console, errors = Console(), Console(stderr=True, soft_wrap=True)
     with exit_codes():
-        limits = _thresholds(thresholds)
+        limits = resolve_thresholds(flags)
         aggregator = aggregate_files(_sources(from_, more, default_stdin=True))
         _warn_malformed(aggregator, errors)
         readiness = gate(entity, aggregator, limits)
+    if as_json:
+        print(json.dumps(gate_to_dict(readiness, limits), indent=2, allow_nan=False))
+        raise typer.Exit(0 if readiness.ready else EXIT_NOT_READY)
     console.print(checks_table(readiness))
+    _source_line(limits, console)
     style = "green" if readiness.ready else "red"
     console.print(f"[{style}]{entity}: {readiness.headline}[/]", highlight=False, soft_wrap=True)
     if not readiness.ready:

@@ -2,9 +2,9 @@
 
 ::
 
-    from dal.reporting import load_thresholds, report_from_files, write_report
+    from dal.reporting import report_from_files, resolve_thresholds, write_report
 
-    report = report_from_files(["var/records.jsonl"], load_thresholds(Path("config/flags.toml")))
+    report = report_from_files(["var/records.jsonl"], resolve_thresholds(Path("config/flags.toml")))
     write_report(report, Path("out/report"))
     report.entity("users").readiness.ready
 
@@ -38,22 +38,26 @@ from dal.reporting.reports import (
     UnknownEntity,
     aggregate_files,
     gate,
+    gate_to_dict,
     render_json,
     report_from_files,
     write_report,
 )
 from dal.reporting.thresholds import (
+    BUILT_IN,
     THRESHOLDS,
     EntityThresholds,
     Threshold,
     Thresholds,
     ThresholdsError,
     load_thresholds,
+    resolve_thresholds,
     thresholds_from_flags,
 )
 from dal.reporting.verdict import Check, Readiness, assess, next_stage
 
 __all__ = [
+    "BUILT_IN",
     "DEFAULT_SENSITIVE",
     "REPORT_VERSION",
     "STDIN",
@@ -84,6 +88,7 @@ __all__ = [
     "build_report",
     "check_sources",
     "gate",
+    "gate_to_dict",
     "load_thresholds",
     "next_stage",
     "read_sources",
@@ -91,6 +96,7 @@ __all__ = [
     "render_json",
     "render_markdown",
     "report_from_files",
+    "resolve_thresholds",
     "thresholds_from_flags",
     "write_report",
 ]

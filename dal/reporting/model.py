@@ -30,6 +30,7 @@ __all__ = [
     "PathView",
     "Report",
     "build_report",
+    "plain",
 ]
 
 REPORT_VERSION = 1
@@ -40,17 +41,17 @@ TOP_ERROR_TYPES = 5
 _ORIGINS = ("old", "new")
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """JSON-ready data of a view (dataclasses, mappings, tuples, datetimes, floats)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        data = {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        data = {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
         for name in getattr(value, "properties", ()):
-            data[name] = _plain(getattr(value, name))
+            data[name] = plain(getattr(value, name))
         return data
     if isinstance(value, Mapping):
-        return {str(key): _plain(item) for key, item in value.items()}
+        return {str(key): plain(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
+        return [plain(item) for item in value]
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, float) and not math.isfinite(value):
@@ -161,7 +162,7 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (``report.json``)."""
-        data: dict[str, Any] = _plain(self)
+        data: dict[str, Any] = plain(self)
         return {"report_version": REPORT_VERSION, **data}
 
 

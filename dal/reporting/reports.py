@@ -2,7 +2,7 @@
 
 ::
 
-    report = report_from_files(["records.jsonl"], load_thresholds(Path("flags.toml")))
+    report = report_from_files(["records.jsonl"], resolve_thresholds(Path("flags.toml")))
     paths = write_report(report, Path("out/report"))   # report.json, report.md, report.html
 """
 
@@ -13,9 +13,10 @@ import os
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from dal.reporting.aggregate import Aggregator
-from dal.reporting.model import Report, build_report
+from dal.reporting.model import Report, build_report, plain
 from dal.reporting.records import ReportInputError, read_sources
 from dal.reporting.redact import DEFAULT_SENSITIVE, ReportRedactor
 from dal.reporting.render_html import render_html
@@ -28,6 +29,7 @@ __all__ = [
     "UnknownEntity",
     "aggregate_files",
     "gate",
+    "gate_to_dict",
     "render_json",
     "report_from_files",
     "write_report",
@@ -69,6 +71,19 @@ def gate(entity: str, aggregator: Aggregator, thresholds: Thresholds) -> Readine
         present = ", ".join(sorted(aggregator.entities)) or "none"
         raise UnknownEntity(f"no records of entity {entity!r} (entities in the records: {present})")
     return assess(aggregator, stats, thresholds.for_entity(entity))
+
+
+def gate_to_dict(readiness: Readiness, thresholds: Thresholds) -> dict[str, Any]:
+    """The gate's answer as data (``dal gate --json``).
+
+    The verdict and its checks, as in a report's ``readiness``; the limits that
+    applied; and where they came from (``thresholds_source``, as in a report).
+    """
+    return {
+        **plain(readiness),
+        "thresholds": dict(thresholds.for_entity(readiness.entity).values),
+        "thresholds_source": thresholds.source,
+    }
 
 
 def render_json(report: Report) -> str:

@@ -6,6 +6,12 @@ globally or per entity (``"users.max_mismatch_rate"`` or, as a TOML table,
 one, which wins over the default here. Every name and value is checked when
 the thresholds are loaded: a misspelt name is an error, not a silently
 ignored limit.
+
+:func:`resolve_thresholds` is the one place that decides which file applies:
+a flags file named explicitly (``--flags FILE``), else the flags file of the
+settings (``DAL_FLAGS``), else the built-in defaults. ``dal report``, ``dal gate``
+and the store demo all call it, and the :class:`Thresholds` it returns say where
+they came from (``source``), which both commands print.
 """
 
 from __future__ import annotations
@@ -13,22 +19,28 @@ from __future__ import annotations
 import math
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
 
 from dal.routing import FlagsError, FlagSnapshot, parse_flags
+from dal.settings import load_settings
 
 __all__ = [
+    "BUILT_IN",
     "THRESHOLDS",
     "EntityThresholds",
     "Threshold",
     "Thresholds",
     "ThresholdsError",
     "load_thresholds",
+    "resolve_thresholds",
     "thresholds_from_flags",
 ]
+
+BUILT_IN = "built-in defaults"
+"""The source of thresholds that no flags file configured."""
 
 
 class ThresholdsError(ValueError):
@@ -88,7 +100,8 @@ class Thresholds:
 
     overall: Mapping[str, float] = field(default_factory=_empty)
     per_entity: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
-    source: str = "defaults"
+    source: str = BUILT_IN
+    """Where the values came from: ``flags file PATH``, ``... (DAL_FLAGS)`` or the defaults."""
 
     def for_entity(self, entity: str) -> EntityThresholds:
         """The entity's limits: its own value, else the overall one, else the default."""
@@ -140,6 +153,9 @@ def thresholds_from_flags(snapshot: FlagSnapshot, source: str = "flags") -> Thre
 def load_thresholds(path: Path | None) -> Thresholds:
     """Thresholds from a flags TOML file (its ``[thresholds]`` table); defaults when None.
 
+    The source is ``flags file PATH``. Commands should call :func:`resolve_thresholds`,
+    which also falls back to ``DAL_FLAGS``.
+
     Raises :class:`ThresholdsError` for a file that cannot be read, is not valid
     TOML or flags, or holds an unknown threshold or a value out of range.
     """
@@ -156,4 +172,24 @@ def load_thresholds(path: Path | None) -> Thresholds:
         snapshot = parse_flags(data, str(path))
     except FlagsError as error:
         raise ThresholdsError(str(error)) from error
-    return thresholds_from_flags(snapshot, str(path))
+    return replace(thresholds_from_flags(snapshot, str(path)), source=f"flags file {path}")
+
+
+def resolve_thresholds(flags: Path | None = None) -> Thresholds:
+    """The thresholds that apply, and where they came from (their ``source``).
+
+    In order: the flags file ``flags`` when given (``--flags FILE``; source
+    ``flags file PATH``); else the flags file the settings name (``DAL_FLAGS``,
+    from the environment or the settings file; source ``flags file PATH
+    (DAL_FLAGS)``); else the built-in defaults (source ``built-in defaults``).
+    The settings are read only when no file is given.
+
+    Raises :class:`ThresholdsError` for a file that cannot be used and
+    :class:`~dal.settings.SettingsError` for settings that cannot be read.
+    """
+    if flags is not None:
+        return load_thresholds(flags)
+    configured = load_settings().flags
+    if configured is None:
+        return Thresholds()
+    return replace(load_thresholds(configured), source=f"flags file {configured} (DAL_FLAGS)")

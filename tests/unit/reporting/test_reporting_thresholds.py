@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from dal.reporting import THRESHOLDS, Thresholds, ThresholdsError, load_thresholds
+from dal.reporting import (
+    THRESHOLDS,
+    Thresholds,
+    ThresholdsError,
+    load_thresholds,
+    resolve_thresholds,
+)
 
 
 def _file(tmp_path: Path, text: str) -> Path:
@@ -36,14 +42,35 @@ orders = { max_p95_latency_ratio = 1.5 }
     assert (users["min_comparisons"], users["max_mismatch_rate"]) == (5000, 0.01)
     assert (orders["min_comparisons"], orders["max_p95_latency_ratio"]) == (500, 1.5)
     assert carts["max_error_rate"] == THRESHOLDS["max_error_rate"].default
-    assert thresholds.source == str(path)
+    assert thresholds.source == f"flags file {path}"
 
 
 def test_no_file_means_the_defaults() -> None:
     limits = load_thresholds(None).for_entity("users")
 
     assert dict(limits.values) == {name: t.default for name, t in THRESHOLDS.items()}
-    assert Thresholds().source == "defaults"
+    assert Thresholds().source == load_thresholds(None).source == "built-in defaults"
+
+
+def test_the_file_given_wins_over_dal_flags_which_wins_over_the_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    given = _file(tmp_path, "[thresholds]\nmin_comparisons = 7\n")
+    configured = tmp_path / "configured.toml"
+    configured.write_text("[thresholds]\nmin_comparisons = 9\n", encoding="utf-8")
+    monkeypatch.delenv("DAL_SETTINGS_FILE", raising=False)
+    monkeypatch.setenv("DAL_FLAGS", str(configured))
+
+    explicit, from_settings = resolve_thresholds(given), resolve_thresholds()
+    monkeypatch.delenv("DAL_FLAGS")
+    default = resolve_thresholds()
+
+    assert explicit.for_entity("users")["min_comparisons"] == 7
+    assert explicit.source == f"flags file {given}"
+    assert from_settings.for_entity("users")["min_comparisons"] == 9
+    assert from_settings.source == f"flags file {configured} (DAL_FLAGS)"
+    assert default.for_entity("users")["min_comparisons"] == THRESHOLDS["min_comparisons"].default
+    assert default.source == "built-in defaults"
 
 
 @pytest.mark.parametrize(
