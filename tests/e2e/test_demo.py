@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +12,13 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
+from dal.cli import app as dal_app
 from dal.routing import Stage
 from dal.settings import Settings
 from examples.store.demo import SMALL_SCALE, DemoConfig, DemoResult, run_demo
 from examples.store.demo.cli import app
+from examples.store.demo.flags import DEMO_THRESHOLDS
+from examples.store.demo.summary import print_summary
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +94,32 @@ def test_no_password_hash_leaves_the_layer(demo: tuple[DemoResult, str]) -> None
     for path in result.out.iterdir():
         if path.suffix in {".jsonl", ".json", ".md", ".html"}:
             assert "$2b$12$" not in path.read_text(encoding="utf-8"), path.name
+
+
+@pytest.mark.slow
+def test_the_gate_the_demo_prints_agrees_with_its_report(
+    demo: tuple[DemoResult, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result, _ = demo
+    monkeypatch.delenv("DAL_FLAGS", raising=False)
+    report = json.loads(result.files.json.read_text(encoding="utf-8"))
+    source = f"flags file {result.flags}"
+    summary = io.StringIO()
+    print_summary(result, Console(file=summary, width=120))
+    printed = " ".join(summary.getvalue().split())
+
+    assert report["thresholds_source"] == source
+    assert f"Thresholds: {source}" in printed
+    assert result.gate_command("users") in printed
+    verdicts = {e["entity"]: e["readiness"]["ready"] for e in report["entities"]}
+    assert verdicts
+    for entity, ready in verdicts.items():
+        args = [*shlex.split(result.gate_command(entity))[1:], "--json"]  # without "dal"
+        gated = CliRunner().invoke(dal_app, args)
+        assert gated.exit_code == (0 if ready else 1), (entity, gated.output)
+        answer = json.loads(gated.output)
+        assert (answer["ready"], answer["thresholds_source"]) == (ready, source)
+        assert answer["thresholds"] == dict(DEMO_THRESHOLDS)  # the demo's, not the defaults
 
 
 def test_the_demo_command_refuses_bad_settings(tmp_path: Path) -> None:

@@ -6,7 +6,9 @@
 4. ``live``, ``rampdown``, ``complete``: DynamoDB answers, then is the only store.
 
 Every call goes through the router built by the container; its records go to
-``records.jsonl`` in the output folder, from which the report is written.
+``records.jsonl`` in the output folder, from which the report is written, with
+the thresholds of the demo's flags file (``flags.toml``) resolved as ``dal gate
+--flags`` resolves them, so the gate on those records agrees with the report.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import json
 import random
 import secrets
+import shlex
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -26,7 +29,7 @@ from dal.aws import dynamodb_client
 from dal.container import Container
 from dal.contract import load_contract
 from dal.migrate import BackfillOptions, BackfillSummary, open_tools
-from dal.reporting import Report, ReportFiles, load_thresholds, report_from_files, write_report
+from dal.reporting import Report, ReportFiles, report_from_files, resolve_thresholds, write_report
 from dal.routing import FileFlags, JsonlRecorder, ShadowSettings, Stage
 from dal.settings import Settings
 from examples.store import Store
@@ -71,6 +74,8 @@ class DemoResult:
     records: Path
     report: Report
     files: ReportFiles
+    flags: Path
+    """The flags file whose thresholds the report applied."""
     stages: list[StageRun] = field(default_factory=list)
     planted: list[PlantedDrift] = field(default_factory=list)
     backfilled: dict[str, int] = field(default_factory=dict)
@@ -79,6 +84,21 @@ class DemoResult:
     def all_caught(self) -> bool:
         """Whether the report shows every planted drift."""
         return all(drift.caught for drift in self.planted)
+
+    def gate_command(self, entity: str) -> str:
+        """The ``dal gate`` command whose verdict on the records is the report's for ``entity``."""
+        return shlex.join(
+            [
+                "dal",
+                "gate",
+                "--entity",
+                entity,
+                "--from",
+                str(self.records),
+                "--flags",
+                str(self.flags),
+            ]
+        )
 
 
 @dataclass
@@ -234,6 +254,7 @@ def _save(result: DemoResult, settings: Settings) -> None:
             "json": str(result.files.json),
             "markdown": str(result.files.markdown),
             "html": str(result.files.html),
+            "thresholds_source": result.report.thresholds_source,
         },
     }
     (result.out / RESULT_FILE).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
@@ -269,9 +290,11 @@ def run_demo(config: DemoConfig, console: Console | None = None) -> DemoResult:
             finally:
                 container.shutdown_resources()  # closes the router: pending shadow work first
                 recorder.close()
-        report = report_from_files([str(records)], load_thresholds(flags))
+        report = report_from_files([str(records)], resolve_thresholds(flags))
         files = write_report(report, out)
     _mark_caught(report, run.planted)
-    result = DemoResult(out, records, report, files, run.result_stages, run.planted, run.backfilled)
+    result = DemoResult(
+        out, records, report, files, flags, run.result_stages, run.planted, run.backfilled
+    )
     _save(result, settings)
     return result

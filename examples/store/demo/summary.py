@@ -39,13 +39,14 @@ def _drifts(result: DemoResult) -> Table:
 
 
 def print_summary(result: DemoResult, console: Console) -> None:
-    """Stages run, drift planted and caught, the verdicts, and where the report is."""
+    """Stages run, drift planted and caught, the verdicts, where the report is, how to gate."""
     console.print(_stages(result))
     console.print(_drifts(result))
     console.print(summary_table(result.report))
-    console.print(
+    for line in (
+        f"Thresholds: {result.report.thresholds_source}",
         f"Report: {result.files.html} (also {result.files.markdown.name}, "
         f"{result.files.json.name}); records: {result.records}",
-        highlight=False,
-        soft_wrap=True,
-    )
+        f"Gate an entity on the same records and thresholds: {result.gate_command('users')}",
+    ):
+        console.print(escape(line), highlight=False, soft_wrap=True)
