@@ -8,13 +8,13 @@ later. A ``with store.unit_of_work():`` block cannot run its own body again, so
 
     from interfaces import run_in_unit_of_work
 
-    def transfer() -> Order:
-        orders = store.repository("orders")
-        order = orders.update({"id": 7}, {"status": "paid"})
-        store.repository("invoices").create({"order_id": 7, ...})
-        return order
+    def close() -> Ticket:
+        tickets = store.repository("tickets")
+        ticket = tickets.update({"id": 7}, {"status": "closed"})
+        store.repository("labels").create({"ticket_id": 7, "name": "done"})
+        return ticket
 
-    order = run_in_unit_of_work(store.unit_of_work, transfer, attempts=3)
+    ticket = run_in_unit_of_work(store.unit_of_work, close, attempts=3)
 
 Each attempt opens a unit of work of its own, so a retry starts from a clean
 transaction; the function must therefore do nothing outside the store that it

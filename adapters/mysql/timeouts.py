@@ -9,7 +9,7 @@ connection" error after ``read`` seconds, and SQLAlchemy invalidates the connect
 
 Within a deadline (:func:`interfaces.deadline`), PyMySQL connections made by the
 engine shorten their socket timeouts to the time left, for every packet: a
-statement, a pool checkout's ping and a new connection's handshake all end at the
+statement, the ping of a pooled connection and a new connection's handshake end at the
 deadline. PyMySQL reads ``_read_timeout`` and ``_write_timeout`` before each
 packet it receives or sends; :class:`DeadlineConnection` answers them from the
 deadline.

@@ -12,7 +12,7 @@ the rows themselves. Running a repair twice changes nothing the second time.
 ``RepairOptions.authoritative`` names the side that is the truth for every
 entity, whatever the flags say. MySQL rows are written parents first and
 deleted children first (the order of the reflected foreign keys), so one run
-repairs a user, its products and their cart lines together; a row that still
+repairs a project, its tickets and their labels together; a row that still
 fails on a reference is tried again once the others are written.
 
 Before anything is written, the planned deletions are counted per table: a
@@ -134,7 +134,7 @@ class MassDelete:
         return self.deletions / self.size if self.size else 1.0
 
     def describe(self, limit: float) -> str:
-        """``MySQL table products: 12 of 20 rows (60.0%)`` and the limit."""
+        """``MySQL table tickets: 12 of 20 rows (60.0%)`` and the limit."""
         kind = "rows" if self.side is Side.OLD else "items"
         where = "MySQL table" if self.side is Side.OLD else "DynamoDB table"
         return (

@@ -10,7 +10,7 @@ the application rolled back is undone on the side that kept it, never brought
 back, and a promotion since the entry was written changes nothing.
 
 Only the entries' keys are read and written, plus the items derived from them in
-other entities (a category's ``product_count`` counts products): after the rows,
+other entities (a project's ``ticket_count`` counts tickets): after the rows,
 every entity whose items are derived from a repaired table is verified for the
 keys the repaired rows feed, and repaired in the same direction. A side holding a
 newer version than the truth (or than the entry's, for a deletion) is never
