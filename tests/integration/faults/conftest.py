@@ -34,7 +34,8 @@ from dal.local.dynamodb_local import DynamoDBLocal, DynamoDBLocalError, free_por
 
 _serial = itertools.count(1)
 _started: list[float] = []
-"""When the first case began (the suite's time, not the whole run's)."""
+"""When the first case began and the last one ended (the suite's time, not the whole run's)."""
+_ended: list[float] = []
 REPORT = ROOT / "out" / "faults.md"
 
 
@@ -103,6 +104,7 @@ def make_backends(
         return backends
 
     yield make
+    _ended[:] = [time.monotonic()]
     mysql_proxy.heal()
     dynamodb_proxy.heal()
     if not fault_dynamodb.running:
@@ -119,7 +121,7 @@ def figures() -> Iterator[list[fault_figures.Row]]:
         fault_figures.write(
             fault_figures.rows,
             REPORT,
-            time.monotonic() - (_started[0] if _started else time.monotonic()),
+            _ended[0] - _started[0] if _started and _ended else 0.0,
         )
 
 
