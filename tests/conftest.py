@@ -78,8 +78,9 @@ def mysql_url(mysql_server_url: str) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def dynamodb_endpoint() -> Iterator[str]:
-    """URL of a DynamoDB endpoint where every client sees the same tables."""
+    """URL of a DynamoDB endpoint where every client sees the same tables (warmed up)."""
     server = _start(servers.dynamodb_server)
+    servers.warm_up_dynamodb(server.url)
     yield server.url
     server.stop()
 

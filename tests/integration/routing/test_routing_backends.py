@@ -23,6 +23,7 @@ from dal import (
     ReplayingClock,
     ReplayingIdAllocator,
     Router,
+    ShadowSettings,
     StaticFlags,
 )
 from examples.store import NewCategory, NewProduct, NewUser, Store
@@ -75,6 +76,8 @@ def routed(sides: tuple[Store, Store], tmp_path: Path) -> Iterator[Any]:
             StaticFlags(dict.fromkeys(["users", "categories", "products", "carts"], stage)),
             recorder,
             repair_log=RepairLog(tmp_path / "repair.jsonl"),
+            # what is compared here, not how long it takes: a first write builds repositories
+            shadow=ShadowSettings(write_budget=30.0),
             metrics_interval=None,
         )
         routers.append(router)

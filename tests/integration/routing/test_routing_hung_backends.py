@@ -51,6 +51,9 @@ COOLDOWN = 1.0
 SLACK = 0.35
 """What the router and a loaded test machine may add to the secondary's budget."""
 PRIMARY = 1.5
+WARM_UP_WRITES = 3
+"""Writes the warm-up may take to get one under the slow-call threshold (the breaker's
+threshold, so that a slow warm-up cannot open it)."""
 """Generous bound of the authoritative side's own part of a write, on a loaded machine."""
 
 _numbers = itertools.count(100)
@@ -147,6 +150,10 @@ class Routed:
     recorder: MemoryRecorder
     log: RepairLog
     slow: float
+    skipped_entries: int = 0
+    """Repair entries of tickets the warm-up left, not counted by :meth:`reasons`."""
+    skipped_errors: int = 0
+    """Error records the warm-up left, not counted by :meth:`secondary_latencies`."""
 
     def create(self, number: int) -> float:
         """Create ticket ``number`` in a unit of work of its own; its latency in seconds."""
@@ -159,34 +166,41 @@ class Routed:
         self.router.flush(timeout=10)
         return dict(self.recorder.metrics[-1].metrics["breakers"])
 
-    def reasons(self) -> list[tuple[int, str, str]]:
-        """(ticket number, reason, side) of every repair entry, in order."""
+    def _entries(self) -> list[tuple[int, str, str]]:
         return [
             (int(e.args["values"]["number"]), e.reason, e.side)
             for e in self.log.read()
             if e.entity == "tickets"
         ]
 
+    def reasons(self) -> list[tuple[int, str, str]]:
+        """(ticket number, reason, side) of every repair entry since the warm-up, in order."""
+        return self._entries()[self.skipped_entries :]
+
     def secondary_latencies(self) -> list[float]:
         """Seconds each failed secondary call took, as the router recorded them."""
         return [
             round((e.latency_ms or 0) / 1000, 3)
-            for e in self.recorder.errors
+            for e in self.recorder.errors[self.skipped_errors :]
             if e.entity == "tickets"
         ]
 
     def warm_up(self, number: int) -> None:
         """Healthy writes: connections pooled, repositories built, the breaker's streak reset.
 
-        The first write builds the repositories and opens the connections; a second,
-        fast one resets whatever streak of slow calls the first may have started.
+        The first writes build the repositories and open the connections, and may run
+        over the budget on a loaded machine; the warm-up goes on until a write is fast
+        (which resets any streak of slow calls), and what the slow ones left in the
+        repair log and the records is not counted afterwards.
         """
-        first = self.create(number)
-        second = self.create(next(_numbers))
+        took = [self.create(number)]
+        while took[-1] >= self.slow and len(took) < WARM_UP_WRITES:
+            took.append(self.create(next(_numbers)))
         errors = [e.message for e in self.recorder.errors]
-        message = f"healthy writes took {first:.3f} s, {second:.3f} s: {errors}"
-        assert self.reasons() == [], message
-        assert second < self.slow, message
+        message = f"healthy writes took {shown(took)}: {errors}"
+        assert took[-1] < self.slow, message
+        self.skipped_entries = len(self._entries())
+        self.skipped_errors = len(self.recorder.errors)
 
 
 @contextmanager
