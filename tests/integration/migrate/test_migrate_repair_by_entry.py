@@ -54,6 +54,7 @@ def _routed(settings: Settings, stage: str, log: Path, tmp_path: Path) -> Iterat
     flagged = settings.model_copy(update={"flags": _flags(tmp_path / f"{stage}.toml", stage)})
     container = store_container(flagged)
     container.repair_log.override(providers.Object(RepairLog(log, durable=False)))
+    container.recorder.override(providers.Object(None))  # no records file in the working tree
     container.shadow_settings.override(providers.Object(ShadowSettings(budget=15.0)))
     try:
         store = container.routed_store()
