@@ -23,10 +23,15 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Callable
 from types import TracebackType
-from typing import Literal
+from typing import Literal, TypeVar
 
-__all__ = ["FaultProxy", "Mode"]
+import pytest
+
+__all__ = ["FaultProxy", "Mode", "finished"]
+
+T = TypeVar("T")
 
 Mode = Literal["pass", "latency", "freeze", "cut", "swallow"]
 
@@ -239,3 +244,30 @@ class FaultProxy:
         if delay:
             time.sleep(delay)
         return not link.closed.is_set()
+
+
+def finished(
+    call: Callable[[], T], proxy: FaultProxy, limit: float
+) -> tuple[T | BaseException, float]:
+    """``call()``'s result or exception and its duration, ``call`` run behind ``proxy``.
+
+    A call still waiting after ``limit`` seconds fails the test (after healing the
+    proxy, so that nothing else hangs).
+    """
+    outcome: list[T | BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(call())
+        except BaseException as exc:
+            outcome.append(exc)
+
+    started = time.monotonic()
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(limit)
+    elapsed = time.monotonic() - started
+    if worker.is_alive():
+        proxy.heal()
+        pytest.fail(f"the call still waits after {elapsed:.1f} s: no timeout ended it")
+    return outcome[0], elapsed

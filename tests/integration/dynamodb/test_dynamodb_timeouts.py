@@ -3,13 +3,12 @@ and a call made within a deadline ends at the deadline."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 import pytest
 from support.proxy import FaultProxy
+from support.proxy import finished as wait_for
 
 from adapters.dynamodb import DynamoClient
 from dal.container import build_container
@@ -32,25 +31,9 @@ def client(dynamodb_proxy: FaultProxy) -> Iterator[DynamoClient]:
     container.shutdown_resources()
 
 
-def finished(call: Callable[[], T], dynamodb_proxy: FaultProxy) -> tuple[T | BaseException, float]:
+def finished(call: Callable[[], T], proxy: FaultProxy) -> tuple[T | BaseException, float]:
     """``call()``'s result or exception and its duration; a hang fails the test."""
-    outcome: list[T | BaseException] = []
-
-    def run() -> None:
-        try:
-            outcome.append(call())
-        except BaseException as exc:
-            outcome.append(exc)
-
-    started = time.monotonic()
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(GIVE_UP)
-    elapsed = time.monotonic() - started
-    if worker.is_alive():
-        dynamodb_proxy.heal()
-        pytest.fail(f"the call still waits after {elapsed:.1f} s")
-    return outcome[0], elapsed
+    return wait_for(call, proxy, GIVE_UP)
 
 
 def list_tables(client: DynamoClient) -> object:

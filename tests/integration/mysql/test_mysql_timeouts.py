@@ -6,8 +6,6 @@ connection that timed out is invalidated, never handed out again by the pool.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,6 +15,7 @@ from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from support.proxy import FaultProxy
+from support.proxy import finished as wait_for
 
 from dal.container import build_container
 from dal.settings import Settings
@@ -42,30 +41,9 @@ def engine(mysql_proxy: FaultProxy, mysql_url: str, tmp_path: Path) -> Iterator[
     container.shutdown_resources()
 
 
-def finished(
-    call: Callable[[], T], mysql_proxy: FaultProxy, limit: float = GIVE_UP
-) -> tuple[T | BaseException, float]:
-    """``call()``'s result or exception and its duration.
-
-    A call that hangs fails the test (after healing the proxy, so that nothing else hangs).
-    """
-    outcome: list[T | BaseException] = []
-
-    def run() -> None:
-        try:
-            outcome.append(call())
-        except BaseException as exc:
-            outcome.append(exc)
-
-    started = time.monotonic()
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(limit)
-    elapsed = time.monotonic() - started
-    if worker.is_alive():
-        mysql_proxy.heal()
-        pytest.fail(f"the call still waits after {elapsed:.1f} s: no timeout ended it")
-    return outcome[0], elapsed
+def finished(call: Callable[[], T], proxy: FaultProxy) -> tuple[T | BaseException, float]:
+    """``call()``'s result or exception and its duration; a hang fails the test."""
+    return wait_for(call, proxy, GIVE_UP)
 
 
 def select_one(engine: Engine) -> Any:
