@@ -75,6 +75,7 @@ from dal.routing import (
 )
 from dal.routing.redaction import DEFAULT_SENSITIVE
 from dal.settings import Settings, SettingsError, load_settings, require_mysql_url
+from dal.telemetry import Telemetry, default_telemetry
 from interfaces import Clock, EntityStore, IdAllocator, SystemClock
 from interfaces.entities import EntitySpec
 from interfaces.repository import Repositories
@@ -391,6 +392,32 @@ def _shadow_settings(settings: Settings) -> ShadowSettings | None:
     )
 
 
+def _telemetry(settings: Settings) -> Iterator[Telemetry]:
+    """The router's OpenTelemetry instruments: on the global providers, or, with
+    ``DAL_METRICS_PORT``, behind a Prometheus endpoint on that port (stopped at shutdown).
+
+    SettingsError naming the key when the endpoint cannot start.
+    """
+    port = settings.metrics_port
+    if port is None:
+        yield default_telemetry()
+        return
+    from dal.telemetry.endpoint import MetricsEndpoint, TelemetryUnavailable
+
+    try:
+        endpoint = MetricsEndpoint(port)
+    except TelemetryUnavailable as error:
+        raise SettingsError(f"DAL_METRICS_PORT: {error}") from error
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise SettingsError(f"DAL_METRICS_PORT: cannot listen on port {port}: {reason}") from error
+    log.info("serving Prometheus metrics on port %d", endpoint.port)
+    try:
+        yield endpoint.telemetry
+    finally:
+        endpoint.close()
+
+
 def _router(
     flags: FlagSource,
     recorder: Recorder | None,
@@ -398,6 +425,7 @@ def _router(
     repair_log: RepairLog | Path | None,
     shadow: ShadowSettings | None,
     eventually_consistent: tuple[str, ...],
+    telemetry: Telemetry,
 ) -> Iterator[Router]:
     """The migration router; closed (its shadow work flushed) at shutdown."""
     router = Router(
@@ -407,6 +435,7 @@ def _router(
         repair_log=repair_log,
         shadow=shadow,
         eventually_consistent=eventually_consistent,
+        telemetry=telemetry,
     )
     try:
         yield router
@@ -583,7 +612,8 @@ class Container(containers.DeclarativeContainer):
     # router: both stores behind one Store, routed by the stage flags; the recorder writes
     # to DAL_RECORDS and failed secondary writes go to DAL_REPAIR_LOG (override either, and
     # shadow_settings to bound shadow work); eventually_consistent lists the reads re-read
-    # once before a difference counts.
+    # once before a difference counts; telemetry is its OpenTelemetry instruments (a
+    # Prometheus endpoint with DAL_METRICS_PORT).
     # Flag keys must name an entity of the contract and an operation of its repositories
     # (the generic one, and the typed one of an EntityStore subclass named by store_type)
     store_type: providers.Object[type[EntityStore]] = providers.Object(EntityStore)
@@ -614,6 +644,7 @@ class Container(containers.DeclarativeContainer):
     routed_old_store = providers.ThreadSafeSingleton(_entity_store, routed_old_entities)
     routed_new_store = providers.ThreadSafeSingleton(_entity_store, routed_new_entities)
     eventually_consistent: providers.Object[tuple[str, ...]] = providers.Object(())
+    telemetry = providers.Resource(_telemetry, settings)  # DAL_METRICS_PORT
     router = providers.Resource(
         _router,
         flags,
@@ -622,6 +653,7 @@ class Container(containers.DeclarativeContainer):
         repair_log,
         shadow_settings,
         eventually_consistent,
+        telemetry,
     )
     routed_store = providers.ThreadSafeSingleton(
         _routed_store, routed_old_store, routed_new_store, router

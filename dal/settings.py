@@ -19,7 +19,12 @@ key                        default                                 meaning
 ``DAL_DECLARATIONS``       empty (defaults from the contract)      ``module[:NAME]`` of entity specs
 ``DAL_REPAIR_LOG``         ``var/dal/repair-log.jsonl``            the router's repair log; ``off``
 ``DAL_RECORDS``            ``var/dal/records.jsonl``               the router's records; ``off``
+``DAL_METRICS_PORT``       empty (no endpoint)                     Prometheus endpoint's port
 =========================  ======================================  =============================
+
+``DAL_METRICS_PORT`` (1-65535) starts a Prometheus endpoint of the layer's OpenTelemetry
+metrics on that port when the container builds the router (``docs/telemetry.md``); unset,
+nothing listens.
 
 Relative paths (and the defaults) are under the current directory. The routed store
 keeps failed secondary writes in ``DAL_REPAIR_LOG`` (for ``dal repair --from-log``) and
@@ -97,6 +102,7 @@ _SQL_BACKENDS = frozenset({"mysql", "mariadb", "sqlite"})
 _REGION = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 _TABLE_PREFIX = re.compile(r"[A-Za-z0-9_.-]*")
 _TABLE_PREFIX_MAX = 200  # DynamoDB table names are at most 255 characters
+_MAX_PORT = 65535
 MAX_TIMEOUT = 3600.0
 """The longest timeout or budget a setting accepts, in seconds."""
 _TIMEOUTS = (
@@ -212,6 +218,28 @@ class Settings(BaseSettings):
         default_factory=default_records_path,
         description="Where the router's records go (JSON lines); None ('off'): nowhere.",
     )
+    metrics_port: int | None = Field(
+        default=None,
+        description=(
+            "Port of the Prometheus endpoint of the layer's OpenTelemetry metrics; None: "
+            "no endpoint."
+        ),
+    )
+
+    @field_validator("metrics_port", mode="before")
+    @classmethod
+    def _check_metrics_port(cls, value: Any) -> Any:
+        value = _empty_to_none(value)
+        if value is None:
+            return None
+        key = _key("metrics_port")
+        try:
+            port = int(str(value).strip()) if isinstance(value, str) else value
+        except ValueError:
+            raise ValueError(f"{key}: must be a port number such as 9464, got {value!r}") from None
+        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= _MAX_PORT:
+            raise ValueError(f"{key}: must be a port number from 1 to {_MAX_PORT}, got {value!r}")
+        return port
 
     @field_validator("mysql_url", mode="before")
     @classmethod

@@ -64,6 +64,8 @@ class _Line(BaseModel):
 
     schema_: int = Field(alias="schema", ge=1, le=SCHEMA_VERSION)
     ts: datetime
+    correlation_id: Annotated[str, Field(max_length=64)] | None = None
+    """The routed call's correlation id (its trace id); absent in older records."""
 
 
 class DifferenceLine(BaseModel):

@@ -5,6 +5,10 @@
 periodically and on :meth:`~dal.routing.router.Router.flush`. Latencies are
 kept per side in a bounded reservoir sample, so memory stays constant however
 many calls are made.
+
+The same points feed OpenTelemetry: each :class:`OperationMetrics` passes what it
+counts, with the stage, to its :class:`~dal.telemetry.OperationTelemetry` (a no-op
+without an SDK), so there is one set of timers and counters, not two.
 """
 
 from __future__ import annotations
@@ -12,8 +16,11 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
+
+from dal.telemetry import OperationTelemetry, Telemetry, default_telemetry
 
 __all__ = ["LatencyReservoir", "Metrics", "OperationMetrics"]
 
@@ -61,11 +68,20 @@ def _percentile(ordered: list[float], share: float) -> float | None:
 
 
 class OperationMetrics:
-    """The counters of one ``entity.operation``; every method is thread-safe."""
+    """The counters of one ``entity.operation``; every method is thread-safe.
 
-    def __init__(self, entity: str, operation: str) -> None:
+    Each count also goes to ``telemetry`` (default: the layer's instruments on the
+    global OpenTelemetry providers).
+    """
+
+    def __init__(
+        self, entity: str, operation: str, telemetry: OperationTelemetry | None = None
+    ) -> None:
         self.entity = entity
         self.operation = operation
+        self.telemetry = (
+            telemetry if telemetry is not None else default_telemetry().operation(entity, operation)
+        )
         self._lock = threading.Lock()
         self._calls = 0
         self._comparisons = 0
@@ -77,43 +93,52 @@ class OperationMetrics:
         self._repairs_lost = 0
         self._latency = {"old": LatencyReservoir(), "new": LatencyReservoir()}
 
-    def called(self, side: str, seconds: float) -> None:
-        """Count one routed call whose answering ``side`` took ``seconds``."""
+    def called(self, side: str, seconds: float, stage: str) -> None:
+        """Count one routed call in ``stage`` whose answering ``side`` took ``seconds``."""
         with self._lock:
             self._calls += 1
             self._latency[side].add(seconds)
+        self.telemetry.duration(side, stage, seconds)
 
-    def latency(self, side: str, seconds: float) -> None:
-        """Record how long ``side`` (``old``/``new``) took to answer."""
+    def latency(self, side: str, seconds: float, stage: str) -> None:
+        """Record how long ``side`` (``old``/``new``) took to answer in ``stage``."""
         with self._lock:
             self._latency[side].add(seconds)
+        self.telemetry.duration(side, stage, seconds)
 
-    def comparison(self, matched: bool, category: str) -> None:
-        """Count one comparison and its category."""
+    def comparison(
+        self, matched: bool, category: str, stage: str, drifting: Iterable[str] = ()
+    ) -> None:
+        """Count one comparison, its category and the field paths that drifted."""
         with self._lock:
             self._comparisons += 1
             self._matches += matched
             self._categories[category] += 1
+        self.telemetry.comparison(stage, category, drifting)
 
-    def error(self, origin: str) -> None:
-        """Count one failure of ``origin`` (``old``, ``new`` or ``router``)."""
+    def error(self, origin: str, stage: str, error_type: str) -> None:
+        """Count one failure of ``origin`` (``old``, ``new`` or ``router``) in ``stage``."""
         with self._lock:
             self._errors[origin] += 1
+        self.telemetry.error(origin, stage, error_type)
 
-    def shadow(self, reason: str) -> None:
+    def shadow(self, reason: str, stage: str) -> None:
         """Count shadow work that did not happen (``pool_full``, ``timeout``...)."""
         with self._lock:
             self._shadow[reason] += 1
+        self.telemetry.dropped(stage, reason)
 
-    def repair(self) -> None:
-        """Count one entry written to the repair log."""
+    def repair(self, stage: str, side: str, reason: str) -> None:
+        """Count one entry written to the repair log (``side`` lacks the write)."""
         with self._lock:
             self._repairs += 1
+        self.telemetry.repair(stage, side, reason)
 
-    def repair_lost(self) -> None:
+    def repair_lost(self, stage: str, side: str) -> None:
         """Count one repair entry that could not be written to the repair log."""
         with self._lock:
             self._repairs_lost += 1
+        self.telemetry.repair_lost(stage, side)
 
     @property
     def active(self) -> bool:
@@ -143,9 +168,13 @@ class OperationMetrics:
 
 
 class Metrics:
-    """Every operation's counters, plus failures of the router's own machinery."""
+    """Every operation's counters, plus failures of the router's own machinery.
 
-    def __init__(self) -> None:
+    ``telemetry`` (default: :func:`~dal.telemetry.default_telemetry`) receives them too.
+    """
+
+    def __init__(self, telemetry: Telemetry | None = None) -> None:
+        self.telemetry = telemetry if telemetry is not None else default_telemetry()
         self._lock = threading.Lock()
         self._operations: dict[tuple[str, str], OperationMetrics] = {}
         self._internal_errors = 0
@@ -156,13 +185,19 @@ class Metrics:
         found = self._operations.get(key)
         if found is None:
             with self._lock:
-                found = self._operations.setdefault(key, OperationMetrics(entity, operation))
+                found = self._operations.get(key)
+                if found is None:
+                    found = OperationMetrics(
+                        entity, operation, self.telemetry.operation(entity, operation)
+                    )
+                    self._operations[key] = found
         return found
 
-    def internal_error(self) -> None:
-        """Count a failure of the comparator, a recorder or another part of the router."""
+    def internal_error(self, component: str = "router") -> None:
+        """Count a failure of the comparator, a recorder or another ``component`` of the router."""
         with self._lock:
             self._internal_errors += 1
+        self.telemetry.internal_error(component)
 
     def snapshot(self) -> dict[str, Any]:
         """Plain data: ``{"taken_at", "internal_errors", "operations": {"users.get": {...}}}``.

@@ -1,4 +1,8 @@
-"""What the read and the write path do alike: find the stage's plan, call the answering side."""
+"""What the read and the write path do alike: find the stage's plan, call the answering side.
+
+Each side's call is a client span (a child of the routed call's span) and one record
+of the duration histogram, fed by the same timer as the router's own metrics.
+"""
 
 from __future__ import annotations
 
@@ -43,19 +47,21 @@ class Planned:
         Its error reaches the caller unchanged (a failure that is not an answer is
         recorded first); ``deliver`` gets the outcome either way.
         """
+        metrics = operation.metrics
         started = time.perf_counter()
         try:
-            value = targets.method(side, operation.name)(*args, **kwargs)
+            with metrics.telemetry.side(side.value, stage.value):
+                value = targets.method(side, operation.name)(*args, **kwargs)
         except BaseException as exc:
             elapsed = time.perf_counter() - started
-            operation.metrics.called(side.value, elapsed)
+            metrics.called(side.value, elapsed, stage.value)
             if deliver is not None:
                 deliver(Outcome(error=exc, latency=elapsed))
             if isinstance(exc, Exception) and not is_answer(exc):
                 self._services.failure(operation, side, stage, exc, elapsed, args, kwargs)
             raise
         elapsed = time.perf_counter() - started
-        operation.metrics.called(side.value, elapsed)
+        metrics.called(side.value, elapsed, stage.value)
         outcome = Outcome(value=value, latency=elapsed)
         if deliver is not None:
             deliver(outcome)

@@ -44,15 +44,17 @@ class Reads(Planned):
     ) -> Any:
         """Run one query and return the primary side's answer."""
         snapshot, stage, plan = self._plan(operation)
-        shadow = None
-        if plan.shadow is not None:
-            try:
-                shadow = self._start_shadow(targets, operation, stage, snapshot, args, kwargs)
-            except Exception as exc:
-                self._services.raised("shadow start", exc)
-        deliver = None if shadow is None else shadow.deliver
-        primary = plan.returned
-        return self._call_primary(targets, operation, primary, stage, args, kwargs, deliver).value
+        with operation.metrics.telemetry.routed(stage.value):
+            shadow = None
+            if plan.shadow is not None:
+                try:
+                    shadow = self._start_shadow(targets, operation, stage, snapshot, args, kwargs)
+                except Exception as exc:
+                    self._services.raised("shadow start", exc)
+            deliver = None if shadow is None else shadow.deliver
+            primary = plan.returned
+            outcome = self._call_primary(targets, operation, primary, stage, args, kwargs, deliver)
+        return outcome.value
 
     def _start_shadow(
         self,
@@ -66,7 +68,7 @@ class Reads(Planned):
         services = self._services
         skip = self._skip_reason(operation, snapshot)
         if skip is not None:
-            operation.metrics.shadow(skip)
+            operation.metrics.shadow(skip, stage.value)
             return None
         breaker = services.breakers.get(operation.entity, "read")
         if not breaker.allow():
@@ -133,12 +135,18 @@ class _ShadowRead:
             self._record(*unconfirmed, reread=True, reread_failed=True)
 
     def run(self, attempt: Attempt) -> None:
-        """The worker's part: read the secondary, wait for the primary, compare, record."""
+        """The worker's part, in a span that is a child of the caller's routed call."""
+        with self._operation.metrics.telemetry.shadow(self._stage.value):
+            self._run(attempt)
+
+    def _run(self, attempt: Attempt) -> None:
+        """Read the secondary, wait for the primary, compare, record."""
         if not attempt.begin():
             return
         side = self._plan.returned.other
         name, args, kwargs = self._operation.name, self._args, self._kwargs
-        with _within(attempt):
+        telemetry = self._operation.metrics.telemetry
+        with _within(attempt), telemetry.side(side.value, self._stage.value):
             secondary = self._targets.call_isolated(side, name, args, kwargs)
         if not attempt.end_budget():
             return
@@ -175,7 +183,7 @@ class _ShadowRead:
         services, operation = self._services, self._operation
         breaker = services.breakers.get(operation.entity, "read")
         if secondary.latency is not None:
-            operation.metrics.latency(side.value, secondary.latency)
+            operation.metrics.latency(side.value, secondary.latency, self._stage.value)
         if secondary.answered:
             breaker.finished(secondary.latency or 0.0)
             return True
@@ -215,9 +223,12 @@ class _ShadowRead:
         if not attempt.rearm(settings.budget):
             return _ABANDONED
         name, args, kwargs = self._operation.name, self._args, self._kwargs
+        telemetry, stage = self._operation.metrics.telemetry, self._stage.value
         with _within(attempt):
-            old = self._targets.call_isolated(Side.OLD, name, args, kwargs)
-            new = self._targets.call_isolated(Side.NEW, name, args, kwargs)
+            with telemetry.side(Side.OLD.value, stage):
+                old = self._targets.call_isolated(Side.OLD, name, args, kwargs)
+            with telemetry.side(Side.NEW.value, stage):
+                new = self._targets.call_isolated(Side.NEW, name, args, kwargs)
         if not attempt.end_budget():
             return _ABANDONED
         if not (old.answered and new.answered):

@@ -6,6 +6,8 @@ Four record types: :class:`Comparison` (both sides answered and were compared),
 happen: the pool was full, the time budget ran out, the circuit was open).
 Values inside records are already redacted. :func:`to_json` gives the JSON form
 that :class:`JsonlRecorder` writes one per line (schema in ``docs/router.md``).
+A record made during a routed call carries the call's correlation id (its trace
+id, see :mod:`dal.telemetry.correlation`), as its repair-log entry and log lines do.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any, ClassVar, Literal, Protocol, TextIO, runtime_checkable
 
 from dal.routing.closing import ClosedOnExit
 from dal.routing.stages import Stage
+from dal.telemetry.correlation import current_correlation_id
 from interfaces import OperationKind
 
 __all__ = [
@@ -95,6 +98,8 @@ class Comparison:
     reread_failed: bool = False
     """The re-read that should have confirmed the difference failed: it is unconfirmed."""
     at: datetime = field(default_factory=_now)
+    correlation_id: str | None = field(default_factory=current_correlation_id)
+    """The routed call's correlation id (its trace id when one is recorded)."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +120,8 @@ class ErrorRecord:
     op_kind: OperationKind | None = None
     latency_ms: float | None = None
     at: datetime = field(default_factory=_now)
+    correlation_id: str | None = field(default_factory=current_correlation_id)
+    """The routed call's correlation id, if the failure happened during one."""
 
     @property
     def error_type(self) -> str:
@@ -142,6 +149,8 @@ class DropRecord:
     reason: str
     count: int = 1
     at: datetime = field(default_factory=_now)
+    correlation_id: str | None = field(default_factory=current_correlation_id)
+    """The correlation id of the call whose drop wrote the record, if any."""
 
 
 Record = Comparison | ErrorRecord | MetricsRecord | DropRecord
@@ -167,6 +176,7 @@ def to_json(record: Record) -> dict[str, Any]:
             "stage": record.stage,
             "reason": record.reason,
             "count": record.count,
+            "correlation_id": record.correlation_id,
         }
     if isinstance(record, ErrorRecord):
         return head | {
@@ -178,6 +188,7 @@ def to_json(record: Record) -> dict[str, Any]:
             "error_type": record.error_type,
             "message": record.message,
             "latency_ms": _ms(record.latency_ms),
+            "correlation_id": record.correlation_id,
         }
     return head | {
         "entity": record.entity,
@@ -193,6 +204,7 @@ def to_json(record: Record) -> dict[str, Any]:
         "latency_ms": {"old": _ms(record.old_latency_ms), "new": _ms(record.new_latency_ms)},
         "reread": record.reread,
         "reread_failed": record.reread_failed,
+        "correlation_id": record.correlation_id,
     }
 
 

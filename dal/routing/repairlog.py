@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -42,8 +43,9 @@ _ENTRY_FIELDS = (
     "error_type",
     "error",
 )
-"""Fields every entry line has; ``authoritative``, ``key`` and ``version`` came later and
-are optional when reading (an entry without them is read as before)."""
+"""Fields every entry line has; ``authoritative``, ``key``, ``version`` and
+``correlation_id`` came later and are optional when reading (an entry without them is
+read as before)."""
 
 _SIDES = ("old", "new")
 
@@ -62,7 +64,9 @@ class RepairEntry:
     answer was the truth when the write was made (default: the other side of
     ``side``), ``key`` the entity's key in plain values (from the authoritative
     result, else from the call's key argument; None when neither tells it) and
-    ``version`` the authoritative value's version when the entity has one.
+    ``version`` the authoritative value's version when the entity has one;
+    ``correlation_id`` the id of the routed call that made the write (its trace id, as
+    in its record and log lines).
     """
 
     entity: str
@@ -80,6 +84,7 @@ class RepairEntry:
     authoritative: str | None = None
     key: Mapping[str, Any] | None = None
     version: int | None = None
+    correlation_id: str | None = None
 
     def __post_init__(self) -> None:
         if self.authoritative is None and self.side in _SIDES:
@@ -121,6 +126,7 @@ class RepairEntry:
             "result_key": None if self.result_key is None else dict(self.result_key),
             "error_type": self.error_type,
             "error": self.error,
+            "correlation_id": self.correlation_id,
         }
 
     @classmethod
@@ -140,6 +146,9 @@ class RepairEntry:
         version = data.get("version")
         if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
             raise ValueError(f"version must be an integer, got {version!r}")
+        correlation_id = data.get("correlation_id")
+        if correlation_id is not None and not isinstance(correlation_id, str):
+            raise ValueError(f"correlation_id must be a string, got {correlation_id!r}")
         return cls(
             id=str(data["id"]),
             at=datetime.fromisoformat(data["ts"]),
@@ -156,6 +165,7 @@ class RepairEntry:
             authoritative=authoritative,
             key=data.get("key"),
             version=version,
+            correlation_id=correlation_id,
         )
 
 
@@ -360,6 +370,10 @@ class RepairLog:
             log.warning("%s:%d: skipping a damaged line (%s)", self.path, number, exc)
             return None
         return data
+
+    def pending_by_entity(self) -> dict[str, int]:
+        """How many entries of each entity are not yet repaired."""
+        return dict(Counter(entry.entity for entry in self.read()))
 
     # --- compaction ----------------------------------------------------------------------
 

@@ -38,6 +38,7 @@ from dal.routing.shadow import ShadowSettings
 from dal.routing.stages import PLANS, Side
 from dal.routing.uow import RoutedUnitOfWork
 from dal.routing.writes import Writes
+from dal.telemetry import Telemetry
 from interfaces import EntityStore, UnitOfWorkFactory
 from interfaces.entities import EntitySpec
 from interfaces.repository import Repositories, Repository
@@ -77,7 +78,9 @@ class Router(ClosedOnExit):
     lists the reads, as ``(entity, operation)`` or ``"entity.operation"``, that
     are re-read once before a difference counts; metrics are recorded every
     ``metrics_interval`` seconds (None: only on flush); ``on_raised(operation,
-    error)`` hears of every failure of the router's own machinery.
+    error)`` hears of every failure of the router's own machinery; ``telemetry``
+    (default: :func:`~dal.telemetry.default_telemetry`, the global OpenTelemetry
+    providers) receives its metrics and spans.
     """
 
     def __init__(
@@ -91,6 +94,7 @@ class Router(ClosedOnExit):
         eventually_consistent: Iterable[tuple[str, str] | str] = (),
         metrics_interval: float | None = 60.0,
         on_raised: RaisedHook | None = None,
+        telemetry: Telemetry | None = None,
     ) -> None:
         if metrics_interval is not None and metrics_interval <= 0:
             raise ValueError(f"metrics_interval must be positive, got {metrics_interval}")
@@ -102,6 +106,7 @@ class Router(ClosedOnExit):
             settings=shadow if shadow is not None else ShadowSettings(),
             eventually_consistent=_reads(eventually_consistent),
             on_raised=on_raised,
+            telemetry=telemetry,
         )
         self._reads = Reads(self._services)
         self._writes = Writes(self._services)
@@ -115,6 +120,11 @@ class Router(ClosedOnExit):
     def metrics(self) -> Metrics:
         """Counters and latencies per entity and operation; ``metrics.snapshot()``."""
         return self._services.metrics
+
+    @property
+    def telemetry(self) -> Telemetry:
+        """The OpenTelemetry instruments and tracer the router reports through."""
+        return self._services.telemetry
 
     @property
     def repair_log(self) -> RepairLog | None:
@@ -198,6 +208,7 @@ class Router(ClosedOnExit):
         self._closed = True
         self.flush(timeout)
         self._services.runner.close()
+        self._services.stop_watching()
 
     def raised(self, operation: str, error: BaseException) -> None:
         """Report a failure of the router's own machinery (never raises)."""

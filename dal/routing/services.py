@@ -2,7 +2,10 @@
 
 Recording never fails the caller: :meth:`Services.emit` hands a record to the
 recorder and reports a failure through :meth:`Services.raised`, which logs it,
-counts it and calls the router's ``on_raised`` hook. Drop records are
+counts it and calls the router's ``on_raised`` hook. Every count also reaches
+OpenTelemetry (:mod:`dal.telemetry`); log lines about a routed call name its
+correlation id (``correlation_id=...`` in the text and as the log record's
+``correlation_id`` attribute). Drop records are
 aggregated per operation and reason (at most one per ``drop_interval``) so that
 an open circuit breaker under load does not flood the recorder.
 """
@@ -22,6 +25,7 @@ from dal.routing.compare import Comparator, Outcome, Verdict
 from dal.routing.flags import FlagSource
 from dal.routing.metrics import Metrics
 from dal.routing.recording import (
+    Category,
     Comparison,
     DropRecord,
     ErrorRecord,
@@ -33,8 +37,9 @@ from dal.routing.redaction import scrub_message
 from dal.routing.repairlog import RepairEntry, RepairLog, call_key, entity_version
 from dal.routing.shadow import Breakers, ShadowRunner, ShadowSettings
 from dal.routing.stages import Side, Stage
+from dal.telemetry import Telemetry, correlation_fields, current_correlation_id
 
-__all__ = ["RaisedHook", "Services"]
+__all__ = ["NO_STAGE", "RaisedHook", "Services"]
 
 log = logging.getLogger("dal.routing")
 
@@ -63,6 +68,7 @@ class Services:
         eventually_consistent: Collection[tuple[str, str]],
         on_raised: RaisedHook | None,
         drop_interval: float = 1.0,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self.flags = flags
         self.recorder = recorder
@@ -71,22 +77,49 @@ class Services:
         self.settings = settings
         self.eventually_consistent: set[tuple[str, str]] = set(eventually_consistent)
         """(entity, operation) reads re-read once; a named query is ``query.<name>``."""
-        self.metrics = Metrics()
+        self.metrics = Metrics(telemetry)
+        self.telemetry = self.metrics.telemetry
         self.breakers = Breakers(settings)
         self.runner = ShadowRunner(settings, self.raised)
         self._on_raised = on_raised
         self._drop_interval = drop_interval
         self._drops: dict[_DROP_KEY, _DropTally] = {}
         self._drops_lock = threading.Lock()
+        self._unwatch = [self.telemetry.watch_breakers(self.breakers.states)]
+        if repair_log is not None:
+            self._unwatch.append(self.telemetry.watch_backlog(self._backlog))
+
+    def stop_watching(self) -> None:
+        """Stop reporting this router's breakers and repair-log backlog."""
+        for stop in self._unwatch:
+            stop()
+        self._unwatch.clear()
+
+    def _backlog(self) -> dict[str, int]:
+        """The repair log's pending entries per entity ({} when it cannot be read)."""
+        if self.repair_log is None:
+            return {}
+        try:
+            return self.repair_log.pending_by_entity()
+        except Exception as exc:
+            self.raised("repair log backlog", exc)
+            return {}
 
     # --- failures of the machinery -------------------------------------------------------
 
     def raised(self, operation: str, error: BaseException) -> None:
         """Report a failure of the router's own machinery; never raises."""
         try:
-            self.metrics.internal_error()
+            self.metrics.internal_error(operation)
             shown = scrub_message(f"{type(error).__name__}: {error}")
-            log.warning("routing machinery failed in %s: %s", operation, shown)
+            extra = correlation_fields()
+            log.warning(
+                "routing machinery failed in %s: %s (correlation_id=%s)",
+                operation,
+                shown,
+                extra["correlation_id"],
+                extra=extra,
+            )
             if self._on_raised is not None:
                 self._on_raised(operation, error)
             if self.recorder is not None and operation != "recorder":
@@ -139,7 +172,8 @@ class Services:
         ``reread_failed``: the difference could not be confirmed because its re-read
         failed (the failure is recorded on its own); it still counts as a mismatch.
         """
-        operation.metrics.comparison(verdict.matched, verdict.category.value)
+        drifting = [d.path for d in verdict.differences if d.category is Category.DRIFT]
+        operation.metrics.comparison(verdict.matched, verdict.category.value, stage.value, drifting)
         self.emit(
             Comparison(
                 entity=operation.entity,
@@ -171,13 +205,25 @@ class Services:
 
         ``context`` holds the call's values: sensitive ones are scrubbed from the message.
         """
-        operation.metrics.error(side.value)
+        operation.metrics.error(side.value, stage.value, type(error).__name__)
         try:
             redactor = self.comparator.redactor
             message = redactor.scrub(str(error), redactor.secrets(*context))
         except Exception as exc:
             self.raised("redaction", exc)
             message = f"<{type(error).__name__}: message withheld, redaction failed>"
+        extra = correlation_fields()
+        log.warning(
+            "%s side of %s.%s failed at %s: %s: %s (correlation_id=%s)",
+            side.value,
+            operation.entity,
+            operation.name,
+            stage.value,
+            type(error).__name__,
+            message,
+            extra["correlation_id"],
+            extra=extra,
+        )
         self.emit(
             ErrorRecord(
                 side.value,
@@ -193,7 +239,7 @@ class Services:
 
     def dropped(self, operation: Operation, stage: Stage | None, reason: str) -> None:
         """Count shadow work skipped for ``reason`` and record it (aggregated)."""
-        operation.metrics.shadow(reason)
+        operation.metrics.shadow(reason, NO_STAGE if stage is None else stage.value)
         key = (operation.entity, operation.name, stage, reason)
         now = time.monotonic()
         with self._drops_lock:
@@ -235,10 +281,17 @@ class Services:
         call: tuple[tuple[Any, ...], Mapping[str, Any]],
         authoritative_value: object,
         error: BaseException | None,
+        *,
+        correlation_id: str | None = None,
     ) -> None:
-        """Append an entry for a write ``side`` may lack (or hold wrongly) to the repair log."""
+        """Append an entry for a write ``side`` may lack (or hold wrongly) to the repair log.
+
+        ``correlation_id``: the id of the call that made the write (default: the current one).
+        """
         entry: RepairEntry | None = None  # a failure once it is built loses it: repair_lost
-        operation.metrics.repair()
+        operation.metrics.repair(stage.value, side.value, reason)
+        if correlation_id is None:
+            correlation_id = current_correlation_id()
         try:
             redactor = self.comparator.redactor
             arguments = operation.arguments(*call)
@@ -259,9 +312,14 @@ class Services:
                 error=None
                 if error is None
                 else redactor.scrub(str(error), redactor.secrets(arguments, authoritative_value)),
+                correlation_id=correlation_id,
             )
             if self.repair_log is None:
-                log.warning("no repair log configured; lost repair entry %s", entry.to_json())
+                log.warning(
+                    "no repair log configured; lost repair entry %s",
+                    entry.to_json(),
+                    extra={"correlation_id": correlation_id},
+                )
             else:
                 self.repair_log.append(entry)
         except Exception as exc:
@@ -284,8 +342,8 @@ class Services:
         starts with ``repair entry lost``.
         """
         try:
-            operation.metrics.repair_lost()
-            self.metrics.internal_error()
+            operation.metrics.repair_lost(stage.value, side.value)
+            self.metrics.internal_error("repair log")
             content = (
                 self.comparator.redactor.redact(entry.to_json())
                 if entry is not None
@@ -298,7 +356,13 @@ class Services:
                 }
             )
             cause = f"{type(error).__name__}: {error}"
-            log.error("repair entry lost (%s): %s", cause, json.dumps(content, default=str))
+            correlation_id = None if entry is None else entry.correlation_id
+            log.error(
+                "repair entry lost (%s): %s",
+                cause,
+                json.dumps(content, default=str),
+                extra={"correlation_id": correlation_id or current_correlation_id()},
+            )
             if self._on_raised is not None:
                 self._on_raised("repair log", error)
             message = f"repair entry lost ({cause}): {side.value} side, {reason}"
@@ -315,6 +379,10 @@ class Services:
             )
         except Exception:
             log.exception("reporting a lost repair entry failed")
+
+
+NO_STAGE = "none"
+"""The stage attribute of what happens outside any one stage (a unit of work's commit)."""
 
 
 def _ms(seconds: float | None) -> float | None:

@@ -6,7 +6,9 @@ work gets an :class:`Attempt` whose budgeted part must finish before a
 deadline; a secondary slower than the budget is abandoned: its result is
 discarded when it finally comes, and the timeout is reported when the deadline
 passes, not when the slow call returns. :meth:`ShadowRunner.flush` waits until
-every accepted piece of work has finished or been abandoned.
+every accepted piece of work has finished or been abandoned. Work and its
+timeout run in copies of the submitter's context (:mod:`contextvars`), so they
+see the caller's span and correlation id.
 
 :class:`CircuitBreaker` opens after ``threshold`` consecutive failures or
 timeouts and lets a single probe through after ``cooldown`` seconds. A call
@@ -17,6 +19,7 @@ slow is stopped like one that fails.
 
 from __future__ import annotations
 
+import contextvars
 import queue
 import threading
 import time
@@ -295,6 +298,7 @@ class Attempt:
 
 
 Work = Callable[[Attempt], None]
+_Queued = tuple[Attempt, Work, contextvars.Context]
 
 
 class ShadowRunner:
@@ -304,7 +308,7 @@ class ShadowRunner:
         self.settings = settings
         self.scheduler = Scheduler("dal-shadow-timer", on_error)
         self._on_error = on_error
-        self._queue: queue.Queue[tuple[Attempt, Work] | None] = queue.Queue(settings.queue_size)
+        self._queue: queue.Queue[_Queued | None] = queue.Queue(settings.queue_size)
         self._workers: list[threading.Thread] = []
         self._idle = threading.Condition()
         self._pending = 0
@@ -328,13 +332,14 @@ class ShadowRunner:
         if self._closed:
             return None
         self._ensure_workers()
-        attempt = Attempt(self, on_timeout)
+        timeout_context = contextvars.copy_context()
+        attempt = Attempt(self, lambda: timeout_context.run(on_timeout))
         if budget is not None:
             attempt._deadline = time.monotonic() + budget  # before a worker can take it
         with self._idle:
             self._pending += 1
         try:
-            self._queue.put_nowait((attempt, work))
+            self._queue.put_nowait((attempt, work, contextvars.copy_context()))
         except queue.Full:
             self._settled()
             return None
@@ -386,9 +391,9 @@ class ShadowRunner:
             item = self._queue.get()
             if item is None:
                 return
-            attempt, work = item
+            attempt, work, context = item
             try:
-                work(attempt)
+                context.run(work, attempt)
             except BaseException as exc:  # a worker must survive whatever the work raises
                 self._on_error("shadow work", exc)
             finally:

@@ -30,8 +30,9 @@ from typing import Any
 
 from dal.routing.calls import Operation
 from dal.routing.recording import ErrorRecord
-from dal.routing.services import Services
+from dal.routing.services import NO_STAGE, Services
 from dal.routing.stages import Side, Stage
+from dal.telemetry.correlation import current_correlation_id
 from interfaces import UnitOfWorkFactory
 from interfaces.deadlines import deadline
 
@@ -47,6 +48,8 @@ class WriteNote:
     side: Side
     call: tuple[tuple[Any, ...], Mapping[str, Any]]
     value: object
+    correlation_id: str | None = field(default_factory=current_correlation_id)
+    """The correlation id of the routed call that made the write."""
 
 
 @dataclass
@@ -145,6 +148,7 @@ class _UnitOfWorkRun(AbstractContextManager[None]):
                     note.call,
                     note.value,
                     error,
+                    correlation_id=note.correlation_id,
                 )
         if exc is None and error is not None:
             raise error
@@ -190,11 +194,13 @@ class _UnitOfWorkRun(AbstractContextManager[None]):
                 note.call,
                 note.value,
                 failure,
+                correlation_id=note.correlation_id,
             )
         self._state.writes[:] = kept
 
     def _side_failed(self, side: Side, phase: str, error: Exception) -> None:
         operation = f"unit_of_work.{phase}"
-        self._services.metrics.operation("*", operation).error(side.value)
+        metrics = self._services.metrics.operation("*", operation)
+        metrics.error(side.value, NO_STAGE, type(error).__name__)
         message = f"{type(error).__name__}: {error}"
         self._services.emit(ErrorRecord(side.value, "*", operation, None, error, message))

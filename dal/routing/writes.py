@@ -26,10 +26,11 @@ from typing import Any
 
 from dal.routing.calls import Operation, Targets
 from dal.routing.compare import Outcome, is_answer, oriented
+from dal.routing.flags import FlagSnapshot
 from dal.routing.planned import Planned
 from dal.routing.replay import replay_scope
 from dal.routing.shadow import Attempt
-from dal.routing.stages import Side, Stage
+from dal.routing.stages import Plan, Side, Stage
 from dal.routing.uow import WriteNote, current_unit_of_work
 from interfaces.deadlines import deadline
 from interfaces.errors import DeadlineExceeded
@@ -43,8 +44,21 @@ class Writes(Planned):
     def call(
         self, targets: Targets, operation: Operation, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
-        """Run one command and return the authoritative side's result."""
+        """Run one command and return the authoritative side's result (in the call's span)."""
         snapshot, stage, plan = self._plan(operation)
+        with operation.metrics.telemetry.routed(stage.value):
+            return self._run(targets, operation, snapshot, stage, plan, args, kwargs)
+
+    def _run(
+        self,
+        targets: Targets,
+        operation: Operation,
+        snapshot: FlagSnapshot,
+        stage: Stage,
+        plan: Plan,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> Any:
         unit_of_work = current_unit_of_work()
         if unit_of_work is not None:
             unit_of_work.dirty = True
@@ -88,13 +102,14 @@ class Writes(Planned):
             )
             return None
         budget = services.settings.secondary_write_seconds
+        metrics = operation.metrics
         started = time.perf_counter()
         try:
-            with deadline(budget):
+            with deadline(budget), metrics.telemetry.side(side.value, stage.value):
                 result = targets.method(side, operation.name)(*args, **kwargs)
         except Exception as exc:
             elapsed = time.perf_counter() - started
-            operation.metrics.latency(side.value, elapsed)
+            metrics.latency(side.value, elapsed, stage.value)
             over = elapsed >= budget or isinstance(exc, DeadlineExceeded)
             # an answer (an error about the data) says the secondary is up, unless it was slow
             breaker.finished(elapsed, failed=over or not is_answer(exc))
@@ -103,7 +118,7 @@ class Writes(Planned):
             services.repair(operation, stage, side, reason, (args, kwargs), value, exc)
             return None
         elapsed = time.perf_counter() - started
-        operation.metrics.latency(side.value, elapsed)
+        metrics.latency(side.value, elapsed, stage.value)
         if elapsed > budget:
             # stored, but after the caller's budget: a failure all the same, kept for repair
             breaker.failure()

@@ -51,6 +51,7 @@ def test_append_then_read_in_order(tmp_path):
         "result_key",
         "error_type",
         "error",
+        "correlation_id",
     }
     assert (line["authoritative"], line["key"], line["version"]) == ("old", None, None)
 

@@ -26,7 +26,7 @@ def test_reservoir_percentiles_and_bounded_memory():
 
 def test_snapshot_is_plain_data_and_leaves_out_idle_operations():
     metrics = Metrics()
-    metrics.operation("users", "get").called("old", 0.002)
+    metrics.operation("users", "get").called("old", 0.002, "shadow")
     metrics.operation("users", "find")  # never used
     metrics.internal_error()
     snapshot = metrics.snapshot()

@@ -1,0 +1,249 @@
+"""The layer's OpenTelemetry instruments, created from :mod:`dal.telemetry.catalog`.
+
+The layer talks to the OpenTelemetry *API* only: without an SDK every
+instrument and span is a no-op. :class:`Telemetry` takes a meter provider and a
+tracer provider (default: the global ones, which an application's SDK setup
+replaces) and creates every instrument once; :class:`OperationTelemetry` is one
+routed operation's view of them, with its attribute sets built once per side
+and stage, so the hot path is one histogram record and a span start and end.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from opentelemetry import metrics, trace
+from opentelemetry.metrics import CallbackOptions, Observation
+
+from dal.telemetry import catalog
+from dal.telemetry.paths import DEFAULT_PATH_LIMIT, FieldPathCap
+from dal.telemetry.spans import CallScope, SpanScope
+
+__all__ = ["DEFAULT_SYSTEMS", "OperationTelemetry", "Telemetry"]
+
+DEFAULT_SYSTEMS: Mapping[str, str] = {"old": "mysql", "new": "aws.dynamodb"}
+"""The ``db.system`` of each side: old is MySQL, new is DynamoDB."""
+SCOPE = "dal"
+"""The instrumentation scope (meter and tracer name) of the layer."""
+
+BreakerSource = Callable[[], Mapping[str, str]]
+"""Returns ``{"entity.read": "closed", ...}`` (see ``Breakers.states``)."""
+BacklogSource = Callable[[], Mapping[str, int]]
+"""Returns the pending repair entries per entity."""
+
+Attributes = dict[str, str]
+
+
+class Telemetry:
+    """Every instrument of the layer, and the tracer of its spans.
+
+    ``systems`` maps a side to its ``db.system``; ``path_limit`` caps the distinct
+    field paths of ``dal.drift``; a repair-log backlog source is read at most every
+    ``backlog_interval`` seconds however often metrics are collected.
+    """
+
+    def __init__(
+        self,
+        meter_provider: metrics.MeterProvider | None = None,
+        tracer_provider: trace.TracerProvider | None = None,
+        *,
+        systems: Mapping[str, str] = DEFAULT_SYSTEMS,
+        path_limit: int = DEFAULT_PATH_LIMIT,
+        backlog_interval: float = 10.0,
+    ) -> None:
+        meters = meter_provider if meter_provider is not None else metrics.get_meter_provider()
+        tracers = tracer_provider if tracer_provider is not None else trace.get_tracer_provider()
+        meter = meters.get_meter(SCOPE)
+        self.tracer = tracers.get_tracer(SCOPE)
+        self.systems = dict(systems)
+        self.paths = FieldPathCap(path_limit)
+        self._lock = threading.Lock()
+        self._breakers: list[BreakerSource] = []
+        self._backlogs: list[BacklogSource] = []
+        self._backlog_interval = backlog_interval
+        self._backlog_cache: tuple[float, list[tuple[int, Attributes]]] | None = None
+        spec = catalog.DURATION
+        self.duration = meter.create_histogram(
+            spec.name,
+            unit=spec.unit,
+            description=spec.description,
+            explicit_bucket_boundaries_advisory=list(catalog.DURATION_BUCKETS),
+        )
+        counters = [spec for spec in catalog.METRICS if spec.kind == "counter"]
+        self._counters = {
+            spec.name: meter.create_counter(spec.name, unit=spec.unit, description=spec.description)
+            for spec in counters
+        }
+        for spec, callback in (
+            (catalog.BREAKERS, self._observe_breakers),
+            (catalog.BACKLOG, self._observe_backlog),
+        ):
+            meter.create_observable_gauge(
+                spec.name, callbacks=[callback], unit=spec.unit, description=spec.description
+            )
+
+    def operation(self, entity: str, operation: str) -> OperationTelemetry:
+        """The instruments as one routed ``entity.operation`` uses them."""
+        return OperationTelemetry(self, entity, operation)
+
+    def add(self, spec: catalog.MetricSpec, attributes: Attributes, amount: int = 1) -> None:
+        """Add ``amount`` to the counter of ``spec``."""
+        self._counters[spec.name].add(amount, attributes)
+
+    def internal_error(self, component: str) -> None:
+        """Count a failure of the router's own ``component``."""
+        self.add(catalog.INTERNAL_ERRORS, {"dal.component": component})
+
+    def migration_rows(self, tool: str, entity: str, result: str, rows: int) -> None:
+        """Count ``rows`` of ``entity`` that ``tool`` (backfill, verify, repair) ``result``-ed."""
+        if rows:
+            attributes = {"dal.tool": tool, "db.collection.name": entity, "dal.result": result}
+            self.add(catalog.MIGRATION_ROWS, attributes, rows)
+
+    def span(self, name: str, attributes: Mapping[str, Any] | None = None) -> SpanScope:
+        """A span of the layer's own work (a backfill page, a repair), current in its block."""
+        return SpanScope(self.tracer, name, attributes or {})
+
+    # --- observed state ------------------------------------------------------------------
+
+    def watch_breakers(self, source: BreakerSource) -> Callable[[], None]:
+        """Report the breakers ``source`` returns; call the result to stop."""
+        return self._watch(self._breakers, source)
+
+    def watch_backlog(self, source: BacklogSource) -> Callable[[], None]:
+        """Report the repair-log backlog ``source`` returns; call the result to stop."""
+        self._backlog_cache = None
+        return self._watch(self._backlogs, source)
+
+    def _watch(self, sources: list[Any], source: Any) -> Callable[[], None]:
+        with self._lock:
+            sources.append(source)
+
+        def stop() -> None:
+            with self._lock:
+                if source in sources:
+                    sources.remove(source)
+            self._backlog_cache = None
+
+        return stop
+
+    def _observe_breakers(self, options: CallbackOptions) -> Iterable[Observation]:
+        with self._lock:
+            sources = list(self._breakers)
+        for source in sources:
+            for key, state in source().items():
+                entity, _, kind = key.rpartition(".")
+                value = catalog.BREAKER_STATES.get(state, catalog.BREAKER_STATES["open"])
+                yield Observation(value, {"db.collection.name": entity, "dal.breaker": kind})
+
+    def _observe_backlog(self, options: CallbackOptions) -> Iterable[Observation]:
+        now = time.monotonic()
+        cached = self._backlog_cache
+        if cached is None or now - cached[0] >= self._backlog_interval:
+            cached = (now, self._read_backlog())
+            self._backlog_cache = cached
+        return [Observation(value, attributes) for value, attributes in cached[1]]
+
+    def _read_backlog(self) -> list[tuple[int, Attributes]]:
+        with self._lock:
+            sources = list(self._backlogs)
+        totals: dict[str, int] = {}
+        for source in sources:
+            for entity, count in source().items():
+                totals[entity] = totals.get(entity, 0) + count
+        return [(count, {"db.collection.name": entity}) for entity, count in sorted(totals.items())]
+
+
+class OperationTelemetry:
+    """One routed operation's instruments, with its attribute sets built once each."""
+
+    __slots__ = ("_attributes", "entity", "name", "telemetry")
+
+    def __init__(self, telemetry: Telemetry, entity: str, name: str) -> None:
+        self.telemetry = telemetry
+        self.entity = entity
+        self.name = name
+        self._attributes: dict[tuple[str, str], Attributes] = {}
+
+    def _call(self, stage: str) -> Attributes:
+        key = ("", stage)
+        found = self._attributes.get(key)
+        if found is None:
+            found = {
+                "db.collection.name": self.entity,
+                "db.operation.name": self.name,
+                "dal.stage": stage,
+            }
+            self._attributes[key] = found
+        return found
+
+    def _side(self, side: str, stage: str) -> Attributes:
+        key = (side, stage)
+        found = self._attributes.get(key)
+        if found is None:
+            system = self.telemetry.systems.get(side, side)
+            found = {"db.system": system, "dal.side": side, **self._call(stage)}
+            self._attributes[key] = found
+        return found
+
+    # --- metrics -------------------------------------------------------------------------
+
+    def duration(self, side: str, stage: str, seconds: float) -> None:
+        """Record how long ``side`` took in ``stage``."""
+        self.telemetry.duration.record(seconds, self._side(side, stage))
+
+    def comparison(self, stage: str, category: str, drifting: Iterable[str] = ()) -> None:
+        """Count a comparison of ``category`` and each drifting field path (capped)."""
+        telemetry = self.telemetry
+        telemetry.add(catalog.COMPARISONS, {**self._call(stage), "dal.category": category})
+        for path in drifting:
+            attributes = {
+                "db.collection.name": self.entity,
+                "dal.stage": stage,
+                "dal.field_path": telemetry.paths(path),
+            }
+            telemetry.add(catalog.DRIFT, attributes)
+
+    def dropped(self, stage: str, reason: str) -> None:
+        """Count shadow work skipped for ``reason``."""
+        self.telemetry.add(catalog.DROPS, {**self._call(stage), "dal.reason": reason})
+
+    def error(self, side: str, stage: str, error_type: str) -> None:
+        """Count a failure of ``side`` (``old``, ``new``)."""
+        attributes = {**self._side(side, stage), "error.type": error_type}
+        self.telemetry.add(catalog.ERRORS, attributes)
+
+    def repair(self, stage: str, side: str, reason: str) -> None:
+        """Count an entry appended to the repair log."""
+        attributes = {
+            "db.collection.name": self.entity,
+            "dal.stage": stage,
+            "dal.side": side,
+            "dal.reason": reason,
+        }
+        self.telemetry.add(catalog.REPAIRS, attributes)
+
+    def repair_lost(self, stage: str, side: str) -> None:
+        """Count a repair entry that could not be written."""
+        attributes = {"db.collection.name": self.entity, "dal.stage": stage, "dal.side": side}
+        self.telemetry.add(catalog.REPAIRS_LOST, attributes)
+
+    # --- spans ---------------------------------------------------------------------------
+
+    def routed(self, stage: str) -> CallScope:
+        """The span of one routed call, current in its block, and its correlation id."""
+        name = f"route {self.entity}.{self.name}"
+        return CallScope(self.telemetry.tracer, name, self._call(stage))
+
+    def side(self, side: str, stage: str) -> SpanScope:
+        """The client span of one side's call (named ``{operation} {entity}``)."""
+        name = f"{self.name} {self.entity}"
+        return SpanScope(self.telemetry.tracer, name, self._side(side, stage), client=True)
+
+    def shadow(self, stage: str) -> SpanScope:
+        """The span of shadow work on a worker (a child of the request's span)."""
+        name = f"shadow {self.entity}.{self.name}"
+        return SpanScope(self.telemetry.tracer, name, self._call(stage))
