@@ -37,6 +37,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from opentelemetry.trace import Span
 from sqlalchemy import Engine, Table
 
 from dal.migrate.checkpoints import Checkpoint, CheckpointStore, SegmentId
@@ -46,6 +47,7 @@ from dal.migrate.progress import NoProgress, ProgressReporter
 from dal.migrate.source import count_rows, pages, prefetched
 from dal.migrate.writer import BatchWriter, ConditionalWriter, ItemWriter, WriteResult
 from dal.routing.stages import Stage
+from dal.telemetry import Telemetry, default_telemetry
 
 __all__ = [
     "MODES",
@@ -143,6 +145,8 @@ class _Page:
     rows: list[RowItems]
     last_key: tuple[Any, ...]
     futures: list[Future[WriteResult]]
+    entity: str
+    span: Span
 
 
 class Backfill:
@@ -151,7 +155,9 @@ class Backfill:
     ``identify`` names the DynamoDB tables an entity's items go to, as they exist
     now (see :func:`~dal.migrate.checkpoints.target_identity`); a checkpoint
     written for other tables is not resumed. Without it every checkpoint counts
-    as written for the same tables.
+    as written for the same tables. Each page is a span (``backfill ENTITY batch``) and
+    its rows are counted in ``dal.migration.rows`` (read, written, skipped, failed) on
+    ``telemetry`` (default: the global OpenTelemetry providers).
     """
 
     def __init__(
@@ -163,7 +169,9 @@ class Backfill:
         checkpoints: CheckpointStore,
         progress: ProgressReporter | None = None,
         identify: Callable[[SourcePlan], str] | None = None,
+        telemetry: Telemetry | None = None,
     ) -> None:
+        self._telemetry = telemetry if telemetry is not None else default_telemetry()
         self._engine = engine
         self._writers = writers
         self._plans = plans
@@ -223,6 +231,7 @@ class Backfill:
         pool: ThreadPoolExecutor,
         writer: ItemWriter,
     ) -> _Page:
+        span = self._telemetry.start_batch("backfill", plan.name)
         with self._engine.connect() as connection:
             built = plan.build_page(connection, self._tables, rows)
         items = [item for row in built for item in row.items]
@@ -230,7 +239,7 @@ class Backfill:
             pool.submit(writer.write, items[start : start + batch_size])
             for start in range(0, len(items), batch_size)
         ]
-        return _Page(built, plan.key(rows[-1]), futures)
+        return _Page(built, plan.key(rows[-1]), futures, plan.name, span)
 
     def _complete(
         self, page: _Page, checkpoint: Checkpoint, result: EntityResult, name: str
@@ -240,6 +249,15 @@ class Backfill:
         for future in page.futures:
             outcome.merge(future.result())
         copied, skipped, failed = _tally(page.rows, outcome)
+        self._telemetry.end_batch(
+            page.span,
+            "backfill",
+            page.entity,
+            read=len(page.rows),
+            written=copied,
+            skipped=skipped,
+            failed=len(failed),
+        )
         result.copied += copied
         result.skipped += skipped
         result.failed.extend(failed)

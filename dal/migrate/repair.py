@@ -41,6 +41,7 @@ from dal.migrate.source import fetch_rows
 from dal.migrate.verify import Finding, Kind, Verifier, VerifyOptions, VerifyReport
 from dal.routing.redaction import DEFAULT_SENSITIVE, scrub_message
 from dal.routing.stages import PLANS, Side, Stage
+from dal.telemetry import Telemetry, default_telemetry
 from interfaces import DalError
 
 __all__ = [
@@ -73,6 +74,15 @@ class Outcome(StrEnum):
     PLANNED = "planned"
     SKIPPED = "skipped"
     FAILED = "failed"
+
+
+_RESULTS = {
+    Outcome.APPLIED: "written",
+    Outcome.PLANNED: "planned",
+    Outcome.SKIPPED: "skipped",
+    Outcome.FAILED: "failed",
+}
+"""The ``dal.result`` of ``dal.migration.rows`` each outcome counts as."""
 
 
 @dataclass(frozen=True)
@@ -206,7 +216,9 @@ class Repairer:
         stage_of: StageOf,
         sensitive: tuple[str, ...] = DEFAULT_SENSITIVE,
         allocate: Allocate | None = None,
+        telemetry: Telemetry | None = None,
     ) -> None:
+        self._telemetry = telemetry if telemetry is not None else default_telemetry()
         self._engine = engine
         self._client = client
         self._verifier = verifier
@@ -251,7 +263,8 @@ class Repairer:
                 again = self._verifier.run(verify_options, chosen)
                 to_dynamodb = [f for f in again.failing if _is_guard(f)]
                 self.check_deletions([(f, Side.NEW) for f in to_dynamodb], options)
-        report.actions += [self.repair_dynamodb(f, options.dry_run) for f in to_dynamodb]
+        with self._telemetry.span("repair dynamodb batch", {"dal.rows": len(to_dynamodb)}):
+            report.actions += [self.repair_dynamodb(f, options.dry_run) for f in to_dynamodb]
         return report
 
     def _side(self, finding: Finding) -> Side:
@@ -314,6 +327,17 @@ class Repairer:
 
     def repair_dynamodb(self, finding: Finding, dry_run: bool) -> RepairAction:
         """Put the item MySQL's row makes, or delete an item without a row; conditionally."""
+        action = self._repair_item(finding, dry_run)
+        self._count([action])
+        return action
+
+    def _count(self, actions: Sequence[RepairAction]) -> None:
+        """Count repaired rows (items) in ``dal.migration.rows`` by entity and outcome."""
+        for action in actions:
+            result = _RESULTS[action.outcome]
+            self._telemetry.migration_rows("repair", action.finding.entity, result, 1)
+
+    def _repair_item(self, finding: Finding, dry_run: bool) -> RepairAction:
         if finding.kind is Kind.UNMAPPABLE:
             return RepairAction(finding, Side.NEW, "none", Outcome.FAILED, finding.detail)
         put = finding.expected is not None
@@ -357,6 +381,14 @@ class Repairer:
         children (the reflected foreign keys). A row that fails is tried again after
         a pass in which another row was repaired (a reference within one table).
         """
+        with self._telemetry.span("repair mysql batch", {"dal.rows": len(findings)}):
+            actions = self._repair_rows(findings, plans, dry_run)
+        self._count(actions)
+        return actions
+
+    def _repair_rows(
+        self, findings: Sequence[Finding], plans: Mapping[str, SourcePlan], dry_run: bool
+    ) -> list[RepairAction]:
         by_row: dict[tuple[str, Any], list[Finding]] = {}
         for finding in findings:
             by_row.setdefault((finding.entity, finding.row), []).append(finding)

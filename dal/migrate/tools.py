@@ -33,6 +33,7 @@ from dal.routing.flags import FlagSource
 from dal.routing.redaction import DEFAULT_SENSITIVE
 from dal.routing.stages import Stage
 from dal.settings import Settings
+from dal.telemetry import Telemetry
 
 if TYPE_CHECKING:
     from adapters.dynamodb.client import DynamoClient
@@ -58,6 +59,9 @@ class MigrationTools:
     ids: Callable[[], IdAllocator] | None = None
     """The layer's id allocator (built on first use), for rows a repair writes into MySQL
     whose items hold no id; None lets the database pick."""
+    telemetry: Telemetry | None = None
+    """Where progress (``dal.migration.rows``) and batch spans go; None: the global
+    OpenTelemetry providers."""
 
     def stage_of(self, entity: str) -> Stage:
         """The entity's stage now (``off`` unless the flags say otherwise)."""
@@ -75,6 +79,7 @@ class MigrationTools:
             checkpoints,
             progress,
             identify=self.target_identity,
+            telemetry=self.telemetry,
         )
 
     def target_identity(self, plan: SourcePlan) -> str:
@@ -92,7 +97,7 @@ class MigrationTools:
 
     def verifier(self, progress: ProgressReporter | None = None) -> Verifier:
         """A verifier over these connections."""
-        return Verifier(self.engine, self.client, self.plans, self.tables, progress)
+        return Verifier(self.engine, self.client, self.plans, self.tables, progress, self.telemetry)
 
     def repairer(self, progress: ProgressReporter | None = None) -> Repairer:
         """A repairer over these connections, directed by the stage flags."""
@@ -104,6 +109,7 @@ class MigrationTools:
             self.stage_of,
             self.sensitive,
             self._allocate if self.ids is not None else None,
+            self.telemetry,
         )
 
     def replayer(self, progress: ProgressReporter | None = None) -> Replayer:

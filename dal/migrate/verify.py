@@ -37,6 +37,7 @@ from dal.migrate.progress import NoProgress, ProgressReporter
 from dal.migrate.source import fetch_rows, pages
 from dal.migrate.writer import WriteItem
 from dal.routing.redaction import DEFAULT_SENSITIVE, Redactor, scrub_message
+from dal.telemetry import Telemetry, default_telemetry
 
 __all__ = [
     "EntityCounts",
@@ -173,7 +174,11 @@ def plain_key(key: Key) -> dict[str, Any]:
 
 
 class Verifier:
-    """Compares the two sides for the plans it is given; thread-safe within one run."""
+    """Compares the two sides for the plans it is given; thread-safe within one run.
+
+    Each page of the forward pass is a span (``verify ENTITY batch``); its rows are
+    counted in ``dal.migration.rows`` as read, its findings as failed.
+    """
 
     def __init__(
         self,
@@ -182,12 +187,14 @@ class Verifier:
         plans: Mapping[str, SourcePlan],
         tables: Mapping[str, Table],
         progress: ProgressReporter | None = None,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self._engine = engine
         self._client = client
         self._plans = plans
         self._tables = tables
         self._progress = progress or NoProgress()
+        self._telemetry = telemetry if telemetry is not None else default_telemetry()
         self._lock = threading.Lock()
 
     @property
@@ -213,11 +220,15 @@ class Verifier:
     ) -> None:
         name = f"verify {plan.name}"
         self._progress.start(name, None)
+        telemetry = self._telemetry
         for rows in pages(self._engine, plan.table, SegmentId(plan.name), options.page_size):
+            span = telemetry.start_batch("verify", plan.name)
             with self._engine.connect() as connection:
                 built = plan.build_page(connection, self._tables, rows)
-            for finding in self.compare_rows(plan, built, redactor):
+            findings = self.compare_rows(plan, built, redactor)
+            for finding in findings:
                 self._add(report, finding)
+            telemetry.end_batch(span, "verify", plan.name, read=len(built), failed=len(findings))
             counts = report.counts[plan.name]
             counts.rows += len(built)
             counts.items += sum(len(row.items) for row in built)

@@ -193,6 +193,11 @@ class Metrics:
                     self._operations[key] = found
         return found
 
+    def entities(self) -> list[str]:
+        """Every entity with counters (a unit of work's own, ``*``, left out)."""
+        with self._lock:
+            return sorted({entity for entity, _ in self._operations if entity != "*"})
+
     def internal_error(self, component: str = "router") -> None:
         """Count a failure of the comparator, a recorder or another ``component`` of the router."""
         with self._lock:

@@ -96,14 +96,16 @@ class Services:
         self._unwatch.clear()
 
     def _backlog(self) -> dict[str, int]:
-        """The repair log's pending entries per entity ({} when it cannot be read)."""
+        """The repair log's pending entries per entity, 0 for a routed entity without any
+        ({} when the log cannot be read)."""
         if self.repair_log is None:
             return {}
         try:
-            return self.repair_log.pending_by_entity()
+            pending = self.repair_log.pending_by_entity()
         except Exception as exc:
             self.raised("repair log backlog", exc)
             return {}
+        return dict.fromkeys(self.metrics.entities(), 0) | pending
 
     # --- failures of the machinery -------------------------------------------------------
 

@@ -103,6 +103,22 @@ class Telemetry:
             attributes = {"dal.tool": tool, "db.collection.name": entity, "dal.result": result}
             self.add(catalog.MIGRATION_ROWS, attributes, rows)
 
+    def start_batch(self, tool: str, entity: str) -> trace.Span:
+        """Start the span of one batch (a page) of ``tool``'s work on ``entity``.
+
+        Not made current: a batch may be in flight while the next one starts; end it
+        with :meth:`end_batch`.
+        """
+        attributes = {"dal.tool": tool, "db.collection.name": entity}
+        return self.tracer.start_span(f"{tool} {entity} batch", attributes=attributes)
+
+    def end_batch(self, span: trace.Span, tool: str, entity: str, **rows: int) -> None:
+        """Count the batch's rows by result (``read=500, written=498...``) and end its span."""
+        for result, count in rows.items():
+            span.set_attribute(f"dal.rows.{result}", count)
+            self.migration_rows(tool, entity, result, count)
+        span.end()
+
     def span(self, name: str, attributes: Mapping[str, Any] | None = None) -> SpanScope:
         """A span of the layer's own work (a backfill page, a repair), current in its block."""
         return SpanScope(self.tracer, name, attributes or {})

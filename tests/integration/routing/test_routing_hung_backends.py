@@ -21,19 +21,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import servers
 from dependency_injector import providers
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, select
 from support.proxy import FaultProxy
+from support.tracker import tracker_database
 
-from adapters.mysql import create_engine
-from adapters.mysql.tables import id_blocks
 from dal.aws import dynamodb_client
 from dal.container import build_container
 from dal.contract import load_contract
-from dal.local import mariadb
 from dal.migrate import BackfillOptions, open_tools
-from dal.migrate.checkpoints import checkpoint_table
 from dal.routing import MemoryRecorder, RepairLog, Router, ShadowSettings
 from dal.schema import create_tables
 from dal.settings import Settings
@@ -64,30 +60,8 @@ _numbers = itertools.count(100)
 @pytest.fixture(scope="module")
 def engine(mysql_server_url: str) -> Iterator[Engine]:
     """A fresh database with the tracker's tables and project 1."""
-    name = servers.unique_name("dal_tmo_")
-    url = mariadb.create_database(mysql_server_url, name)
-    created = create_engine(url)
-    schema.metadata.create_all(created)
-    checkpoint_table.create(created)
-    id_blocks.create(created)
-    start = datetime(2025, 6, 1, 8, 30)
-    with created.begin() as connection:
-        connection.execute(
-            insert(schema.projects),
-            [
-                {
-                    "id": 1,
-                    "name": "Apollo",
-                    "owner_email": "ada@example.com",
-                    "version": 1,
-                    "created_at": start,
-                    "updated_at": start,
-                }
-            ],
-        )
-    yield created
-    created.dispose()
-    mariadb.drop_database(mysql_server_url, name)
+    with tracker_database(mysql_server_url, "dal_tmo_", "ada@example.com") as created:
+        yield created
 
 
 @pytest.fixture(scope="module")
