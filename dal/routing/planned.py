@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dal.routing.calls import Operation, Targets
-from dal.routing.compare import Outcome, is_answer
+from dal.routing.compare import ANSWER_ERRORS, Outcome, is_answer
 from dal.routing.flags import FlagSnapshot
 from dal.routing.services import Services
 from dal.routing.shadow import Work
@@ -50,7 +50,7 @@ class Planned:
         metrics = operation.metrics
         started = time.perf_counter()
         try:
-            with metrics.telemetry.side(side.value, stage.value):
+            with metrics.telemetry.side(side.value, stage.value, ANSWER_ERRORS):
                 value = targets.method(side, operation.name)(*args, **kwargs)
         except BaseException as exc:
             elapsed = time.perf_counter() - started

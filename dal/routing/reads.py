@@ -23,7 +23,7 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from dal.routing.calls import Operation, Targets
-from dal.routing.compare import Outcome, Verdict, oriented
+from dal.routing.compare import ANSWER_ERRORS, Outcome, Verdict, oriented
 from dal.routing.flags import FlagSnapshot
 from dal.routing.planned import Planned
 from dal.routing.recording import Category
@@ -31,6 +31,7 @@ from dal.routing.services import Services
 from dal.routing.shadow import Attempt
 from dal.routing.stages import PLANS, Side, Stage
 from dal.routing.uow import current_unit_of_work
+from dal.telemetry.spans import failed
 from interfaces.deadlines import deadline
 
 __all__ = ["Reads"]
@@ -44,7 +45,7 @@ class Reads(Planned):
     ) -> Any:
         """Run one query and return the primary side's answer."""
         snapshot, stage, plan = self._plan(operation)
-        with operation.metrics.telemetry.routed(stage.value):
+        with operation.metrics.telemetry.routed(stage.value, ANSWER_ERRORS):
             shadow = None
             if plan.shadow is not None:
                 try:
@@ -146,8 +147,10 @@ class _ShadowRead:
         side = self._plan.returned.other
         name, args, kwargs = self._operation.name, self._args, self._kwargs
         telemetry = self._operation.metrics.telemetry
-        with _within(attempt), telemetry.side(side.value, self._stage.value):
+        with _within(attempt), telemetry.side(side.value, self._stage.value) as span:
             secondary = self._targets.call_isolated(side, name, args, kwargs)
+            if secondary.error is not None:  # call_isolated keeps it: note it on the span
+                failed(span, secondary.error, answered=secondary.answered)
         if not attempt.end_budget():
             return
         if not self._secondary_answered(side, secondary):

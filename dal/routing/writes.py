@@ -25,7 +25,7 @@ import time
 from typing import Any
 
 from dal.routing.calls import Operation, Targets
-from dal.routing.compare import Outcome, is_answer, oriented
+from dal.routing.compare import ANSWER_ERRORS, Outcome, is_answer, oriented
 from dal.routing.flags import FlagSnapshot
 from dal.routing.planned import Planned
 from dal.routing.replay import replay_scope
@@ -46,7 +46,7 @@ class Writes(Planned):
     ) -> Any:
         """Run one command and return the authoritative side's result (in the call's span)."""
         snapshot, stage, plan = self._plan(operation)
-        with operation.metrics.telemetry.routed(stage.value):
+        with operation.metrics.telemetry.routed(stage.value, ANSWER_ERRORS):
             return self._run(targets, operation, snapshot, stage, plan, args, kwargs)
 
     def _run(
@@ -105,7 +105,7 @@ class Writes(Planned):
         metrics = operation.metrics
         started = time.perf_counter()
         try:
-            with deadline(budget), metrics.telemetry.side(side.value, stage.value):
+            with deadline(budget), metrics.telemetry.side(side.value, stage.value, ANSWER_ERRORS):
                 result = targets.method(side, operation.name)(*args, **kwargs)
         except Exception as exc:
             elapsed = time.perf_counter() - started

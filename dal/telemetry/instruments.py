@@ -10,17 +10,19 @@ and stage, so the hot path is one histogram record and a span start and end.
 
 from __future__ import annotations
 
+import inspect
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from opentelemetry import metrics, trace
 from opentelemetry.metrics import CallbackOptions, Observation
 
 from dal.telemetry import catalog
 from dal.telemetry.paths import DEFAULT_PATH_LIMIT, FieldPathCap
-from dal.telemetry.spans import CallScope, SpanScope
+from dal.telemetry.spans import Answers, CallScope, SpanScope
 
 __all__ = ["DEFAULT_SYSTEMS", "OperationTelemetry", "Telemetry"]
 
@@ -35,6 +37,7 @@ BacklogSource = Callable[[], Mapping[str, int]]
 """Returns the pending repair entries per entity."""
 
 Attributes = dict[str, str]
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Telemetry:
@@ -61,8 +64,8 @@ class Telemetry:
         self.systems = dict(systems)
         self.paths = FieldPathCap(path_limit)
         self._lock = threading.Lock()
-        self._breakers: list[BreakerSource] = []
-        self._backlogs: list[BacklogSource] = []
+        self._breakers: list[Callable[[], BreakerSource | None]] = []
+        self._backlogs: list[Callable[[], BacklogSource | None]] = []
         self._backlog_interval = backlog_interval
         self._backlog_cache: tuple[float, list[tuple[int, Attributes]]] | None = None
         spec = catalog.DURATION
@@ -126,7 +129,10 @@ class Telemetry:
     # --- observed state ------------------------------------------------------------------
 
     def watch_breakers(self, source: BreakerSource) -> Callable[[], None]:
-        """Report the breakers ``source`` returns; call the result to stop."""
+        """Report the breakers ``source`` returns; call the result to stop.
+
+        A bound method is held weakly: its object's end stops the reports too.
+        """
         return self._watch(self._breakers, source)
 
     def watch_backlog(self, source: BacklogSource) -> Callable[[], None]:
@@ -134,22 +140,30 @@ class Telemetry:
         self._backlog_cache = None
         return self._watch(self._backlogs, source)
 
-    def _watch(self, sources: list[Any], source: Any) -> Callable[[], None]:
+    def _watch(self, sources: list[Callable[[], F | None]], source: F) -> Callable[[], None]:
+        reference: Callable[[], F | None] = (
+            weakref.WeakMethod(source) if inspect.ismethod(source) else _Strong(source)
+        )
         with self._lock:
-            sources.append(source)
+            sources.append(reference)
 
         def stop() -> None:
             with self._lock:
-                if source in sources:
-                    sources.remove(source)
+                if reference in sources:
+                    sources.remove(reference)
             self._backlog_cache = None
 
         return stop
 
-    def _observe_breakers(self, options: CallbackOptions) -> Iterable[Observation]:
+    def _live(self, references: list[Callable[[], F | None]]) -> list[F]:
+        """The sources still alive (dead weak references are dropped)."""
         with self._lock:
-            sources = list(self._breakers)
-        for source in sources:
+            found = [(reference, reference()) for reference in references]
+            references[:] = [reference for reference, source in found if source is not None]
+        return [source for _, source in found if source is not None]
+
+    def _observe_breakers(self, options: CallbackOptions) -> Iterable[Observation]:
+        for source in self._live(self._breakers):
             for key, state in source().items():
                 entity, _, kind = key.rpartition(".")
                 value = catalog.BREAKER_STATES.get(state, catalog.BREAKER_STATES["open"])
@@ -164,13 +178,23 @@ class Telemetry:
         return [Observation(value, attributes) for value, attributes in cached[1]]
 
     def _read_backlog(self) -> list[tuple[int, Attributes]]:
-        with self._lock:
-            sources = list(self._backlogs)
         totals: dict[str, int] = {}
-        for source in sources:
+        for source in self._live(self._backlogs):
             for entity, count in source().items():
                 totals[entity] = totals.get(entity, 0) + count
         return [(count, {"db.collection.name": entity}) for entity, count in sorted(totals.items())]
+
+
+class _Strong:
+    """A strong reference called like a weak one (for a function or a lambda)."""
+
+    __slots__ = ("_source",)
+
+    def __init__(self, source: Any) -> None:
+        self._source = source
+
+    def __call__(self) -> Any:
+        return self._source
 
 
 class OperationTelemetry:
@@ -249,15 +273,19 @@ class OperationTelemetry:
 
     # --- spans ---------------------------------------------------------------------------
 
-    def routed(self, stage: str) -> CallScope:
-        """The span of one routed call, current in its block, and its correlation id."""
-        name = f"route {self.entity}.{self.name}"
-        return CallScope(self.telemetry.tracer, name, self._call(stage))
+    def routed(self, stage: str, answers: Answers = ()) -> CallScope:
+        """The span of one routed call, current in its block, and its correlation id.
 
-    def side(self, side: str, stage: str) -> SpanScope:
+        An exception of ``answers`` leaving the block does not mark the span failed.
+        """
+        name = f"route {self.entity}.{self.name}"
+        return CallScope(self.telemetry.tracer, name, self._call(stage), answers)
+
+    def side(self, side: str, stage: str, answers: Answers = ()) -> SpanScope:
         """The client span of one side's call (named ``{operation} {entity}``)."""
         name = f"{self.name} {self.entity}"
-        return SpanScope(self.telemetry.tracer, name, self._side(side, stage), client=True)
+        attributes = self._side(side, stage)
+        return SpanScope(self.telemetry.tracer, name, attributes, client=True, answers=answers)
 
     def shadow(self, stage: str) -> SpanScope:
         """The span of shadow work on a worker (a child of the request's span)."""

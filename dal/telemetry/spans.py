@@ -21,10 +21,18 @@ from dal.telemetry.correlation import enter_correlation, leave_correlation, new_
 __all__ = ["CallScope", "SpanScope"]
 
 
-class SpanScope:
-    """A span current within a ``with`` block; an exception leaving the block marks it failed."""
+Answers = tuple[type[BaseException], ...]
+"""Exceptions that are an answer about the data (NotFound...), not a failure."""
 
-    __slots__ = ("_attributes", "_kind", "_name", "_span", "_token", "_tracer")
+
+class SpanScope:
+    """A span current within a ``with`` block; an exception leaving the block marks it failed.
+
+    An exception of ``answers`` is noted as the span's ``error.type`` only: the call
+    answered, so the status stays unset.
+    """
+
+    __slots__ = ("_answers", "_attributes", "_kind", "_name", "_span", "_token", "_tracer")
 
     def __init__(
         self,
@@ -33,7 +41,9 @@ class SpanScope:
         attributes: Mapping[str, Any],
         *,
         client: bool = False,
+        answers: Answers = (),
     ) -> None:
+        self._answers = answers
         self._tracer = tracer
         self._name = name
         self._attributes = attributes
@@ -62,7 +72,7 @@ class SpanScope:
     ) -> None:
         span = self._span
         if error is not None:
-            failed(span, error)
+            failed(span, error, answered=isinstance(error, self._answers))
         self._leaving()
         otel_context.detach(self._token)  # type: ignore[arg-type]
         span.end()
@@ -73,8 +83,14 @@ class CallScope(SpanScope):
 
     __slots__ = ("_correlation",)
 
-    def __init__(self, tracer: trace.Tracer, name: str, attributes: Mapping[str, Any]) -> None:
-        super().__init__(tracer, name, attributes)
+    def __init__(
+        self,
+        tracer: trace.Tracer,
+        name: str,
+        attributes: Mapping[str, Any],
+        answers: Answers = (),
+    ) -> None:
+        super().__init__(tracer, name, attributes, answers=answers)
         self._correlation: Token[str | None] | None = None
 
     def _entered(self, span: trace.Span) -> None:
@@ -91,8 +107,10 @@ class CallScope(SpanScope):
             self._correlation = None
 
 
-def failed(span: trace.Span, error: BaseException) -> None:
-    """Mark ``span`` failed with ``error``'s type (never its message: it may hold values)."""
+def failed(span: trace.Span, error: BaseException, *, answered: bool = False) -> None:
+    """Note ``error``'s type on ``span`` (never its message: it may hold values); unless the
+    error ``answered`` the call, mark the span failed."""
     name = type(error).__name__
     span.set_attribute("error.type", name)
-    span.set_status(Status(StatusCode.ERROR, name))
+    if not answered:
+        span.set_status(Status(StatusCode.ERROR, name))

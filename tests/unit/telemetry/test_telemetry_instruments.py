@@ -3,11 +3,16 @@ paths capped, breakers and backlog observed, and no cost or error without an SDK
 
 from __future__ import annotations
 
+import gc
 import logging
 
 import pytest
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import StatusCode
 
 from dal.telemetry import (
     METRICS,
@@ -67,6 +72,19 @@ def test_breakers_and_backlog_are_observed_until_their_source_stops(telemetry, r
     assert collected(reader).get("dal.breaker.state", []) == []
 
 
+def test_a_router_dropped_without_closing_is_no_longer_observed(telemetry, reader):
+    class Breakers:
+        def states(self) -> dict[str, str]:
+            return {"things.write": "half_open"}
+
+    breakers = Breakers()
+    telemetry.watch_breakers(breakers.states)  # held weakly: a bound method
+    assert [value for _, value in collected(reader)["dal.breaker.state"]] == [1]
+    del breakers
+    gc.collect()
+    assert collected(reader).get("dal.breaker.state", []) == []
+
+
 def test_every_metric_name_is_exported_under_its_prometheus_name():
     names = {spec.name: prometheus_name(spec) for spec in METRICS}
     assert names["db.client.operation.duration"] == "db_client_operation_duration_seconds"
@@ -95,3 +113,20 @@ def test_the_log_filter_adds_the_current_correlation_id():
     finally:
         leave_correlation(token)
     assert record.correlation_id == "ab" * 16  # type: ignore[attr-defined]
+
+
+def test_an_answer_is_noted_on_the_span_and_a_failure_marks_it_failed():
+    exporter = InMemorySpanExporter()
+    tracers = TracerProvider()
+    tracers.add_span_processor(SimpleSpanProcessor(exporter))
+    operation = Telemetry(tracer_provider=tracers).operation("things", "get")
+    for error in (LookupError("no thing 7"), RuntimeError("down: thing 7")):
+        with pytest.raises(type(error)), operation.side("new", "live", answers=(LookupError,)):
+            raise error
+    answered, failed = exporter.get_finished_spans()
+    assert answered.attributes["error.type"] == "LookupError"
+    assert answered.status.status_code is StatusCode.UNSET
+    assert failed.attributes["error.type"] == "RuntimeError"
+    assert failed.status.status_code is StatusCode.ERROR
+    assert "thing 7" not in repr([dict(s.attributes) for s in (answered, failed)])
+    assert failed.status.description == "RuntimeError"  # the type, never the message
