@@ -27,12 +27,15 @@ __all__ = [
 ]
 
 _CURRENT: ContextVar[str | None] = ContextVar("dal_correlation_id", default=None)
-_random = random.SystemRandom()
 
 
 def new_correlation_id() -> str:
-    """A fresh id shaped like a trace id: 32 lowercase hex digits, not all zero."""
-    return f"{_random.getrandbits(128) | 1:032x}"
+    """A fresh id shaped like a trace id: 32 lowercase hex digits, not all zero.
+
+    From :mod:`random` (no system call per id; the module reseeds a forked child, so
+    forked workers do not repeat each other's ids). An id names a call, it guards nothing.
+    """
+    return f"{random.getrandbits(128) | 1:032x}"
 
 
 def current_correlation_id() -> str | None:

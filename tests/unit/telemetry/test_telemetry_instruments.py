@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 
 import pytest
 from opentelemetry.sdk.metrics import MeterProvider
@@ -19,6 +20,7 @@ from dal.telemetry import (
     CorrelationFilter,
     Telemetry,
     current_correlation_id,
+    new_correlation_id,
     prometheus_name,
 )
 from dal.telemetry.correlation import enter_correlation, leave_correlation
@@ -130,3 +132,18 @@ def test_an_answer_is_noted_on_the_span_and_a_failure_marks_it_failed():
     assert failed.status.status_code is StatusCode.ERROR
     assert "thing 7" not in repr([dict(s.attributes) for s in (answered, failed)])
     assert failed.status.description == "RuntimeError"  # the type, never the message
+
+
+def test_a_forked_worker_makes_other_correlation_ids_than_its_parent():
+    new_correlation_id()
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover (the child)
+        os.write(write, new_correlation_id().encode())
+        os._exit(0)
+    os.waitpid(child, 0)
+    os.close(write)
+    theirs = os.read(read, 64).decode()
+    os.close(read)
+    assert len(theirs) == 32
+    assert theirs != new_correlation_id()
