@@ -32,12 +32,13 @@ from adapters.mysql import create_engine
 from dal.contract.check import database_targets, run_check
 from dal.local import mariadb
 
+_CHUNK = 100_000
 _COLUMNS = "id, amount, note, at, born, big, body"
 _FILL = (
     "INSERT INTO t SELECT seq, seq / 7, CONCAT('naïve ☕ ', seq),"
     " TIMESTAMP('2024-01-01') + INTERVAL seq SECOND,"
     " DATE('2000-01-01') + INTERVAL (seq % 9000) DAY,"
-    " seq * 1000, IF(seq % 10 = 0, REPEAT('x', 200), NULL) FROM seq_1_to_{rows}"
+    " seq * 1000, IF(seq % 10 = 0, REPEAT('x', 200), NULL) FROM seq_{first}_to_{last}"
 )
 
 
@@ -50,7 +51,10 @@ def _fill(url: str, rows: int) -> None:
                 " at DATETIME(6), born DATE, big BIGINT UNSIGNED, body TEXT)"
             )
         )
-        connection.execute(text(_FILL.format(rows=rows)))
+    for start in range(1, rows + 1, _CHUNK):  # chunks: each INSERT within the read timeout
+        with engine.begin() as connection:
+            end = min(start + _CHUNK - 1, rows)
+            connection.execute(text(_FILL.format(first=start, last=end)))
     engine.dispose()
 
 

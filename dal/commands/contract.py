@@ -10,7 +10,7 @@ contract cannot be used.
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -19,7 +19,12 @@ from dal.commands.exits import EXIT_FAILED
 from dal.contract import Contract
 from dal.settings import Settings, load_settings
 
+if TYPE_CHECKING:
+    from adapters.mysql.timeouts import SqlTimeouts
+
 __all__ = ["contract_app", "register"]
+
+_LONG_QUERY = 3600.0
 
 contract_app = typer.Typer(
     name="contract",
@@ -46,7 +51,7 @@ def check_command(
     from dal.migrate.progress import RichProgress
 
     settings = load_settings()
-    engine = create_engine(settings.require_mysql_url())
+    engine = create_engine(settings.require_mysql_url(), timeouts=_timeouts(settings))
     try:
         contract = None if every_table else _contract(settings)
         if contract is None:
@@ -73,6 +78,18 @@ def check_command(
         console.print(summary_line(report), highlight=False)
     if not report.ok:
         raise typer.Exit(EXIT_FAILED)
+
+
+def _timeouts(settings: Settings) -> SqlTimeouts:
+    """The settings' timeouts, with at least an hour to answer: the key-collision queries
+    group a whole table before they send a row."""
+    from adapters.mysql.timeouts import SqlTimeouts
+
+    return SqlTimeouts(
+        connect=settings.mysql_connect_timeout,
+        read=max(settings.mysql_read_timeout, _LONG_QUERY),
+        write=settings.mysql_write_timeout,
+    )
 
 
 def _contract(settings: Settings) -> Contract | None:
