@@ -40,14 +40,20 @@ def _schema(engine: Engine) -> dict[str, str]:
     return ddl
 
 
+def _foreign(engine: Engine, *extra: str) -> dict[str, str]:
+    """Create the foreign schema (and run ``extra``); its DDL before any upgrade."""
+    with engine.begin() as connection:
+        for statement in (*_FOREIGN, *extra):
+            connection.execute(text(statement))
+    return _schema(engine)
+
+
 def test_upgrade_adds_only_the_layer_tables(
     db: Engine, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with db.begin() as connection:
-        for statement in _FOREIGN:
-            connection.execute(text(statement))
-    before = _schema(db)
+    before = _foreign(db)
     monkeypatch.setenv("DAL_MYSQL_URL", db_url)
+    monkeypatch.delenv("DAL_DECLARATIONS", raising=False)
 
     first = runner.invoke(app, ["db", "upgrade"])
     second = runner.invoke(app, ["db", "upgrade"])
@@ -58,3 +64,26 @@ def test_upgrade_adds_only_the_layer_tables(
     after = _schema(db)
     assert set(after) - set(before) == LAYER
     assert {name: after[name] for name in before} == before
+
+
+def test_upgrade_adds_a_version_column_only_where_a_declaration_opts_in(
+    db: Engine, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = _foreign(db, "INSERT INTO teams (id, name) VALUES (1, 'Rovers')")
+    monkeypatch.setenv("DAL_MYSQL_URL", db_url)
+    monkeypatch.setenv("DAL_DECLARATIONS", "foreign_declarations")
+
+    first = runner.invoke(app, ["db", "upgrade"])
+    second = runner.invoke(app, ["db", "upgrade"])
+
+    assert first.exit_code == 0, first.output
+    assert "Added the version column teams.version" in first.output
+    assert "Added" not in second.output
+    after = _schema(db)
+    assert set(after) - set(before) == LAYER
+    assert {n: after[n] for n in before if n != "teams"} == {
+        n: ddl for n, ddl in before.items() if n != "teams"
+    }
+    assert "`version` int(11) NOT NULL DEFAULT 1" in after["teams"]
+    with db.connect() as connection:
+        assert connection.execute(text("SELECT version FROM teams")).scalar_one() == 1
