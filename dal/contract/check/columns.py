@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -205,12 +205,10 @@ def _fraction_checks(column: str, entities: Sequence[Entity]) -> list[ValueCheck
     def check(value: Any) -> Kind | None:
         if not isinstance(value, datetime) or not value.microsecond:
             return None
+        moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)  # as stored
         for pattern in patterns:
-            rendered = pattern.pattern.render(value)
             try:
-                if pattern.pattern.parse(rendered).replace(tzinfo=None) != value.replace(
-                    tzinfo=None
-                ):
+                if pattern.pattern.parse(pattern.pattern.render(moment)) != moment:
                     return Kind.FRACTION_DROPPED
             except ValueError:
                 return Kind.FRACTION_DROPPED

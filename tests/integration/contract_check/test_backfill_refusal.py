@@ -3,75 +3,18 @@ the rest; a column the contract stores as text (``S``) is copied."""
 
 from __future__ import annotations
 
-import json
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from ledger import SAFE, UNSAFE, WIDE, fill, write_contract
+from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from dal.aws import dynamodb_client
 from dal.cli import app
 
 runner = CliRunner()
-SAFE = 40
-UNSAFE = {1001: "amount", 1002: "blob_data", 1003: "born", 1004: "dur"}
-
-
-def _attribute(name: str, kind: str, column: str, **extra: Any) -> dict[str, Any]:
-    return {"name": name, "type": kind, "source_table": "ledger", "source_column": column, **extra}
-
-
-def _contract(path: Path, amount_as_text: bool) -> Path:
-    attributes = [
-        _attribute("PK", "S", "id"),
-        _attribute("SK", "S", "id", transformation={"type": "string-format", "format": "#META"}),
-        _attribute("note", "S", "note"),
-    ]
-    if amount_as_text:
-        attributes.append(_attribute("amount", "S", "amount"))
-    table = {
-        "table": "Ledger",
-        "type": "single-entity",
-        "source_table": "ledger",
-        "pk": "PK",
-        "sk": "SK",
-        "gsis": [],
-        "attributes": attributes,
-        "satisfies": ["entry by id"],
-        "estimated_item_size_bytes": 400,
-    }
-    path.write_text(json.dumps({"tables": [table]}))
-    return path
-
-
-def _fill(engine: Engine) -> None:
-    with engine.begin() as connection:
-        connection.execute(text("SET SESSION sql_mode = ''"))
-        connection.execute(
-            text(
-                "CREATE TABLE ledger (id BIGINT PRIMARY KEY, amount DECIMAL(65,30),"
-                " note VARCHAR(100), blob_data MEDIUMBLOB, born DATE, dur TIME)"
-            )
-        )
-        connection.execute(
-            text("INSERT INTO ledger (id, amount, note, born) VALUES (:i, :a, :n, :b)"),
-            [
-                {"i": i, "a": Decimal(i) / 7, "n": "naïve ☕" if i % 2 else "", "b": "2000-02-29"}
-                for i in range(1, SAFE + 1)
-            ],
-        )
-        connection.execute(
-            text(
-                "INSERT INTO ledger (id, amount, blob_data, born, dur) VALUES"
-                " (1001, 1234567890.123456789012345678901234567891, NULL, NULL, NULL),"
-                " (1002, 1, :blob, NULL, NULL), (1003, 1, NULL, '0000-00-00', NULL),"
-                " (1004, 1, NULL, NULL, '-01:00:00')"
-            ),
-            {"blob": b"\x01" * (390 * 1024)},
-        )
 
 
 def _run(*args: str) -> Any:
@@ -88,13 +31,13 @@ def test_backfill_refuses_lost_values_and_copies_the_rest(
     monkeypatch: pytest.MonkeyPatch,
     amount_as_text: bool,
 ) -> None:
-    _fill(db)
+    fill(db)
     prefix = f"{table_prefix}chk{int(amount_as_text)}_"
     for key, value in {
         "DAL_MYSQL_URL": db_url,
         "DAL_DYNAMODB_ENDPOINT": dynamodb_endpoint,
         "DAL_TABLE_PREFIX": prefix,
-        "DAL_CONTRACT": str(_contract(tmp_path / "contract.json", amount_as_text)),
+        "DAL_CONTRACT": str(write_contract(tmp_path / "c.json", amount_as_text=amount_as_text)),
     }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("DAL_DECLARATIONS", raising=False)
@@ -114,4 +57,4 @@ def test_backfill_refuses_lost_values_and_copies_the_rest(
     assert copied == set(range(1, SAFE + 1)) | (set(UNSAFE) - set(refused))
     if amount_as_text:
         stored = next(item for item in items if item["PK"]["S"] == "1001")["amount"]
-        assert stored == {"S": "1234567890.123456789012345678901234567891"}
+        assert stored == {"S": WIDE}
