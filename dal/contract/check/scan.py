@@ -65,9 +65,11 @@ def _scan(
         return rows
     positions = [screen.columns.index(column) for column in target.key_columns]
     query = _raw_select(connection, table.name, screen.columns, target.key_columns)
-    result = connection.execution_options(stream_results=True, yield_per=fetch_size).execute(query)
+    # max_row_buffer, not yield_per: with yield_per the raw result kept every row in memory
+    streaming = connection.execution_options(stream_results=True, max_row_buffer=fetch_size)
+    result = streaming.execute(query)
     rows = 0
-    for batch in result.partitions():
+    for batch in result.partitions(fetch_size):
         for row in batch:
             rows += 1
             for problem in screen.problems(row):
