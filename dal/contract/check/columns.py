@@ -45,6 +45,7 @@ ValueCheck = Callable[[Any], Kind | None]
 """What a (non-NULL) value of a column is, or None when it is safe."""
 
 _SIGNED_BIGINT = 2**63 - 1
+_MAX_DIGITS = 38
 _MARKED = {
     "enum": Kind.ENUM,
     "set": Kind.SET,
@@ -133,12 +134,19 @@ def _type_checks(column: Column[Any], entities: Sequence[Entity]) -> list[ValueC
     if isinstance(kind, Float):
         return [_float_check(kind)]
     if isinstance(kind, Numeric):
-        return [_decimal, _unsigned] if getattr(kind, "unsigned", False) else [_decimal]
-    if getattr(kind, "unsigned", False):
-        return [_unsigned]
+        return [] if _fits_a_number(kind) else [_decimal]
+    if getattr(kind, "unsigned", False) and name == "bigint":
+        return [_unsigned]  # smaller unsigned integers stay below 2^63
     if isinstance(kind, Date | DateTime):
         return [_zero_date, *_fraction_checks(column.name, entities)]
     return []
+
+
+def _fits_a_number(kind: Numeric[Any]) -> bool:
+    """Whether every value of a DECIMAL(p, s) fits a DynamoDB number: p <= 38 digits, and
+    its smallest step 10^-s and largest value below 10^p are within 1e-130..1e126."""
+    precision, scale = kind.precision, kind.scale
+    return precision is not None and precision <= _MAX_DIGITS and (scale or 0) <= precision
 
 
 def _always(kind: Kind) -> ValueCheck:

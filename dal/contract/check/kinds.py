@@ -47,7 +47,6 @@ class Kind(StrEnum):
     TIME = "time"
     NEGATIVE_TIME = "negative_time"
     FRACTION_DROPPED = "fraction_dropped"
-    TIMESTAMP_ZONE = "timestamp_zone"
     TRAILING_SPACE = "trailing_space"
     EMPTY_KEY = "empty_key"
     KEY_COLLISION = "key_collision"
@@ -114,10 +113,6 @@ KINDS: dict[Kind, KindInfo] = {
         Level.DIFFER,
         "fractional seconds the contract's date-format pattern has no place for: the item "
         "gets the canonical form instead of the pattern",
-    ),
-    Kind.TIMESTAMP_ZONE: KindInfo(
-        Level.DIFFER,
-        "a TIMESTAMP read in a session time zone other than UTC: the layer takes it as UTC",
     ),
     Kind.TRAILING_SPACE: KindInfo(
         Level.DIFFER,

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Column, Table
 from sqlalchemy.types import JSON, NullType, Text
 
-from adapters.rules import DYNAMODB_ITEM_BYTES, ITEM_ALLOWANCE, oversized_field
+from adapters.rules import DYNAMODB_ITEM_BYTES, ITEM_ALLOWANCE, oversized_field, value_size
 from dal.contract import Entity
 from dal.contract.check.columns import ColumnCheck, column_checks
 from dal.contract.check.kinds import KINDS, Kind, Level
@@ -26,6 +26,7 @@ from dal.contract.check.kinds import KINDS, Kind, Level
 __all__ = ["Problem", "RowScreen", "build_screen"]
 
 _BYTES_PER_CHARACTER = 4
+_ITEM_LIMIT = DYNAMODB_ITEM_BYTES - ITEM_ALLOWANCE
 
 
 @dataclass(frozen=True)
@@ -45,13 +46,16 @@ class RowScreen:
         table: str,
         columns: Sequence[str],
         checks: Sequence[ColumnCheck],
-        sized: bool,
+        sizes: Sequence[int | None] | None,
     ) -> None:
         self.table = table
         self.columns = tuple(columns)
         positions = {name: index for index, name in enumerate(self.columns)}
         self._checks = tuple((positions[c.column], c) for c in checks if c.column in positions)
-        self._sized = sized
+        self._sized = sizes is not None
+        known = [size for size in sizes or () if size is not None]
+        self._bounded = sum(known) + sum(len(name) for name in self.columns)
+        self._unbounded = tuple(i for i, size in enumerate(sizes or ()) if size is None)
 
     @property
     def idle(self) -> bool:
@@ -67,10 +71,23 @@ class RowScreen:
             kind = check.kind(value)
             if kind is not None:
                 yield Problem(check.column, kind, kind in check.handled)
-        if self._sized:
+        if self._sized and self._may_be_too_large(row):
             largest = oversized_field(dict(zip(self.columns, row, strict=True)))
             if largest is not None:
                 yield Problem(largest, Kind.ITEM_TOO_LARGE, False)
+
+    def _may_be_too_large(self, row: Sequence[Any]) -> bool:
+        """A cheap upper bound of the row's item size first: the exact estimate only above it."""
+        total = self._bounded
+        for position in self._unbounded:
+            value = row[position]
+            if isinstance(value, str):
+                total += len(value) * _BYTES_PER_CHARACTER
+            elif isinstance(value, bytes):
+                total += len(value)
+            elif value is not None:
+                total += value_size(value)
+        return total > _ITEM_LIMIT
 
     def refusal(self, row: Mapping[str, Any], label: str) -> str | None:
         """Why the backfill refuses ``row`` (named ``label``), or None to copy it."""
@@ -96,19 +113,19 @@ def build_screen(
     """The screen of ``table`` for the contract ``entities`` stored from it."""
     checks = column_checks(table, entities, key_columns, padded_columns)
     columns = [column.name for column in table.columns]
-    return RowScreen(table.name, columns, checks, may_be_oversized(table))
+    sizes = [_largest(column) for column in table.columns]
+    return RowScreen(table.name, columns, checks, sizes if _may_be_oversized(table) else None)
 
 
-def may_be_oversized(table: Table) -> bool:
+def _may_be_oversized(table: Table) -> bool:
     """Whether a row of ``table`` can reach DynamoDB's item limit (by its column types)."""
-    limit = DYNAMODB_ITEM_BYTES - ITEM_ALLOWANCE
     total = 0
     for column in table.columns:
         largest = _largest(column)
         if largest is None:
             return True
         total += largest + len(column.name)
-    return total > limit
+    return total > _ITEM_LIMIT
 
 
 def _largest(column: Column[Any]) -> int | None:
