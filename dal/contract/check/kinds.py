@@ -11,9 +11,9 @@ is, or would make the two sides answer differently:
 
 "The contract says how" means the contract entity that stores the column maps it
 with an attribute of its own (a plain copy, no join or calculation) whose type is
-one of the kind's :attr:`KindInfo.accepted` types (``S`` keeps the exact MySQL
-text of a number or a zero date). A kind with no accepted type (an item
-over 400 KB, an empty key, a key collision) can only be fixed in the data.
+one of the kind's :attr:`KindInfo.accepted` types (``S`` keeps a number's exact
+value as text, and a zero date's text). A kind with no accepted type (an item
+over 400 KB, a TIME, an empty key, a key collision) can only be fixed in the data.
 """
 
 from __future__ import annotations
