@@ -56,7 +56,9 @@ __all__ = [
     "dependents",
     "item_size",
     "number_problem",
+    "oversized_field",
     "sort_value",
+    "value_size",
 ]
 
 DYNAMODB_ITEM_BYTES = 400 * 1024
@@ -230,13 +232,12 @@ class EntityRules(Generic[M]):
             problem = number_problem(value)
             if problem is not None:
                 raise UnstorableValue(f"{self.name}.{name}: {problem}", field=name)
-        size = item_size(row)
-        limit = DYNAMODB_ITEM_BYTES - ITEM_ALLOWANCE
-        if size > limit:
-            largest = max((n for n in row if row[n] is not None), key=lambda n: _value_size(row[n]))
+        largest = oversized_field(row)
+        if largest is not None:
+            size, limit = item_size(row), DYNAMODB_ITEM_BYTES - ITEM_ALLOWANCE
             raise UnstorableValue(
                 f"{self.name}.{largest}: the {self.name} would be a DynamoDB item of about "
-                f"{size:,} bytes (its largest field {largest} alone {_value_size(row[largest]):,});"
+                f"{size:,} bytes (its largest field {largest} alone {value_size(row[largest]):,});"
                 f" an item holds at most {DYNAMODB_ITEM_BYTES:,} bytes, {limit:,} of them for "
                 "the entity's fields",
                 field=largest,
@@ -450,13 +451,22 @@ def item_size(row: Mapping[str, Any]) -> int:
     are None are left out (the backends store no attribute for them).
     """
     return sum(
-        len(name.encode("utf-8")) + _value_size(value)
+        len(name.encode("utf-8")) + value_size(value)
         for name, value in row.items()
         if value is not None
     )
 
 
-def _value_size(value: Any) -> int:
+def oversized_field(row: Mapping[str, Any]) -> str | None:
+    """The largest field of ``row`` if its item would leave less than :data:`ITEM_ALLOWANCE`
+    of DynamoDB's 400 KB free (:func:`item_size`), else None."""
+    if item_size(row) <= DYNAMODB_ITEM_BYTES - ITEM_ALLOWANCE:
+        return None
+    return max((n for n in row if row[n] is not None), key=lambda n: value_size(row[n]))
+
+
+def value_size(value: Any) -> int:
+    """The bytes one attribute value counts for in an item (see :func:`item_size`)."""
     if value is None or isinstance(value, bool):
         return 1
     if isinstance(value, str):
@@ -472,8 +482,8 @@ def _value_size(value: Any) -> int:
         value = value.model_dump()
     if isinstance(value, Mapping):
         return 3 + sum(
-            len(str(key).encode("utf-8")) + 1 + _value_size(item) for key, item in value.items()
+            len(str(key).encode("utf-8")) + 1 + value_size(item) for key, item in value.items()
         )
     if isinstance(value, list | tuple | set | frozenset):
-        return 3 + sum(1 + _value_size(item) for item in value)
+        return 3 + sum(1 + value_size(item) for item in value)
     return len(str(value).encode("utf-8", "surrogatepass"))

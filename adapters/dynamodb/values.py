@@ -18,7 +18,7 @@ which the domain models undo by quantizing money).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -111,6 +111,8 @@ def encode_value(value: object, field: str) -> AttributeValue:
         return {"B": bytes(value)}
     if isinstance(value, datetime):
         return {"S": format_timestamp(value)}
+    if isinstance(value, date):
+        return {"S": value.isoformat()}  # a DATE column: YYYY-MM-DD, no zone
     if isinstance(value, Mapping):
         return {"M": {str(k): encode_value(v, f"{field}.{k}") for k, v in value.items()}}
     if isinstance(value, (set, frozenset)):

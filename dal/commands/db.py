@@ -1,8 +1,10 @@
 """`dal db`: the layer's own tables in the application's database (MySQL/MariaDB or SQLite).
 
 ``dal db upgrade`` creates the tables the layer keeps for itself (the id
-allocator's blocks, the backfill's checkpoints); it never touches the
-application's tables, and keeps its history in ``dal_alembic_version``.
+allocator's blocks, the backfill's checkpoints) and keeps its history in
+``dal_alembic_version``; of the application's tables it touches only those
+whose declaration (``DAL_DECLARATIONS``) opts into optimistic concurrency and
+lacks the version column, which it adds (``INT NOT NULL DEFAULT 1``).
 
 The database comes from ``--url`` or else the settings (``DAL_MYSQL_URL``, which
 has no default). Exit codes (:mod:`dal.commands.exits`): 0 done, 2 bad URL,
@@ -55,10 +57,31 @@ def upgrade_command(
         before = migrations.current(target)
         migrations.upgrade(target, revision)
         after = migrations.current(target)
+        added = _version_columns(target)
     if before == after:
         console.print(f"{_shown(target)} is already at {after}; nothing to do.")
     else:
         console.print(f"Upgraded {_shown(target)} from {before or 'no revision'} to {after}.")
+    for column in added:
+        console.print(f"Added the version column {column} (a declaration opts into it).")
+
+
+def _version_columns(url: str) -> list[str]:
+    """Add the version columns the declarations (``DAL_DECLARATIONS``) opt into, if any."""
+    declarations = load_settings().declarations
+    if not declarations:
+        return []
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    from dal.entities import load_declarations
+    from dal.migrations.optimistic import add_version_columns
+
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        return add_version_columns(engine, load_declarations(declarations))
+    finally:
+        engine.dispose()
 
 
 @db_app.command("current")

@@ -26,6 +26,8 @@ from adapters.dynamodb.layout import EntityLayout
 from adapters.rules import EntityRules
 from dal.contract import Contract, Entity, TemplateError
 from dal.contract import Table as ContractTable
+from dal.contract.check.screen import RowScreen, build_screen
+from dal.contract.check.targets import key_columns
 from dal.migrate.derive import CompiledEntity, DerivationError, Evaluator, compile_entity
 from dal.migrate.lookups import Lookups, Row
 from dal.migrate.writer import WriteItem
@@ -134,6 +136,8 @@ class SourcePlan:
     targets: tuple[Target, ...]
     guards: tuple[AnyGuard, ...]
     denormalized: frozenset[str]
+    screen: RowScreen | None = None
+    """Refuses a row holding a value that would be lost (see ``dal contract check``)."""
 
     @cached_property
     def key_columns(self) -> tuple[str, ...]:
@@ -173,6 +177,9 @@ class SourcePlan:
     def _row_items(self, row: Row, evaluators: Sequence[Evaluator]) -> RowItems:
         key = self.key(row)
         label = self.label(key)
+        refused = None if self.screen is None else self.screen.refusal(row, label)
+        if refused is not None:
+            return RowItems(key, label, [], refused)
         source = (self.key_columns, key)
         try:
             items = [
@@ -226,10 +233,18 @@ def build_entity_plans(
             raise ValueError(f"entity {spec.name}: the contract maps nothing from {spec.table!r}")
         own_guards = _unique_targets(spec, contract, targets[0].layout, prefix)
         denormalized = frozenset(a.name for t in targets for a in t.layout.entity.denormalized)
+        table = mysql_tables[spec.table]
         plans[spec.name] = SourcePlan(
-            spec.name, mysql_tables[spec.table], targets, own_guards, denormalized
+            spec.name, table, targets, own_guards, denormalized, _screen(table, targets)
         )
     return plans
+
+
+def _screen(table: Table, targets: Sequence[Target]) -> RowScreen:
+    """What the backfill refuses of ``table``'s rows: values the contract cannot store."""
+    entities = [target.layout.entity for target in targets]
+    keys = key_columns({target.layout.table for target in targets}, entities)
+    return build_screen(table, entities, keys)
 
 
 def _entity_targets(

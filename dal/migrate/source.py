@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -56,6 +56,8 @@ def typed(table: Table, column: str, value: Any) -> Any:
         return _stored_datetime(table, column, parse_timestamp(value))
     if kind is datetime and isinstance(value, datetime):
         return _stored_datetime(table, column, value)
+    if kind is date and isinstance(value, str):
+        return date.fromisoformat(value)
     return value
 
 

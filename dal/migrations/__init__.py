@@ -11,7 +11,10 @@ keeps for itself in the application's database, created where absent:
 * ``0002_checkpoint_target``: ``dal_backfill_checkpoints.target``, the identity of
   the DynamoDB tables a backfill pass writes.
 
-Their history is kept in ``dal_alembic_version``.
+Their history is kept in ``dal_alembic_version``. The version columns that
+declarations opt into are added outside this history, by
+:func:`dal.migrations.optimistic.add_version_columns` (declarations change without
+a revision).
 
 Use::
 
