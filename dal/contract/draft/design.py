@@ -1,0 +1,274 @@
+"""The drafted design: where each table's items live, their keys, GSIs and access patterns.
+
+:func:`design` applies the rules of ``docs/draft.md`` to an inspected schema:
+
+* placement (:mod:`dal.contract.draft.ownership`): aggregate roots get partitions
+  of their own (``USERS#{id}``, sort key ``#META``); owned children and
+  many-to-many join tables live in their root's item collection (partition key
+  ``USERS#{user_id}``, sort key ``ORDERS#{id}``);
+* one GSI slot per lookup a partition key cannot answer: each secondary index,
+  unique index and foreign key (a named access pattern each), and the key of a
+  child whose item key holds more than its own key. Slots are overloaded: the
+  entities of one DynamoDB table share ``GSI1``, ``GSI2``... (at most 20; a
+  pattern beyond is served by a Scan and said so);
+* the entity declaration of each table is the layer's default declaration
+  (:func:`dal.entities.default_spec`), with the columns the draft carries and
+  the personal data it recognizes marked sensitive.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, create_model
+from sqlalchemy import Index, Table, UniqueConstraint
+
+from dal.contract.draft.columns import ColumnPlan, is_sensitive, plan_column
+from dal.contract.draft.inspect import SchemaInfo
+from dal.contract.draft.model import (
+    MAX_GSIS,
+    Design,
+    EntityDesign,
+    GsiUse,
+    Layout,
+    Pattern,
+    Placement,
+    Served,
+)
+from dal.contract.draft.overrides import Overrides
+from dal.contract.draft.ownership import Owner, owners
+from dal.entities.defaults import default_spec, field_names, model_name
+from interfaces.entities import EntitySpec
+
+__all__ = ["ROOT_SORT_KEY", "design", "template"]
+
+ROOT_SORT_KEY = "#META"
+"""The sort key of a root's own item, apart from its children's in its collection."""
+
+
+def template(prefix: str, columns: tuple[str, ...]) -> str:
+    """A key template: ``template("USERS", ("id",))`` is ``USERS#{id}``."""
+    return prefix + "".join(f"#{{{c}}}" for c in columns)
+
+
+def design(
+    schema: SchemaInfo,
+    layout: Layout,
+    overrides: Overrides | None = None,
+    table_name: str | None = None,
+) -> Design:
+    """The design of ``schema`` in ``layout``; DraftError for an override that cannot apply."""
+    overrides = overrides or Overrides()
+    tables = {
+        name: table
+        for name, table in schema.tables.items()
+        if overrides.table(name).placement != "skip"
+    }
+    notes = [
+        f"{name}: skipped by the overrides file" for name in schema.tables if name not in tables
+    ]
+    if layout is Layout.PER_TABLE:
+        owned: dict[str, Owner] = {}
+        roots = dict.fromkeys(
+            tables, "the per-table layout: every table in a DynamoDB table of its own"
+        )
+    else:
+        owned, roots = owners(tables, overrides)
+    homes = _homes(tables, owned, layout, overrides, table_name or _single_name(schema))
+    entities = [
+        _entity(
+            tables[name],
+            homes[name],
+            owned.get(name),
+            roots.get(name, ""),
+            tables,
+            overrides,
+            owned,
+        )
+        for name in _order(tables, owned)
+    ]
+    grouped: dict[str, list[EntityDesign]] = {}
+    for entity in entities:
+        grouped.setdefault(entity.dynamodb_table, []).append(entity)
+    return Design(layout, schema, {k: tuple(v) for k, v in grouped.items()}, tuple(notes))
+
+
+def _single_name(schema: SchemaInfo) -> str:
+    return model_name(schema.database) if schema.database else "Main"
+
+
+def _order(tables: Mapping[str, Table], owned: Mapping[str, Owner]) -> list[str]:
+    """Roots in name order, each followed by the tables it owns."""
+    order: list[str] = []
+    for name in tables:
+        if name not in owned:
+            order.append(name)
+            order.extend(
+                child for child in tables if child in owned and owned[child].parent == name
+            )
+    return order
+
+
+def _homes(
+    tables: Mapping[str, Table],
+    owned: Mapping[str, Owner],
+    layout: Layout,
+    overrides: Overrides,
+    single: str,
+) -> dict[str, str]:
+    homes: dict[str, str] = {}
+    for name in tables:
+        if layout is Layout.SINGLE:
+            homes[name] = single
+        elif name not in owned:
+            homes[name] = overrides.table(name).dynamodb_table or model_name(name)
+    for name in tables:
+        if name in owned and layout is not Layout.SINGLE:
+            homes[name] = homes[owned[name].parent]
+    return homes
+
+
+def _entity(
+    table: Table,
+    home: str,
+    owner: Owner | None,
+    root_reason: str,
+    tables: Mapping[str, Table],
+    overrides: Overrides,
+    owned: Mapping[str, Owner],
+) -> EntityDesign:
+    columns = tuple(plan_column(c) for c in table.columns)
+    spec = _spec(table, columns, tables, overrides)
+    prefix = table.name.upper()
+    key = tuple(c.name for c in table.primary_key.columns)
+    if owner is None:
+        pk, sk = template(prefix, key), ROOT_SORT_KEY
+    else:
+        pk = template(owner.parent.upper(), owner.columns)
+        rest = tuple(c for c in key if c not in owner.columns)
+        sk = template(prefix, rest if set(owner.columns) <= set(key) else key)
+    fields = set(_fields(pk)) | set(_fields(sk))
+    gsis: list[GsiUse] = []
+    patterns: list[Pattern] = [_get(prefix, key, pk, sk, fields, gsis)]
+    origins = _origins(table)
+    fulltext = {
+        tuple(c.name for c in index.columns)
+        for index in table.indexes
+        if str(index.dialect_options["mysql"].get("prefix") or "").upper() == "FULLTEXT"
+    }
+    for named in spec.queries:
+        where = tuple(spec.column(f) for f in named.where)
+        origin = origins.get(where, "an index")  # every named query comes from one of them
+        if where in fulltext:
+            how = "Scan: a FULLTEXT index; DynamoDB has no text search (a search service serves it)"
+            patterns.append(Pattern(named.name, where, origin, Served.SCAN, how))
+            continue
+        if owner is not None and where == owner.columns:
+            how = f"Query of the item collection: PK = {pk}, SK begins with {prefix}#"
+            patterns.append(Pattern(named.name, where, origin, Served.COLLECTION, how))
+            continue
+        patterns.append(_indexed(named.name, where, origin, prefix, key, gsis))
+    placement = owner.placement if owner is not None else Placement.ROOT
+    reason = owner.reason if owner is not None else root_reason
+    children = sorted(n for n, o in owned.items() if o.parent == table.name)
+    if children:
+        reason += f"; its item collection also holds {', '.join(children)}"
+    return EntityDesign(
+        table=table.name,
+        entity_type=prefix,
+        dynamodb_table=home,
+        placement=placement,
+        parent=owner.parent if owner is not None else None,
+        reason=reason,
+        pk=pk,
+        sk=sk,
+        gsis=tuple(gsis),
+        patterns=tuple(patterns),
+        spec=spec,
+        columns=columns,
+    )
+
+
+def _fields(key_template: str) -> list[str]:
+    return [part.split("}")[0] for part in key_template.split("{")[1:]]
+
+
+def _get(
+    prefix: str,
+    key: tuple[str, ...],
+    pk: str,
+    sk: str,
+    fields: set[str],
+    gsis: list[GsiUse],
+) -> Pattern:
+    if fields <= set(key):
+        how = f"GetItem: PK = {pk}, SK = {sk}"
+        return Pattern("get", key, "the primary key", Served.GET, how)
+    slot = len(gsis) + 1
+    gsis.append(GsiUse(slot, template(prefix, key), template(prefix, key), "get"))
+    how = (
+        f"Query of GSI{slot} (GSI{slot}PK = {template(prefix, key)}) to find the item, then a "
+        "consistent GetItem: the item's key holds its parent's key too"
+    )
+    return Pattern("get", key, "the primary key", Served.INDEX, how)
+
+
+def _indexed(
+    name: str,
+    where: tuple[str, ...],
+    origin: str,
+    prefix: str,
+    key: tuple[str, ...],
+    gsis: list[GsiUse],
+) -> Pattern:
+    if len(gsis) >= MAX_GSIS:
+        how = f"Scan filtered on {', '.join(where)}: the table already has {MAX_GSIS} GSIs"
+        return Pattern(name, where, origin, Served.SCAN, how)
+    slot = len(gsis) + 1
+    pk = template(f"{prefix}#{'_'.join(where)}", where)
+    gsis.append(GsiUse(slot, pk, template(prefix, key), name))
+    how = f"Query of GSI{slot}: GSI{slot}PK = {pk}"
+    return Pattern(name, where, origin, Served.INDEX, how)
+
+
+def _origins(table: Table) -> dict[tuple[str, ...], str]:
+    """What each column group's lookup comes from: an index, a unique constraint, a foreign key."""
+    found: dict[tuple[str, ...], str] = {}
+    for fk in table.foreign_key_constraints:
+        columns = tuple(c.name for c in fk.columns)
+        target = fk.elements[0].target_fullname.rsplit(".", 2)[-2]
+        found.setdefault(columns, f"a foreign key to {target}")
+    for constraint in table.constraints:
+        if isinstance(constraint, UniqueConstraint):
+            columns = tuple(c.name for c in constraint.columns)
+            found[columns] = f"a unique constraint {constraint.name}"
+    for index in sorted(table.indexes, key=lambda i: str(i.name)):
+        columns = tuple(c.name for c in index.columns)
+        found.setdefault(columns, _index_origin(index))
+    return found
+
+
+def _index_origin(index: Index) -> str:
+    return f"{'a unique index' if index.unique else 'an index'} {index.name}"
+
+
+def _spec(
+    table: Table, columns: tuple[ColumnPlan, ...], tables: Mapping[str, Table], overrides: Overrides
+) -> EntitySpec:
+    names = field_names(table)
+    carried = {c.column for c in columns if c.carried}
+    definitions: dict[str, Any] = {names[c]: (Any, ...) for c in carried}
+    stand_in: type[BaseModel] = create_model(
+        model_name(table.name), __config__=ConfigDict(frozen=True), **definitions
+    )
+    spec = default_spec(table, model=stand_in)
+    wanted = overrides.table(table.name)
+    sensitive = {c for c in carried if is_sensitive(c) or c in wanted.sensitive}
+    sensitive -= set(wanted.not_sensitive)
+    return dataclasses.replace(
+        spec,
+        references=tuple(r for r in spec.references if r.target in tables),
+        sensitive=frozenset(names[c] for c in sensitive),
+    )
