@@ -30,6 +30,7 @@ from dal.contract.draft.inspect import SchemaInfo
 from dal.contract.draft.model import (
     MAX_GSIS,
     Design,
+    DraftError,
     EntityDesign,
     GsiUse,
     Layout,
@@ -61,6 +62,7 @@ def design(
 ) -> Design:
     """The design of ``schema`` in ``layout``; DraftError for an override that cannot apply."""
     overrides = overrides or Overrides()
+    _check_overrides(schema, overrides)
     tables = {
         name: table
         for name, table in schema.tables.items()
@@ -93,6 +95,25 @@ def design(
     for entity in entities:
         grouped.setdefault(entity.dynamodb_table, []).append(entity)
     return Design(layout, schema, {k: tuple(v) for k, v in grouped.items()}, tuple(notes))
+
+
+def _check_overrides(schema: SchemaInfo, overrides: Overrides) -> None:
+    problems: list[str] = []
+    for name, wanted in overrides.tables.items():
+        table = schema.tables.get(name)
+        if table is None:
+            known = ", ".join(schema.tables) or "none"
+            problems.append(f"tables.{name}: no such table with a primary key (known: {known})")
+            continue
+        for key, columns in (
+            ("sensitive", wanted.sensitive),
+            ("not_sensitive", wanted.not_sensitive),
+        ):
+            unknown = [c for c in columns if c not in table.columns]
+            if unknown:
+                problems.append(f"tables.{name}.{key}: no column {', '.join(unknown)}")
+    if problems:
+        raise DraftError("overrides: " + "; ".join(problems))
 
 
 def _single_name(schema: SchemaInfo) -> str:
