@@ -10,6 +10,7 @@ and key, ``dal repair`` heals it, and every row reads the same through
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -117,6 +118,25 @@ def test_the_draft_is_a_valid_contract_and_a_clean_module(
         check=False,
     )
     assert lint.returncode == 0, lint.stdout + lint.stderr
+    typed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--config-file",
+            str(CONFIG),
+            "--cache-dir",
+            str(out / ".mypy_cache"),
+            f"{module}.py",
+        ],
+        cwd=out,
+        env={**os.environ, "MYPYPATH": str(CONFIG.parent)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert typed.returncode == 0, typed.stdout + typed.stderr
     design = (out / "design.md").read_text()
     assert "view `people_view`: skipped" in design
     assert "table `raw_events`: skipped: it has no primary key" in design
