@@ -222,3 +222,41 @@ def _keys(engine: Engine, table: str, key: tuple[str, ...]) -> list[Any]:
 def test_the_database_keeps_its_own_tables(drafted: tuple[Engine, Path, str]) -> None:
     engine, _, _ = drafted
     assert "raw_events" in inspect(engine).get_table_names()
+
+
+def test_the_single_table_layout_backfills_and_verifies(
+    drafted: tuple[Engine, Path, str], dynamodb_endpoint: str, table_prefix: str
+) -> None:
+    engine, out, _ = drafted
+    single = out / "single"
+    module = servers.unique_name("drafted_single_")
+    url = engine.url.render_as_string(hide_password=False)
+    arguments = [
+        "contract",
+        "draft",
+        "--out",
+        str(single),
+        "--module",
+        module,
+        "--layout",
+        "single",
+    ]
+    assert runner.invoke(app, arguments, env={"DAL_MYSQL_URL": url}).exit_code == 0
+    contract = json.loads((single / "migration_contract.json").read_text())
+    assert [t["table"] for t in contract["tables"]] == [servers_database_table(engine)]
+    sys.path.insert(0, str(single))
+    try:
+        env = env_of(engine, single, module, dynamodb_endpoint, f"{table_prefix}single_", "off")
+        assert dal(env, "db", "upgrade").exit_code == 0
+        assert dal(env, "schema", "create").exit_code == 0
+        copied = dal(env, "backfill", "--workers", "2")
+        assert copied.exit_code == 0, copied.output
+        assert verify(env).failing == []
+    finally:
+        sys.path.remove(str(single))
+
+
+def servers_database_table(engine: Engine) -> str:
+    """The single table's name: the database's in CamelCase (``dal_draft_1a`` -> ``DalDraft1a``)."""
+    words = (engine.url.database or "").split("_")
+    return "".join(word[:1].upper() + word[1:] for word in words)
