@@ -65,3 +65,18 @@ def test_a_draft_of_a_small_database_says_what_it_wrote(url: str, tmp_path: Path
         "migration_contract.json",
         "things_declarations.py",
     ]
+
+
+def test_a_query_log_is_summed_up_and_its_scans_listed_in_design_md(
+    url: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "queries.sql"
+    log.write_text(
+        "SELECT * FROM things WHERE id = 1; SELECT * FROM things WHERE id = 2;\n"
+        "SELECT * FROM things WHERE name = 'a'; SELECT * FROM things WHERE name = 'b';\n"
+    )
+    code, output = draft(url, tmp_path, "--queries", str(log))
+    assert code == 0, output
+    assert "Query log: 4 statements, 2 shapes, 1 needing a scan (2 statements)" in output
+    design = (tmp_path / "out" / "design.md").read_text()
+    assert "- 2 x `SELECT * FROM things WHERE name = ?`: no access pattern on name" in design
