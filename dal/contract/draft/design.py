@@ -24,6 +24,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, create_model
 from sqlalchemy import Index, Table, UniqueConstraint
+from sqlalchemy import types as sqltypes
 
 from dal.contract.draft.columns import ColumnPlan, is_sensitive, plan_column
 from dal.contract.draft.inspect import SchemaInfo
@@ -41,6 +42,7 @@ from dal.contract.draft.model import (
 from dal.contract.draft.overrides import Overrides
 from dal.contract.draft.ownership import Owner, owners
 from dal.entities.defaults import default_spec, field_names, model_name
+from dal.entities.fields import base_type, byte_limit
 from interfaces.entities import EntitySpec
 
 __all__ = ["ROOT_SORT_KEY", "design", "template"]
@@ -174,23 +176,17 @@ def _entity(
     gsis: list[GsiUse] = []
     patterns: list[Pattern] = [_get(prefix, key, pk, sk, fields, gsis)]
     origins = _origins(table)
-    fulltext = {
-        tuple(c.name for c in index.columns)
-        for index in table.indexes
-        if str(index.dialect_options["mysql"].get("prefix") or "").upper() == "FULLTEXT"
-    }
     for named in spec.queries:
         where = tuple(spec.column(f) for f in named.where)
         origin = origins.get(where, "an index")  # every named query comes from one of them
-        if where in fulltext:
-            how = "Scan: a FULLTEXT index; DynamoDB has no text search (a search service serves it)"
-            patterns.append(Pattern(named.name, where, origin, Served.SCAN, how))
-            continue
-        if owner is not None and where == owner.columns:
+        unindexable = _unindexable(table, where)
+        if unindexable is not None:
+            patterns.append(Pattern(named.name, where, origin, Served.SCAN, unindexable))
+        elif owner is not None and where == owner.columns:
             how = f"Query of the item collection: PK = {pk}, SK begins with {prefix}#"
             patterns.append(Pattern(named.name, where, origin, Served.COLLECTION, how))
-            continue
-        patterns.append(_indexed(named.name, where, origin, prefix, key, gsis))
+        else:
+            patterns.append(_indexed(named.name, where, origin, prefix, key, gsis))
     placement = owner.placement if owner is not None else Placement.ROOT
     reason = owner.reason if owner is not None else root_reason
     children = sorted(n for n, o in owned.items() if o.parent == table.name)
@@ -210,6 +206,32 @@ def _entity(
         spec=spec,
         columns=columns,
     )
+
+
+_MAX_KEY_VALUE_BYTES = 1024
+"""The longest column value a GSI key is built from (DynamoDB keys: 2048 and 1024 bytes)."""
+
+
+def _unindexable(table: Table, where: tuple[str, ...]) -> str | None:
+    """Why no GSI can serve a lookup on ``where`` (a Scan does), or None."""
+    for index in table.indexes:
+        prefix = str(index.dialect_options["mysql"].get("prefix") or "").upper()
+        if prefix == "FULLTEXT" and tuple(c.name for c in index.columns) == where:
+            return (
+                "Scan: a FULLTEXT index; DynamoDB has no text search (a search service serves it)"
+            )
+    for name in where:
+        kind = base_type(table.columns[name])
+        length = getattr(kind, "length", None)
+        limit = byte_limit(kind) or (4 * length if length else None)
+        if isinstance(kind, sqltypes.String | sqltypes._Binary) and (
+            limit is None or limit > _MAX_KEY_VALUE_BYTES
+        ):
+            return (
+                f"Scan: {name} may hold more than {_MAX_KEY_VALUE_BYTES} bytes, too long for a "
+                "GSI key; index a shorter column or a hash of it"
+            )
+    return None
 
 
 def _fields(key_template: str) -> list[str]:

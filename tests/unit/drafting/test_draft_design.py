@@ -7,7 +7,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, Table
+from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, String, Table
 
 from dal.contract import parse_contract
 from dal.contract.draft.design import design
@@ -71,9 +71,19 @@ def test_self_references_and_unrelated_tables_stand_alone_with_a_gsi_per_lookup(
     assert tags.dynamodb_table == "Tags"
 
 
-def test_a_fulltext_index_is_served_by_a_scan() -> None:
+def test_a_fulltext_index_and_an_index_on_long_text_are_served_by_a_scan() -> None:
     lines = design(shop(), Layout.PER_TABLE).entity("order_lines")
     assert next(p for p in lines.patterns if p.name == "by_text").served is Served.SCAN
+    long_text = Table(
+        "pages",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("url", String(1000)),
+        Index("idx_pages_url", "url"),
+    )
+    (_, by_url) = design(schema_of(long_text), Layout.AGGREGATE).entity("pages").patterns
+    assert by_url.served is Served.SCAN
+    assert "url may hold more than 1024 bytes, too long for a GSI key" in by_url.how
 
 
 def test_the_layouts_choose_the_tables() -> None:
