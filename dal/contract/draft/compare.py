@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dal.contract import Contract, Entity, load_contract
-from dal.contract.draft.model import Design, EntityDesign, Served
+from dal.contract.draft.model import Design, EntityDesign, Served, key_fields
 from dal.entities.resolve import GUARD_SORT_KEY
 
 __all__ = ["Difference", "compare_section", "differences", "lookups_of"]
@@ -137,7 +137,7 @@ def _entity_differences(entity: EntityDesign, contract: Contract) -> list[Differ
 
 
 def _our_partition(entity: EntityDesign) -> list[str]:
-    return [part.split("}")[0] for part in entity.pk.split("{")[1:]]
+    return key_fields(entity.pk)
 
 
 def _names(columns: frozenset[str]) -> str:

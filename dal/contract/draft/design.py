@@ -23,37 +23,21 @@ from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, create_model
-from sqlalchemy import Index, Table, UniqueConstraint
-from sqlalchemy import types as sqltypes
+from sqlalchemy import Table
 
 from dal.contract.draft.columns import ColumnPlan, is_sensitive, plan_column
 from dal.contract.draft.inspect import SchemaInfo
-from dal.contract.draft.model import (
-    MAX_GSIS,
-    Design,
-    DraftError,
-    EntityDesign,
-    GsiUse,
-    Layout,
-    Pattern,
-    Placement,
-    Served,
-)
+from dal.contract.draft.model import Design, DraftError, EntityDesign, Layout, Placement, template
 from dal.contract.draft.overrides import Overrides
 from dal.contract.draft.ownership import Owner, owners
+from dal.contract.draft.patterns import access_patterns
 from dal.entities.defaults import default_spec, field_names, model_name
-from dal.entities.fields import base_type, byte_limit
 from interfaces.entities import EntitySpec
 
-__all__ = ["ROOT_SORT_KEY", "design", "template"]
+__all__ = ["ROOT_SORT_KEY", "design"]
 
 ROOT_SORT_KEY = "#META"
 """The sort key of a root's own item, apart from its children's in its collection."""
-
-
-def template(prefix: str, columns: tuple[str, ...]) -> str:
-    """A key template: ``template("USERS", ("id",))`` is ``USERS#{id}``."""
-    return prefix + "".join(f"#{{{c}}}" for c in columns)
 
 
 def design(
@@ -166,27 +150,9 @@ def _entity(
     spec = _spec(table, columns, tables, overrides)
     prefix = table.name.upper()
     key = tuple(c.name for c in table.primary_key.columns)
-    if owner is None:
-        pk, sk = template(prefix, key), ROOT_SORT_KEY
-    else:
-        pk = template(owner.parent.upper(), owner.columns)
-        rest = tuple(c for c in key if c not in owner.columns)
-        sk = template(prefix, rest if set(owner.columns) <= set(key) else key)
-    fields = set(_fields(pk)) | set(_fields(sk))
-    gsis: list[GsiUse] = []
-    patterns: list[Pattern] = [_get(prefix, key, pk, sk, fields, gsis)]
-    origins = _origins(table)
-    for named in spec.queries:
-        where = tuple(spec.column(f) for f in named.where)
-        origin = origins.get(where, "an index")  # every named query comes from one of them
-        unindexable = _unindexable(table, where)
-        if unindexable is not None:
-            patterns.append(Pattern(named.name, where, origin, Served.SCAN, unindexable))
-        elif owner is not None and where == owner.columns:
-            how = f"Query of the item collection: PK = {pk}, SK begins with {prefix}#"
-            patterns.append(Pattern(named.name, where, origin, Served.COLLECTION, how))
-        else:
-            patterns.append(_indexed(named.name, where, origin, prefix, key, gsis))
+    pk, sk = _item_key(prefix, key, owner)
+    collection = owner.columns if owner is not None else None
+    patterns, gsis = access_patterns(table, spec, prefix, (pk, sk), collection)
     placement = owner.placement if owner is not None else Placement.ROOT
     reason = owner.reason if owner is not None else root_reason
     children = sorted(n for n, o in owned.items() if o.parent == table.name)
@@ -208,93 +174,14 @@ def _entity(
     )
 
 
-_MAX_KEY_VALUE_BYTES = 1024
-"""The longest column value a GSI key is built from (DynamoDB keys: 2048 and 1024 bytes)."""
-
-
-def _unindexable(table: Table, where: tuple[str, ...]) -> str | None:
-    """Why no GSI can serve a lookup on ``where`` (a Scan does), or None."""
-    for index in table.indexes:
-        prefix = str(index.dialect_options["mysql"].get("prefix") or "").upper()
-        if prefix == "FULLTEXT" and tuple(c.name for c in index.columns) == where:
-            return (
-                "Scan: a FULLTEXT index; DynamoDB has no text search (a search service serves it)"
-            )
-    for name in where:
-        kind = base_type(table.columns[name])
-        length = getattr(kind, "length", None)
-        limit = byte_limit(kind) or (4 * length if length else None)
-        if isinstance(kind, sqltypes.String | sqltypes._Binary) and (
-            limit is None or limit > _MAX_KEY_VALUE_BYTES
-        ):
-            return (
-                f"Scan: {name} may hold more than {_MAX_KEY_VALUE_BYTES} bytes, too long for a "
-                "GSI key; index a shorter column or a hash of it"
-            )
-    return None
-
-
-def _fields(key_template: str) -> list[str]:
-    return [part.split("}")[0] for part in key_template.split("{")[1:]]
-
-
-def _get(
-    prefix: str,
-    key: tuple[str, ...],
-    pk: str,
-    sk: str,
-    fields: set[str],
-    gsis: list[GsiUse],
-) -> Pattern:
-    if fields <= set(key):
-        how = f"GetItem: PK = {pk}, SK = {sk}"
-        return Pattern("get", key, "the primary key", Served.GET, how)
-    slot = len(gsis) + 1
-    gsis.append(GsiUse(slot, template(prefix, key), template(prefix, key), "get"))
-    how = (
-        f"Query of GSI{slot} (GSI{slot}PK = {template(prefix, key)}) to find the item, then a "
-        "consistent GetItem: the item's key holds its parent's key too"
+def _item_key(prefix: str, key: tuple[str, ...], owner: Owner | None) -> tuple[str, str]:
+    """A root's own partition and ``#META``; a child's parent partition and its own sort key."""
+    if owner is None:
+        return template(prefix, key), ROOT_SORT_KEY
+    rest = tuple(c for c in key if c not in owner.columns)
+    return template(owner.parent.upper(), owner.columns), template(
+        prefix, rest if set(owner.columns) <= set(key) else key
     )
-    return Pattern("get", key, "the primary key", Served.INDEX, how)
-
-
-def _indexed(
-    name: str,
-    where: tuple[str, ...],
-    origin: str,
-    prefix: str,
-    key: tuple[str, ...],
-    gsis: list[GsiUse],
-) -> Pattern:
-    if len(gsis) >= MAX_GSIS:
-        how = f"Scan filtered on {', '.join(where)}: the table already has {MAX_GSIS} GSIs"
-        return Pattern(name, where, origin, Served.SCAN, how)
-    slot = len(gsis) + 1
-    pk = template(f"{prefix}#{'_'.join(where)}", where)
-    gsis.append(GsiUse(slot, pk, template(prefix, key), name))
-    how = f"Query of GSI{slot}: GSI{slot}PK = {pk}"
-    return Pattern(name, where, origin, Served.INDEX, how)
-
-
-def _origins(table: Table) -> dict[tuple[str, ...], str]:
-    """What each column group's lookup comes from: an index, a unique constraint, a foreign key."""
-    found: dict[tuple[str, ...], str] = {}
-    for fk in table.foreign_key_constraints:
-        columns = tuple(c.name for c in fk.columns)
-        target = fk.elements[0].target_fullname.rsplit(".", 2)[-2]
-        found.setdefault(columns, f"a foreign key to {target}")
-    for constraint in table.constraints:
-        if isinstance(constraint, UniqueConstraint):
-            columns = tuple(c.name for c in constraint.columns)
-            found[columns] = f"a unique constraint {constraint.name}"
-    for index in sorted(table.indexes, key=lambda i: str(i.name)):
-        columns = tuple(c.name for c in index.columns)
-        found.setdefault(columns, _index_origin(index))
-    return found
-
-
-def _index_origin(index: Index) -> str:
-    return f"{'a unique index' if index.unique else 'an index'} {index.name}"
 
 
 def _spec(

@@ -19,10 +19,22 @@ __all__ = [
     "Pattern",
     "Placement",
     "Served",
+    "key_fields",
+    "template",
 ]
 
 MAX_GSIS = 20
 """DynamoDB's limit of global secondary indexes per table."""
+
+
+def template(prefix: str, columns: tuple[str, ...]) -> str:
+    """A key template: ``template("USERS", ("id",))`` is ``USERS#{id}``."""
+    return prefix + "".join(f"#{{{c}}}" for c in columns)
+
+
+def key_fields(key_template: str) -> list[str]:
+    """The columns a key template is built from: ``USERS#{id}`` -> ``["id"]``."""
+    return [part.split("}")[0] for part in key_template.split("{")[1:]]
 
 
 class DraftError(ValueError):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dal.contract.draft.model import Design, EntityDesign, Pattern, Served
+from dal.contract.draft.model import Design, EntityDesign, Pattern, Served, key_fields
 from dal.contract.validation import MAX_ITEM_BYTES
 
 __all__ = ["render_contract", "satisfies"]
@@ -87,7 +87,7 @@ def _key_columns(entity: EntityDesign) -> tuple[str, ...]:
 
 
 def _formatted(entity: EntityDesign, name: str, template: str, key: list[str]) -> dict[str, Any]:
-    fields = [part.split("}")[0] for part in template.split("{")[1:]] or key[:1]
+    fields = key_fields(template) or key[:1]
     source: str | list[str] = fields[0] if len(fields) == 1 else fields
     return {
         "name": name,
