@@ -132,6 +132,11 @@ def _homes(
         elif name not in owned:
             homes[name] = overrides.table(name).dynamodb_table or model_name(name)
     for name in tables:
+        if name in owned and overrides.table(name).dynamodb_table is not None:
+            raise DraftError(
+                f"overrides: tables.{name}.dynamodb_table: {name} lives in "
+                f"{owned[name].parent}'s item collections; only a root names its table"
+            )
         if name in owned and layout is not Layout.SINGLE:
             homes[name] = homes[owned[name].parent]
     return homes
@@ -158,6 +163,8 @@ def _entity(
     children = sorted(n for n, o in owned.items() if o.parent == table.name)
     if children:
         reason += f"; its item collection also holds {', '.join(children)}"
+    elif owner is None and not _referenced(table.name, tables):
+        reason += "; no table references it either: a table with no relation, on its own"
     return EntityDesign(
         table=table.name,
         entity_type=prefix,
@@ -171,6 +178,15 @@ def _entity(
         patterns=tuple(patterns),
         spec=spec,
         columns=columns,
+    )
+
+
+def _referenced(name: str, tables: Mapping[str, Table]) -> bool:
+    return any(
+        fk.elements[0].target_fullname.rsplit(".", 2)[-2] == name
+        for table in tables.values()
+        if table.name != name
+        for fk in table.foreign_key_constraints
     )
 
 

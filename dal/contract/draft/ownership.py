@@ -77,7 +77,7 @@ def _root_reason(name: str, table: Table, overrides: Overrides) -> str:
     if overrides.table(name).placement == "root":
         return "the overrides file makes it a root"
     if not table.foreign_key_constraints:
-        return "it references no other table: a table with no relation stands on its own"
+        return "it references no other table, so no table owns it"
     return (
         "no foreign key owns it (none deletes in cascade or starts its primary key with a "
         "parent's key, with NOT NULL columns)"

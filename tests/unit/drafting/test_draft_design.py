@@ -67,7 +67,7 @@ def test_self_references_and_unrelated_tables_stand_alone_with_a_gsi_per_lookup(
         "by_referrer_id": Served.INDEX,
     }
     tags = drafted.entity("tags")
-    assert "references no other table" in tags.reason
+    assert tags.reason == "it references no other table, so no table owns it"
     assert tags.dynamodb_table == "Tags"
 
 
@@ -107,6 +107,9 @@ def test_more_lookups_than_gsis_are_served_by_scans() -> None:
     )
     entity = design(schema_of(wide), Layout.AGGREGATE).entity("wide")
     assert len(entity.gsis) == 20
+    assert entity.reason.endswith(
+        "no table references it either: a table with no relation, on its own"
+    )
     assert [p.name for p in entity.patterns if p.served is Served.SCAN] == ["by_c20", "by_c21"]
 
 
@@ -120,6 +123,8 @@ def test_overrides_move_and_skip_tables_and_refuse_what_cannot_apply() -> None:
     assert "notes" not in {e.table for e in drafted.entities}
     assert drafted.entity("tags").dynamodb_table == "Labels"
     assert drafted.entity("customers").spec.sensitive == frozenset({"email", "vip"})
+    with pytest.raises(DraftError, match="orders lives in customers's item collections"):
+        design(shop(), Layout.AGGREGATE, _overrides(orders=TableOverride(dynamodb_table="O")))
     with pytest.raises(DraftError, match="tags has no NOT NULL foreign key to the primary key"):
         design(shop(), Layout.AGGREGATE, _overrides(tags=TableOverride("child", "customers")))
 
