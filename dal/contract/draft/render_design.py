@@ -64,11 +64,12 @@ def _entity(entity: EntityDesign) -> list[str]:
         "",
         f"Why: {entity.reason}.",
         "",
-        f"Item key: `PK = {entity.pk}`, `SK = {entity.sk}`.",
+        f"- Item key: `PK = {entity.pk}`, `SK = {entity.sk}`.",
     ]
+    lines += [f"- {line}" for line in _declaration(entity)]
     for use in entity.gsis:
         lines.append(
-            f"`{use.index_name}`: `{use.index_name}PK = {use.pk}`, "
+            f"- `{use.index_name}`: `{use.index_name}PK = {use.pk}`, "
             f"`{use.index_name}SK = {use.sk}` ({use.pattern})."
         )
     lines += [
@@ -89,6 +90,29 @@ def _entity(entity: EntityDesign) -> list[str]:
     if notes:
         lines += ["", "Columns:", "", *(f"- {note}" for note in notes)]
     return [*lines, ""]
+
+
+def _declaration(entity: EntityDesign) -> list[str]:
+    """What the entity's declaration says beyond its columns, one short line each."""
+    spec = entity.spec
+    lines: list[str] = []
+    if spec.id_sequence is not None:
+        lines.append(
+            f"New keys come from the layer's id allocator (sequence `{spec.id_sequence}`)."
+        )
+    if spec.version is not None:
+        lines.append(f"Optimistic concurrency on `{spec.version}`.")
+    for unique in spec.unique:
+        how = "case-insensitively (its collation)" if unique.case_insensitive else "exactly"
+        lines.append(
+            f"Unique `{unique.label}`, compared {how}: a guard item per value keeps it unique."
+        )
+    for reference in spec.references:
+        lines.append(
+            f"`{', '.join(reference.fields)}` references {reference.target} "
+            f"(on delete: {reference.on_delete.value})."
+        )
+    return lines
 
 
 def _left_out(design: Design) -> list[str]:
