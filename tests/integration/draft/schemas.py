@@ -1,10 +1,11 @@
 """Schemas of our own for the draft tests, filled with awkward values that can round-trip.
 
-``AWKWARD`` covers every MySQL column type (a spatial one the draft leaves out), a
-composite key, a circular foreign key (people <-> teams), a self reference
+``AWKWARD_DDL`` covers every MySQL column type (a spatial one the draft leaves out),
+a composite key, a circular foreign key (people <-> teams), a self reference
 (people.manager_id), a many-to-many join table (memberships), a table a trigger
 fills (activity), a table without foreign keys (measurements), a table without a
-primary key (raw_events), a view, and personal data (email, full_name, phone).
+primary key (raw_events), a view, a stored procedure, and personal data (email,
+full_name, phone).
 """
 
 from __future__ import annotations
@@ -100,6 +101,7 @@ AWKWARD_DDL = [
     )""",
     "CREATE TABLE raw_events (happened DATETIME NOT NULL, payload TEXT NULL)",
     "CREATE VIEW people_view AS SELECT id, full_name FROM people",
+    "CREATE PROCEDURE count_people() SELECT COUNT(*) FROM people",
 ]
 
 AWKWARD_ROWS = [

@@ -142,6 +142,7 @@ def test_the_draft_is_a_valid_contract_and_a_clean_module(
     assert "table `raw_events`: skipped: it has no primary key" in design
     assert "trigger `documents_written` (AFTER INSERT on `documents`)" in design
     assert "column `measurements.shape`" in design
+    assert "procedure `count_people`: not carried" in design
     assert "- people: `email`, `full_name`, `phone`" in design
     assert "### memberships (adjacency)" in design
     assert "### documents (child)" in design
