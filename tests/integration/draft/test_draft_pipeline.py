@@ -32,7 +32,12 @@ from .schemas import build
 
 runner = CliRunner()
 CONFIG = Path(__file__).resolve().parents[3] / "pyproject.toml"
-SCHEMA = Path("/work/shared/reference/migration_contract_schema.json")
+SCHEMA = (
+    Path(__file__).resolve().parents[2]
+    / "fixtures"
+    / "contracts"
+    / "migration_contract_schema.json"
+)
 ENTITIES = ("activity", "measurements", "people", "documents", "memberships", "teams")
 
 

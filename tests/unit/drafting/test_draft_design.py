@@ -19,7 +19,12 @@ from dal.contract.draft.render_module import render_module
 
 from .tables import schema_of, shop
 
-SCHEMA = Path("/work/shared/reference/migration_contract_schema.json")
+SCHEMA = (
+    Path(__file__).resolve().parents[2]
+    / "fixtures"
+    / "contracts"
+    / "migration_contract_schema.json"
+)
 
 
 def test_a_child_that_cascades_lives_in_its_parents_collection() -> None:
