@@ -139,7 +139,8 @@ def _set(kind: TypeEngine[Any]) -> Planned:
 
 
 def _float(kind: TypeEngine[Any]) -> Planned:
-    return "N", "float", frozenset(), 12, "FLOAT/DOUBLE: a number of at most 17 digits"
+    note = "FLOAT/DOUBLE: the float's shortest exact text (S), read back as the same float"
+    return "S", "float", frozenset(), 24, note
 
 
 def _decimal(kind: TypeEngine[Any]) -> Planned:

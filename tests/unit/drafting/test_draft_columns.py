@@ -26,7 +26,7 @@ def plan(kind: TypeEngine[Any], nullable: bool = True) -> Any:
         (mysql.YEAR(), "N", "Annotated[int, Field(ge=0, le=2155)]"),
         (mysql.BIT(3), "N", "Annotated[int, Field(ge=0, le=7)]"),
         (mysql.DECIMAL(65, 30), "N", "Annotated[Decimal, exact_decimal(65, 30)]"),
-        (mysql.DOUBLE(), "N", "float"),
+        (mysql.DOUBLE(), "S", "float"),
         (mysql.ENUM("a", "b"), "S", "Literal['a', 'b']"),
         (mysql.SET("x", "y"), "L", "frozenset[str]"),
         (mysql.VARCHAR(20), "S", "Annotated[str, Field(max_length=20)]"),
