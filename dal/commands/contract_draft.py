@@ -71,10 +71,15 @@ def draft_command(
             engine.dispose()
         written = write_draft(drafted, out)
     design = drafted.design
+    counts = (
+        _count(len(design.entities), "entity", "entities"),
+        _count(len(design.tables), "DynamoDB table", "DynamoDB tables"),
+        _count(len(design.schema.views), "view", "views"),
+        _count(len(design.schema.skipped), "table", "tables"),
+    )
     console.print(
-        f"Drafted {len(design.entities)} entities in {len(design.tables)} DynamoDB tables "
-        f"({design.layout.value}); skipped {len(design.schema.views)} views and "
-        f"{len(design.schema.skipped)} tables (see design.md)."
+        f"Drafted {counts[0]} in {counts[1]} ({design.layout.value}); "
+        f"skipped {counts[2]} and {counts[3]} (see design.md)."
     )
     if drafted.queries is not None:
         scans = drafted.queries.scans
@@ -83,6 +88,10 @@ def draft_command(
             f"shapes, {len(scans)} needing a scan ({sum(s.count for s in scans)} statements)."
         )
     console.print("Written: " + ", ".join(str(path) for path in written))
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
 
 
 def register(app: typer.Typer) -> None:

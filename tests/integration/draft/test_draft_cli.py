@@ -59,7 +59,7 @@ def test_an_unreachable_database_is_a_backend_problem(tmp_path: Path) -> None:
 def test_a_draft_of_a_small_database_says_what_it_wrote(url: str, tmp_path: Path) -> None:
     code, output = draft(url, tmp_path, "--layout", "single", "--module", "things_declarations")
     assert code == 0, output
-    assert "Drafted 1 entities in 1 DynamoDB tables (single)" in output
+    assert "Drafted 1 entity in 1 DynamoDB table (single); skipped 0 views and 0 tables" in output
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "design.md",
         "migration_contract.json",
