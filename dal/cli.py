@@ -17,6 +17,7 @@ _COMMAND_MODULES = (
     "dal.commands.report",
     "dal.commands.ids",
     "dal.commands.contract",
+    "dal.commands.contract_draft",
 )
 
 app = typer.Typer(

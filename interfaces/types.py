@@ -110,7 +110,7 @@ def exact_decimal(precision: int, scale: int) -> BeforeValidator:
             amount = value if isinstance(value, Decimal) else Decimal(str(value))
         except InvalidOperation as exc:
             raise ValueError(f"not a decimal number: {value!r}") from exc
-        if not amount.is_finite() or abs(amount) >= limit:
+        if not amount.is_finite() or amount.copy_abs() >= limit:  # abs() would round
             raise ValueError(f"must be finite and below {limit} in magnitude, got {amount}")
         with localcontext() as context:  # DECIMAL(65,30) has more digits than the default 28
             context.prec = max(context.prec, precision + 2)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -380,6 +380,7 @@ _KEPT_TYPES: dict[AttributeType, frozenset[type]] = {
     AttributeType.S: frozenset({str}),
     AttributeType.N: frozenset({int, Decimal}),
     AttributeType.BOOL: frozenset({bool}),
+    AttributeType.L: frozenset({list}),
 }
 """Python types :func:`_as_type` leaves as they are (it changes no value of other kinds)."""
 
@@ -453,8 +454,10 @@ def _scalar(value: Any) -> Any:
     """A value as it appears inside a key: timestamps in canonical text, others as they are."""
     if isinstance(value, datetime):
         return format_timestamp(value)
-    if isinstance(value, bool) or value is None:
-        return None
+    if isinstance(value, bool):
+        return int(value)  # 1 or 0, as MySQL holds a boolean
+    if isinstance(value, date | time):
+        return value.isoformat()
     if isinstance(value, str | int | Decimal):
         return value
     return None
@@ -524,6 +527,10 @@ def _as_type(value: Any, kind: AttributeType) -> Any:
         return format_timestamp(value) if isinstance(value, datetime) else str(value)
     if kind is AttributeType.N and isinstance(value, str):
         return Decimal(value)
+    if kind is AttributeType.N and isinstance(value, float):
+        return Decimal(repr(value))  # the shortest text that reads back as the same float
+    if kind is AttributeType.L and isinstance(value, set | frozenset):
+        return sorted(value)  # a MySQL SET: a list, since DynamoDB cannot store an empty set
     if kind is AttributeType.BOOL:
         return bool(value)
     return value

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
 from sqlalchemy import Column, DateTime, Enum, Numeric, String, Table
@@ -151,13 +151,21 @@ def _aware_utc(value: Any) -> Any:
     return value
 
 
+_MAX_DECIMAL_DIGITS = 65
+"""The most digits a MySQL DECIMAL holds."""
+
+
 def _at_scale(scale: int) -> Convert:
     step = Decimal(1).scaleb(-scale)
 
     def convert(value: Any) -> Any:
         if isinstance(value, float):
             value = Decimal(repr(value))
-        return value.quantize(step) if isinstance(value, Decimal) else value
+        if not isinstance(value, Decimal):
+            return value
+        with localcontext() as context:  # DECIMAL(65,30) has more digits than the default 28
+            context.prec = max(context.prec, _MAX_DECIMAL_DIGITS + 2)
+            return value.quantize(step)
 
     return convert
 

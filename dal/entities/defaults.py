@@ -35,11 +35,15 @@ _ON_DELETE = {"CASCADE": OnDelete.CASCADE, "SET NULL": OnDelete.SET_NULL}
 _STAMPS = ("created_at", "updated_at")
 
 
-def default_spec(table: Table, *, name: str | None = None) -> EntitySpec:
+def default_spec(
+    table: Table, *, name: str | None = None, model: type[BaseModel] | None = None
+) -> EntitySpec:
     """The declaration of the entity stored in ``table``, named ``name`` (default: the table's).
 
-    Raises :class:`DeclarationError` naming the table (and the columns) when a column's
-    type has no default field type or the table has no primary key.
+    ``model`` replaces the default model (one field per column, named by
+    :func:`field_names`), for a caller that types some columns itself. Raises
+    :class:`DeclarationError` naming the table (and the columns) when a column's type
+    has no default field type or the table has no primary key.
     """
     fields = field_names(table)
     key = tuple(fields[c.name] for c in table.primary_key.columns)
@@ -48,7 +52,7 @@ def default_spec(table: Table, *, name: str | None = None) -> EntitySpec:
     return EntitySpec(
         name=name or table.name,
         table=table.name,
-        model=_model(table, fields),
+        model=model if model is not None else _model(table, fields),
         key=key,
         columns={f: c for c, f in fields.items() if f != c},
         id_sequence=table.name if _allocated_key(table) else None,

@@ -1,0 +1,13 @@
+SELECT * FROM projects WHERE id = 1;
+SELECT * FROM projects WHERE id = 2;
+SELECT * FROM tickets WHERE project_id = 1 ORDER BY number LIMIT 20;
+SELECT * FROM tickets WHERE project_id = 2 ORDER BY number LIMIT 20;
+SELECT * FROM tickets WHERE project_id = 1 AND number = 7;
+SELECT * FROM tickets WHERE code = 'APO-7';
+SELECT * FROM tickets WHERE status = 'open' AND due_at < '2026-01-01';
+SELECT * FROM tickets WHERE status = 'closed' AND due_at < '2026-02-01';
+SELECT t.*, l.title FROM tickets t JOIN labels l ON l.id = t.label_id WHERE t.label_id = 3;
+SELECT * FROM labels WHERE project_id = 1 ORDER BY title;
+INSERT INTO tickets (project_id, number, code, title, status, estimate, version, created_at, updated_at) VALUES (1, 8, 'APO-8', 'x', 'open', 1.5, 1, NOW(), NOW());
+UPDATE tickets SET title = 'y', version = version + 1 WHERE project_id = 1 AND number = 8 AND version = 1;
+SELECT COUNT(*) FROM tickets WHERE title LIKE '%login%';
