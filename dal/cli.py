@@ -16,6 +16,7 @@ _COMMAND_MODULES = (
     "dal.commands.data",
     "dal.commands.report",
     "dal.commands.ids",
+    "dal.commands.cdc",
 )
 
 app = typer.Typer(

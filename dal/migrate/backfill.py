@@ -151,7 +151,9 @@ class Backfill:
     ``identify`` names the DynamoDB tables an entity's items go to, as they exist
     now (see :func:`~dal.migrate.checkpoints.target_identity`); a checkpoint
     written for other tables is not resumed. Without it every checkpoint counts
-    as written for the same tables.
+    as written for the same tables. ``on_new_pass`` is called with the plan before a
+    new pass (not a resumed one) reads its first row: change data capture records
+    where the binary log stood (:mod:`dal.cdc.handover`).
     """
 
     def __init__(
@@ -163,6 +165,7 @@ class Backfill:
         checkpoints: CheckpointStore,
         progress: ProgressReporter | None = None,
         identify: Callable[[SourcePlan], str] | None = None,
+        on_new_pass: Callable[[SourcePlan], None] | None = None,
     ) -> None:
         self._engine = engine
         self._writers = writers
@@ -171,6 +174,7 @@ class Backfill:
         self._checkpoints = checkpoints
         self._progress = progress or NoProgress()
         self._identify = identify
+        self._on_new_pass = on_new_pass
 
     def run(self, options: BackfillOptions) -> BackfillSummary:
         """Backfill the entities of ``options``; ValueError for an unknown entity."""
@@ -196,6 +200,8 @@ class Backfill:
         resumed = checkpoint.resumes(target)
         if not resumed:  # a new pass: from the first row, counted afresh
             checkpoint = Checkpoint(segment, target=target)
+            if self._on_new_pass is not None:
+                self._on_new_pass(plan)
         result = EntityResult(segment, resumed=resumed)
         started = time.monotonic()
         name = str(segment)
