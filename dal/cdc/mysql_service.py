@@ -138,6 +138,8 @@ class MysqlCdc:
         """Follow the log until ``stop`` is set; the batch under way is finished first."""
         check_server(self._engine)
         self.position = self.start_position(options.from_backfill)
+        if self._positions.load(MYSQL_READER) is None:  # a crash before the first batch
+            self._positions.save(MYSQL_READER, str(self.position))  # resumes here too
         log.info("change data capture from MySQL starts at %s", self.position)
         applier = DynamoApplier(self._client, options.workers)
         reader = BinlogReader(

@@ -46,6 +46,18 @@ def _parts(workers: int) -> Iterator[tuple[Any, Any]]:
         container.shutdown_resources()
 
 
+def _check_binlog() -> None:
+    """Refuse a server whose binary log cannot serve, before anything else is read."""
+    from adapters.mysql import create_engine
+    from dal.cdc.binlog import check_server
+
+    engine = create_engine(load_settings().require_mysql_url())
+    try:
+        check_server(engine)
+    finally:
+        engine.dispose()
+
+
 def _logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
@@ -74,6 +86,7 @@ def mysql(
     from dal.cdc.service import RecordsSink, run_until_signalled
 
     _logging()
+    _check_binlog()
     options = MysqlCdcOptions(from_backfill, server_id, batch_rows, workers=workers)
     with _parts(workers) as (tools, recorder):
         sinks = [] if recorder is None else [RecordsSink(recorder)]
