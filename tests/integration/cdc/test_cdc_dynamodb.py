@@ -1,4 +1,8 @@
-"""``dal cdc dynamodb`` in ``live``: direct DynamoDB writes reach MySQL, MySQL's do not echo."""
+"""``dal cdc dynamodb`` in ``live``: direct DynamoDB writes reach MySQL, MySQL's do not echo.
+
+The streams client is wrapped only to make one iterator expire, which a real stream does
+after 15 minutes.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +38,26 @@ def _row(engine, number: int) -> dict[str, Any] | None:
     return None if found is None else {"title": found[0], "version": found[1]}
 
 
+class ExpiringOnce:
+    """The streams client, whose first GetRecords answers that the iterator expired (as a
+    real stream does after 15 minutes)."""
+
+    def __init__(self, streams: Any) -> None:
+        self._streams = streams
+        self.exceptions = streams.exceptions
+        self.expired = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._streams, name)
+
+    def get_records(self, **request: Any) -> Any:
+        if not self.expired:
+            self.expired += 1
+            error = {"Error": {"Code": "ExpiredIteratorException", "Message": "expired"}}
+            raise self.exceptions.ExpiredIteratorException(error, "GetRecords")
+        return self._streams.get_records(**request)
+
+
 def _drain(service: DynamoCdc, seconds: float = 3.0) -> None:
     """Poll until the streams are quiet for a moment."""
     quiet_since = time.monotonic()
@@ -63,7 +87,7 @@ def test_live_direct_dynamodb_writes_reach_mysql_without_echo(settings, engine, 
         flags_file("live")
         time.sleep(1.1)  # the flags file is checked at most once a second
         recorder = MemoryRecorder()
-        streams = streams_client(settings.dynamodb_endpoint, settings.dynamodb_region)
+        streams = ExpiringOnce(streams_client(settings.dynamodb_endpoint, settings.dynamodb_region))
         service = DynamoCdc.over(tools, streams, FailureLog(recorder, "old", tools.sensitive))
 
         table = tools.plans["tickets"].targets[0].table_name
@@ -85,6 +109,7 @@ def test_live_direct_dynamodb_writes_reach_mysql_without_echo(settings, engine, 
         counts = service.metrics.snapshot()["counts"]
         assert recorder.records == []
         assert counts["echo"] >= 1
+        assert streams.expired == 1
         assert _row(engine, 1) == {"title": "kept", "version": 2}
         assert _row(engine, 2) == {"title": "from dynamodb", "version": 5}
         assert _row(engine, 99) == {"title": "added in dynamodb", "version": 1}

@@ -2,7 +2,8 @@
 
 Five times: the process is killed, started again, and once it has caught up no
 change is lost (``dal verify`` finds no difference) and no item went back to an older
-version than a previous round saw. SIGTERM, by contrast, stops it cleanly (exit 0).
+version than a previous round saw. Then ``dal cdc health`` reports it healthy, and
+SIGTERM stops it cleanly (exit 0).
 """
 
 from __future__ import annotations
@@ -143,6 +144,17 @@ def test_sigkill_at_random_points_loses_nothing(settings, engine, environment) -
                 writer.running.set()
             assert writer.writes > 50
             writer.pause()
+            wait_caught_up(engine, timeout=60)
+            health = subprocess.run(
+                [sys.executable, "-m", "dal", "cdc", "health"],
+                cwd=ROOT,
+                env=environment,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert health.returncode == 0, health.stdout + health.stderr
+            assert "mysql" in health.stdout
             process.send_signal(signal.SIGTERM)
             assert process.wait(30) == 0
         finally:
