@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
@@ -30,11 +31,15 @@ from dal.migrate.plan import SourcePlan
 from dal.migrate.tools import MigrationTools
 from dal.routing.flags import FlagSource
 
-__all__ = ["DynamoCdc"]
+__all__ = ["DYNAMODB_READER", "DynamoCdc"]
 
 log = logging.getLogger("dal.cdc")
 
 _IDLE = 0.5
+_BEAT = 2.0
+
+DYNAMODB_READER = "dynamodb"
+"""The stream reader's own row in ``dal_cdc_positions`` (its shards have rows of their own)."""
 
 
 class DynamoCdc:
@@ -52,6 +57,7 @@ class DynamoCdc:
         sinks: Sequence[MetricsSink] = (),
     ) -> None:
         positions = PositionStore(engine)
+        self._positions = positions
         names = sorted({t.table_name for plan in plans.values() for t in plan.targets})
         self._reader = StreamReader(client, streams, names, positions)
         self._applier = MysqlApplier(engine, plans.values(), tables)
@@ -86,9 +92,21 @@ class DynamoCdc:
         for table in self._reader_tables():
             self._reader.stream_arn(table)  # every table has a stream, or stop now
         log.info("change data capture from DynamoDB streams starts")
+        beat = 0.0
         while not stop.is_set():
-            if not self.poll_once():
+            applied = self.poll_once()
+            if time.monotonic() - beat >= _BEAT or applied:
+                self._beat(applied)
+                beat = time.monotonic()
+            if not applied:
                 stop.wait(_IDLE)
+
+    def _beat(self, applied: int) -> None:
+        """Save the reader's own row (``dynamodb``): alive, applied so far, last lag."""
+        lag = self.metrics.last_lag
+        self._positions.save(
+            DYNAMODB_READER, "streams", applied, None if lag is None else int(lag * 1000)
+        )
 
     def _reader_tables(self) -> list[str]:
         return sorted({t.table_name for plan in self._plans.values() for t in plan.targets})

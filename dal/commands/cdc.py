@@ -128,7 +128,7 @@ def health_command(
 
     engine = create_engine(load_settings().require_mysql_url())
     try:
-        found = health(PositionStore(engine), ("mysql", "stream:"), max_age, max_lag)
+        found = health(PositionStore(engine), ("mysql", "dynamodb"), max_age, max_lag)
     finally:
         engine.dispose()
     table = Table("reader", "position", "applied", "lag (s)", "age (s)", "health")

@@ -51,7 +51,7 @@ def _writes_during_backfill(engine, stop: threading.Event) -> int:
                     ),
                     {"project": made % PROJECTS + 1, "number": TICKETS + made, "code": f"D-{made}"},
                 )
-            time.sleep(0.01)
+            time.sleep(0.05)
     return made
 
 
