@@ -67,7 +67,7 @@ class MysqlCdcOptions:
     from_backfill: bool = False
     server_id: int = 7_345_001
     batch_rows: int = 5_000
-    batch_seconds: float = 0.2
+    batch_seconds: float = 0.1
     workers: int = 4
 
 
