@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import pymysql
 from sqlalchemy import Engine, Enum, Table, text
 from sqlalchemy.engine import make_url
 
@@ -138,12 +139,6 @@ class BinlogReader:
     def transactions(self) -> Iterator[Transaction | None]:
         """Committed transactions from the start, forever (None while nothing happens)."""
         from pymysqlreplication import BinLogStreamReader
-        from pymysqlreplication.event import HeartbeatLogEvent, QueryEvent, XidEvent
-        from pymysqlreplication.row_event import (
-            DeleteRowsEvent,
-            UpdateRowsEvent,
-            WriteRowsEvent,
-        )
 
         stream = BinLogStreamReader(
             self._settings,
@@ -153,33 +148,33 @@ class BinlogReader:
             resume_stream=True,
             blocking=True,
             slave_heartbeat=self._idle,
-            only_events=[
-                WriteRowsEvent,
-                UpdateRowsEvent,
-                DeleteRowsEvent,
-                XidEvent,
-                QueryEvent,
-                HeartbeatLogEvent,
-            ],
+            only_events=list(_events()),
             only_schemas=[self._database] if self._database else None,
             enable_logging=False,
         )
-        current: list[RowChange] = []
         try:
-            for event in stream:
-                if isinstance(event, HeartbeatLogEvent):
-                    if not current:
-                        yield None
-                elif isinstance(event, WriteRowsEvent | UpdateRowsEvent | DeleteRowsEvent):
-                    current.extend(self._changes(event))
-                elif isinstance(event, XidEvent) or (
-                    isinstance(event, QueryEvent) and _ends_transaction(event)
-                ):
-                    end = BinlogPosition.of(stream.log_file, stream.log_pos)
-                    yield Transaction(end, float(event.timestamp or time.time()), current)
-                    current = []
+            yield from self._follow(stream)
+        except pymysql.err.MySQLError as error:
+            raise BinlogUnavailable(
+                f"the binary log cannot be read from {self._start}: {error} (a purged file "
+                "needs a new start: a backfill, then --from-backfill)"
+            ) from error
         finally:
             stream.close()
+
+    def _follow(self, stream: Any) -> Iterator[Transaction | None]:
+        write, update, delete, xid, query, heartbeat = _events()
+        current: list[RowChange] = []
+        for event in stream:
+            if isinstance(event, heartbeat):
+                if not current:
+                    yield None
+            elif isinstance(event, write | update | delete):
+                current.extend(self._changes(event))
+            elif isinstance(event, xid) or (isinstance(event, query) and _ends_transaction(event)):
+                end = BinlogPosition.of(stream.log_file, stream.log_pos)
+                yield Transaction(end, float(event.timestamp or time.time()), current)
+                current = []
 
     def _changes(self, event: Any) -> list[RowChange]:
         table = self._tables.get(event.table)
@@ -201,6 +196,14 @@ class BinlogReader:
                 )
             )
         return changes
+
+
+def _events() -> tuple[type[Any], ...]:
+    """The library's event classes read here: row events, commits, heartbeats."""
+    from pymysqlreplication.event import HeartbeatLogEvent, QueryEvent, XidEvent
+    from pymysqlreplication.row_event import DeleteRowsEvent, UpdateRowsEvent, WriteRowsEvent
+
+    return WriteRowsEvent, UpdateRowsEvent, DeleteRowsEvent, XidEvent, QueryEvent, HeartbeatLogEvent
 
 
 def _ends_transaction(event: Any) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -10,8 +11,12 @@ from typer.testing import CliRunner
 
 from adapters.mysql import create_engine
 from dal.cdc.binlog import BinlogUnavailable, check_server
+from dal.cdc.checkpoints import PositionStore
+from dal.cdc.failures import FailureLog
+from dal.cdc.mysql_service import MYSQL_READER, MysqlCdc, MysqlCdcOptions
 from dal.cli import app
 from dal.commands.exits import EXIT_BACKEND
+from dal.migrate.tools import open_tools
 
 
 def test_cdc_mysql_on_a_server_without_a_binary_log_exits_3_naming_log_bin(
@@ -58,3 +63,11 @@ def test_a_log_that_is_not_row_based_is_refused_naming_binlog_format(statement_f
             check_server(engine)
     finally:
         engine.dispose()
+
+
+def test_a_saved_position_the_server_no_longer_has_is_refused_naming_it(settings, engine) -> None:
+    PositionStore(engine).save(MYSQL_READER, "binlog.999999:4")
+    with open_tools(settings, workers=1) as tools:
+        service = MysqlCdc.over(tools, FailureLog(None, "new"))
+        with pytest.raises(BinlogUnavailable, match=r"cannot be read from binlog\.999999:4"):
+            service.run(MysqlCdcOptions(), threading.Event())

@@ -18,9 +18,11 @@ from pathlib import Path
 
 from sqlalchemy import text
 from support.cdc import failing, seed, verify, wait_caught_up
+from typer.testing import CliRunner
 
 from dal.cdc.checkpoints import PositionStore
 from dal.cdc.mysql_service import MYSQL_READER
+from dal.cli import app
 from dal.migrate.backfill import BackfillOptions
 from dal.migrate.tools import open_tools
 
@@ -145,16 +147,9 @@ def test_sigkill_at_random_points_loses_nothing(settings, engine, environment) -
             assert writer.writes > 50
             writer.pause()
             wait_caught_up(engine, timeout=60)
-            health = subprocess.run(
-                [sys.executable, "-m", "dal", "cdc", "health"],
-                cwd=ROOT,
-                env=environment,
-                capture_output=True,
-                text=True,
-                timeout=60,
-            )
-            assert health.returncode == 0, health.stdout + health.stderr
-            assert "mysql" in health.stdout
+            health = CliRunner().invoke(app, ["cdc", "health"], env=environment)
+            assert health.exit_code == 0, health.output
+            assert "mysql" in health.output
             process.send_signal(signal.SIGTERM)
             assert process.wait(30) == 0
         finally:
