@@ -28,7 +28,13 @@ from typing import Any
 from sqlalchemy import Engine, Table
 
 from adapters.dynamodb.client import DynamoClient
-from dal.cdc.binlog import BinlogReader, Transaction, check_server, current_position
+from dal.cdc.binlog import (
+    BinlogReader,
+    RowChange,
+    Transaction,
+    check_server,
+    current_position,
+)
 from dal.cdc.cascades import CascadeFinder
 from dal.cdc.checkpoints import PositionStore
 from dal.cdc.directions import Direction, direction_of
@@ -192,7 +198,7 @@ class MysqlCdc:
         for sink in self._sinks:
             sink(snapshot)
 
-    def _changes(self, rows: list[Any]) -> ChangeSet:
+    def _changes(self, rows: list[RowChange]) -> ChangeSet:
         def wanted(entity: str) -> bool:
             return direction_of(self._flags, entity) is Direction.MYSQL
 
@@ -221,8 +227,9 @@ class MysqlCdc:
 
 
 def _unseen(
-    found: dict[str, Touched], seen: dict[str, set[Any]], wanted: Any
+    found: dict[str, Touched], seen: dict[str, set[Any]], wanted: Callable[[str], bool]
 ) -> dict[str, Touched]:
+    """The rows of ``found`` not handled yet in this batch, of the entities ``wanted``."""
     fresh: dict[str, Touched] = {}
     for name, touched in found.items():
         if not wanted(name):
