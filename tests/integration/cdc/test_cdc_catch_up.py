@@ -97,9 +97,9 @@ def test_writes_during_and_after_a_backfill_reach_dynamodb(settings, engine) -> 
         assert {row.name for row in recorded} == {f"{BACKFILL_PREFIX}{e}" for e in tools.plans}
 
         with cdc_thread(tools, MysqlCdcOptions(from_backfill=True)) as running:
-            wait_caught_up(engine, errors=running.errors)
+            wait_caught_up(engine, timeout=300, errors=running.errors)
             _writes_after_backfill(engine)
-            wait_caught_up(engine, errors=running.errors)
+            wait_caught_up(engine, timeout=300, errors=running.errors)
         assert running.errors == []
         assert running.recorder.records == []
         counts = running.service.metrics.snapshot()["counts"]

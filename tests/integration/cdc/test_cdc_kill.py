@@ -90,21 +90,35 @@ class SteadyWriter:
             )
 
 
-def _start(environment: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "dal", "cdc", "mysql"],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+def _start(environment: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as output:
+        return subprocess.Popen(
+            [sys.executable, "-m", "dal", "cdc", "mysql"],
+            cwd=ROOT,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
 
 
-def _wait_started(engine, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+def _caught_up(engine, process: subprocess.Popen[bytes], log: Path) -> None:
+    """Wait until the process has applied everything; fail with its output if it died."""
+    deadline = time.monotonic() + 180
+    while True:
+        assert process.poll() is None, log.read_text()
+        try:
+            wait_caught_up(engine, timeout=5)
+        except AssertionError:
+            assert time.monotonic() < deadline, log.read_text()[-3000:]
+        else:
+            return
+
+
+def _wait_started(engine, process: subprocess.Popen[bytes], log: Path, timeout: float = 90) -> None:
     store = PositionStore(engine)
     deadline = time.monotonic() + timeout
     while store.load(MYSQL_READER) is None:
-        assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+        assert process.poll() is None, log.read_text()
         assert time.monotonic() < deadline, "dal cdc mysql saved no position"
         time.sleep(0.2)
 
@@ -119,25 +133,26 @@ def _versions(tools) -> dict[str, int]:
     }
 
 
-def test_sigkill_at_random_points_loses_nothing(settings, engine, environment) -> None:
+def test_sigkill_at_random_points_loses_nothing(settings, engine, environment, tmp_path) -> None:
+    log = tmp_path / "cdc.log"
     seed(engine, 3, 3, TICKETS)
     random.seed(11)
     with open_tools(settings, workers=2) as tools:
         assert tools.backfill().run(BackfillOptions(mode="batch")).ok
-        process = _start(environment)
+        process = _start(environment, log)
         writer = SteadyWriter(engine)
         try:
-            _wait_started(engine, process)
+            _wait_started(engine, process, log)
             writer.start()
             seen: dict[str, int] = {}
             for _ in range(5):
                 time.sleep(random.uniform(0.3, 1.5))
                 process.send_signal(signal.SIGKILL)
                 process.wait(10)
-                process = _start(environment)
+                process = _start(environment, log)
                 time.sleep(random.uniform(0.3, 1.0))
                 writer.pause()
-                wait_caught_up(engine, timeout=60)
+                _caught_up(engine, process, log)
                 assert failing(verify(tools)) == []
                 versions = _versions(tools)
                 older = [k for k, v in versions.items() if k in seen and v < seen[k]]
@@ -146,7 +161,7 @@ def test_sigkill_at_random_points_loses_nothing(settings, engine, environment) -
                 writer.running.set()
             assert writer.writes > 50
             writer.pause()
-            wait_caught_up(engine, timeout=60)
+            _caught_up(engine, process, log)
             health = CliRunner().invoke(app, ["cdc", "health"], env=environment)
             assert health.exit_code == 0, health.output
             assert "mysql" in health.output
