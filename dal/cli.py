@@ -18,6 +18,7 @@ _COMMAND_MODULES = (
     "dal.commands.ids",
     "dal.commands.contract",
     "dal.commands.contract_draft",
+    "dal.commands.cdc",
 )
 
 app = typer.Typer(

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 MYSQL_VARIABLE = "DAL_TEST_MYSQL_URL"
 DYNAMODB_VARIABLE = "DAL_TEST_DYNAMODB_URL"
 REQUIRE_VARIABLE = "DAL_TEST_REQUIRE_SERVERS"
+BINLOG_MYSQL_VARIABLE = "DAL_TEST_BINLOG_MYSQL_URL"
 
 _MARIADB_IMAGE = "mariadb:10.11"
 _DYNAMODB_IMAGE = "amazon/dynamodb-local:latest"
@@ -127,6 +128,26 @@ def _mysql_container() -> Server | None:
 
 def _local_mariadb() -> Server:
     return Server(mariadb.ensure_server(mariadb.DEFAULT_SERVER_URL), "local MariaDB")
+
+
+def binlog_mysql_server() -> Server:
+    """A server with a row-based binary log (for change data capture); Unavailable if none.
+
+    ``DAL_TEST_BINLOG_MYSQL_URL`` names one; otherwise a MariaDB of its own is started on a
+    free port with its data in a temporary folder (``log_bin``, ``binlog_format=ROW``,
+    ``binlog_row_image=FULL``), and removed at the end.
+    """
+    configured = os.environ.get(BINLOG_MYSQL_VARIABLE, "").strip()
+    if configured:
+        problem = mariadb.server_error(configured)
+        if problem is not None:
+            raise Unavailable(f"{BINLOG_MYSQL_VARIABLE}={configured} does not answer: {problem}")
+        return Server(configured, BINLOG_MYSQL_VARIABLE)
+    try:
+        server = mariadb.start_private_server(mariadb.BINLOG_SETTINGS)
+    except (mariadb.MariaDBError, OSError, subprocess.SubprocessError) as error:
+        raise Unavailable(f"no MariaDB with a binary log: {error}") from error
+    return Server(server.url, "private MariaDB with a binary log", server.stop)
 
 
 # --- DynamoDB ------------------------------------------------------------------------------

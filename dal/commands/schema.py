@@ -114,6 +114,12 @@ def create_command(
     region: RegionOption = None,
     prefix: PrefixOption = None,
     timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    streams: Annotated[
+        bool,
+        typer.Option(
+            "--streams", help="Give every table a stream of new and old images (dal cdc dynamodb)."
+        ),
+    ] = False,
 ) -> None:
     """Create every table and index of the contract that is missing (never drops data)."""
     console = Console()
@@ -121,7 +127,7 @@ def create_command(
         target = _target(contract, endpoint, region, prefix)
         try:
             changed = create_tables(
-                target.client(), target.contract, target.prefix, timeout=timeout
+                target.client(), target.contract, target.prefix, timeout=timeout, streams=streams
             )
         except SchemaMismatch as mismatch:
             _print_changed(console, mismatch.changed, target)

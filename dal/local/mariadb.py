@@ -3,6 +3,9 @@
 :func:`ensure_server` returns the URL of a server that answers, starting the
 locally installed ``mariadbd``/``mysqld`` when it is installed but stopped.
 :func:`create_database` and :func:`drop_database` manage throw-away databases on it.
+:func:`start_private_server` starts a server of its own (a temporary data folder, a
+free port, settings of its choosing, such as a row-based binary log) and
+:meth:`PrivateServer.stop` ends it.
 
 From a shell: ``python -m dal.local.mariadb`` makes sure the local server runs.
 """
@@ -14,8 +17,12 @@ import logging
 import os
 import re
 import shutil
+import socket
 import subprocess
+import tempfile
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -24,14 +31,17 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 __all__ = [
+    "BINLOG_SETTINGS",
     "DEFAULT_SERVER_URL",
     "MariaDBError",
+    "PrivateServer",
     "create_database",
     "database_url",
     "drop_database",
     "ensure_server",
     "main",
     "server_error",
+    "start_private_server",
 ]
 
 log = logging.getLogger(__name__)
@@ -161,6 +171,85 @@ def _execute_on_server(server_url: str, statement: str) -> None:
             connection.execute(text(statement))
     finally:
         engine.dispose()
+
+
+BINLOG_SETTINGS: dict[str, str] = {
+    "log-bin": "binlog",
+    "binlog-format": "ROW",
+    "binlog-row-image": "FULL",
+    "binlog-row-metadata": "FULL",
+    "server-id": "1",
+}
+"""A row-based binary log with whole rows and column names: what change data capture reads."""
+
+_INSTALLERS = ("/usr/bin/mariadb-install-db", "/usr/bin/mysql_install_db")
+
+
+@dataclass
+class PrivateServer:
+    """A server started by :func:`start_private_server`: its URL (no database) and process."""
+
+    url: str
+    datadir: Path
+    process: subprocess.Popen[bytes]
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop the server (SIGTERM, then SIGKILL after ``timeout``) and remove its data."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout)
+        shutil.rmtree(self.datadir, ignore_errors=True)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_private_server(
+    settings: Mapping[str, str] | None = None, *, start_timeout: float = 60.0
+) -> PrivateServer:
+    """Start a MariaDB of its own on a free port with a fresh temporary data folder.
+
+    ``settings`` are server options without the leading dashes (``BINLOG_SETTINGS``
+    for a row-based binary log). The server lets root in over TCP without a password
+    and runs until :meth:`PrivateServer.stop`. Raises MariaDBError when MariaDB is not
+    installed or does not start.
+    """
+    daemon = next((path for path in _DAEMONS if Path(path).is_file()), None)
+    installer = next((path for path in _INSTALLERS if Path(path).is_file()), None)
+    if daemon is None or installer is None:
+        raise MariaDBError("MariaDB is not installed (Debian: apt-get install mariadb-server)")
+    datadir = Path(tempfile.mkdtemp(prefix="dal-mariadb-"))
+    user = ["--user=root"] if os.geteuid() == 0 else []
+    subprocess.run(
+        [installer, "--no-defaults", *user, f"--datadir={datadir / 'data'}",
+         "--auth-root-authentication-method=normal", "--skip-test-db"],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    port = _free_port()
+    options = [f"--{name}={value}" for name, value in (settings or {}).items()]
+    log_bin = [o.replace("=binlog", f"={datadir / 'data' / 'binlog'}") for o in options]
+    command = [
+        daemon, "--no-defaults", *user, f"--datadir={datadir / 'data'}", f"--port={port}",
+        "--bind-address=127.0.0.1", f"--socket={datadir / 'mysqld.sock'}",
+        f"--pid-file={datadir / 'mysqld.pid'}", "--skip-name-resolve",
+        "--innodb-buffer-pool-size=64M", f"--log-error={datadir / 'error.log'}", *log_bin,
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = PrivateServer(f"mysql+pymysql://root@127.0.0.1:{port}/", datadir, process)
+    deadline = time.monotonic() + start_timeout
+    while (problem := server_error(server.url, timeout=1)) is not None:
+        if process.poll() is not None or time.monotonic() > deadline:
+            server.stop()
+            raise MariaDBError(f"the private MariaDB on port {port} did not start: {problem}")
+        time.sleep(0.3)
+    return server
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -157,7 +157,9 @@ class Backfill:
     written for other tables is not resumed. Without it every checkpoint counts
     as written for the same tables. Each page is a span (``backfill ENTITY batch``) and
     its rows are counted in ``dal.migration.rows`` (read, written, skipped, failed) on
-    ``telemetry`` (default: the global OpenTelemetry providers).
+    ``telemetry`` (default: the global OpenTelemetry providers). ``on_new_pass`` is
+    called with the plan before a new pass (not a resumed one) reads its first row:
+    change data capture records where the binary log stood (:mod:`dal.cdc.handover`).
     """
 
     def __init__(
@@ -170,6 +172,7 @@ class Backfill:
         progress: ProgressReporter | None = None,
         identify: Callable[[SourcePlan], str] | None = None,
         telemetry: Telemetry | None = None,
+        on_new_pass: Callable[[SourcePlan], None] | None = None,
     ) -> None:
         self._telemetry = telemetry if telemetry is not None else default_telemetry()
         self._engine = engine
@@ -179,6 +182,7 @@ class Backfill:
         self._checkpoints = checkpoints
         self._progress = progress or NoProgress()
         self._identify = identify
+        self._on_new_pass = on_new_pass
 
     def run(self, options: BackfillOptions) -> BackfillSummary:
         """Backfill the entities of ``options``; ValueError for an unknown entity."""
@@ -204,6 +208,8 @@ class Backfill:
         resumed = checkpoint.resumes(target)
         if not resumed:  # a new pass: from the first row, counted afresh
             checkpoint = Checkpoint(segment, target=target)
+            if self._on_new_pass is not None:
+                self._on_new_pass(plan)
         result = EntityResult(segment, resumed=resumed)
         started = time.monotonic()
         name = str(segment)

@@ -3,7 +3,9 @@
 Both items are decoded from DynamoDB's wire form and compared as values
 (``12.5`` equals ``12.50``); each difference has a field path such as
 ``invoice_lines[1].unit_price`` or ``profile_data.first_name``. Values of sensitive
-fields are replaced by a stable token before they leave this module.
+fields are replaced by a stable token before they leave this module. The stamp that
+change data capture puts on the items it writes (:data:`~dal.cdc.stamp.CDC_STAMP`) is
+bookkeeping, not data, and is not compared.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 from adapters.dynamodb.client import Item
 from adapters.dynamodb.values import decode_item
+from dal.cdc.stamp import without_stamp
 from dal.routing.redaction import Redactor
 
 __all__ = ["FieldDifference", "item_differences"]
@@ -45,7 +48,7 @@ def item_differences(
     """Every field path where ``actual`` differs from ``expected`` (values redacted)."""
     redact = redactor or Redactor()
     found: list[tuple[str, Any, Any]] = []
-    _walk(decode_item(expected), decode_item(actual), "", found)
+    _walk(decode_item(without_stamp(expected)), decode_item(without_stamp(actual)), "", found)
     return [
         FieldDifference(
             path,

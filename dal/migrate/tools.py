@@ -80,7 +80,14 @@ class MigrationTools:
             progress,
             identify=self.target_identity,
             telemetry=self.telemetry,
+            on_new_pass=self._record_log_position,
         )
+
+    def _record_log_position(self, plan: SourcePlan) -> None:
+        """Where the binary log stands as ``plan``'s pass begins (for ``dal cdc mysql``)."""
+        from dal.cdc.handover import record_backfill_start
+
+        record_backfill_start(self.engine, plan.name)
 
     def target_identity(self, plan: SourcePlan) -> str:
         """The identity of the DynamoDB tables ``plan``'s items go to, as they exist now.

@@ -49,6 +49,8 @@ __all__ = [
     "Verifier",
     "VerifyOptions",
     "VerifyReport",
+    "item_identity",
+    "stored_items",
 ]
 
 KeyFilter = tuple[tuple[str, ...], tuple[Any, ...]]
@@ -261,15 +263,7 @@ class Verifier:
 
     def stored(self, items: Sequence[WriteItem]) -> dict[tuple[str, str], Item]:
         """The items DynamoDB holds under the keys of ``items`` (consistent reads)."""
-        by_table: dict[str, list[Key]] = {}
-        for item in items:
-            by_table.setdefault(item.table, []).append(item.key)
-        found: dict[tuple[str, str], Item] = {}
-        for table, keys in by_table.items():
-            for stored in batch_get(self._client, table, keys, consistent=True):
-                key = {name: stored[name] for name in keys[0]}
-                found[_identity(table, key)] = stored
-        return found
+        return stored_items(self._client, items)
 
     def _compare(
         self, plan: SourcePlan, item: WriteItem, actual: Item | None, redactor: Redactor
@@ -510,6 +504,25 @@ def _same(have: Any, want: Any) -> bool:
     if have == want:
         return True
     return str(have) == str(want)
+
+
+def stored_items(client: DynamoClient, items: Sequence[WriteItem]) -> dict[tuple[str, str], Item]:
+    """The items DynamoDB holds under the keys of ``items`` (consistent reads), by
+    :func:`item_identity`."""
+    by_table: dict[str, list[Key]] = {}
+    for item in items:
+        by_table.setdefault(item.table, []).append(item.key)
+    found: dict[tuple[str, str], Item] = {}
+    for table, keys in by_table.items():
+        for stored in batch_get(client, table, keys, consistent=True):
+            key = {name: stored[name] for name in keys[0]}
+            found[_identity(table, key)] = stored
+    return found
+
+
+def item_identity(table: str, key: Mapping[str, Any]) -> tuple[str, str]:
+    """The identity of the item ``key`` of ``table``, as :func:`stored_items` keys it."""
+    return _identity(table, key)
 
 
 def _identity(table: str, key: Mapping[str, Any]) -> tuple[str, str]:

@@ -149,13 +149,16 @@ class ConditionalWriter:
         return again
 
     def _one_by_one(self, pending: list[WriteItem], result: WriteResult) -> None:
-        """Isolate the item DynamoDB refused by writing each alone."""
+        """Isolate the item DynamoDB refused by writing each alone (a Put, or a Delete)."""
         for item in pending:
-            put = item.action()["Put"]
-            assert isinstance(put, dict)
-            extra = {k: v for k, v in put.items() if k not in ("TableName", "Item")}
+            ((kind, request),) = item.action().items()
+            assert isinstance(request, dict)
+            extra = {k: v for k, v in request.items() if k not in ("TableName", "Item", "Key")}
             try:
-                self.client.put(item.table, item.item, **extra)
+                if kind == "Delete":
+                    self.client.delete(item.table, item.key, **extra)
+                else:
+                    self.client.put(item.table, request["Item"], **extra)
             except ConditionFailed:
                 result.skipped.append(item)
             except ValidationFailed as error:

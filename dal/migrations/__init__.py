@@ -9,7 +9,9 @@ keeps for itself in the application's database, created where absent:
   allocator) and ``dal_backfill_checkpoints`` (one checkpoint per entity and
   segment of ``dal backfill``);
 * ``0002_checkpoint_target``: ``dal_backfill_checkpoints.target``, the identity of
-  the DynamoDB tables a backfill pass writes.
+  the DynamoDB tables a backfill pass writes;
+* ``0003_cdc_positions``: ``dal_cdc_positions``, the positions of change data capture
+  (``dal cdc``) and the binary-log position each backfill pass started from.
 
 Their history is kept in ``dal_alembic_version``. The version columns that
 declarations opt into are added outside this history, by

@@ -108,8 +108,12 @@ def create_tables(
     *,
     wait: bool = True,
     timeout: float = DEFAULT_TIMEOUT,
+    streams: bool = False,
 ) -> list[str]:
     """Create every table and index of ``contract`` that is missing; return the names changed.
+
+    With ``streams`` every table gets a stream of new and old images (an existing
+    table without one has it turned on), which ``dal cdc dynamodb`` reads.
 
     The returned list holds the physical names of the tables created or given an
     index, in contract order. With ``wait`` it returns once every table and index
@@ -122,9 +126,11 @@ def create_tables(
         existing: list[tuple[TableLayout, TableLayout]] = []
         for layout in layouts:
             live = _current(client, layout.name, timeout)
-            if live is None and _create(client, layout):
+            if live is None and _create(client, layout, streams):
                 changed.append(layout.name)
             else:
+                if streams and _enable_stream(client, layout.name, timeout):
+                    changed.append(layout.name)
                 existing.append((layout, live or _require(client, layout.name)))
         mismatches: list[str] = []
         for layout, live in existing:
@@ -212,12 +218,29 @@ def _current(client: DynamoDBClient, name: str, timeout: float) -> TableLayout |
     return live
 
 
-def _create(client: DynamoDBClient, layout: TableLayout) -> bool:
+STREAM_SPECIFICATION = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+"""The stream ``create_tables(..., streams=True)`` gives each table."""
+
+
+def _create(client: DynamoDBClient, layout: TableLayout, streams: bool = False) -> bool:
     """Create the table; False if someone else created it meanwhile."""
+    request = create_table_request(layout)
+    if streams:
+        request["StreamSpecification"] = STREAM_SPECIFICATION
     try:
-        client.create_table(**create_table_request(layout))
+        client.create_table(**request)
     except client.exceptions.ResourceInUseException:
         return False
+    return True
+
+
+def _enable_stream(client: DynamoDBClient, name: str, timeout: float) -> bool:
+    """Turn on the table's stream of new and old images; False when it has one."""
+    described = client.describe_table(TableName=name)["Table"]
+    if described.get("StreamSpecification", {}).get("StreamEnabled"):
+        return False
+    _wait_active(client, name, timeout)
+    client.update_table(TableName=name, StreamSpecification=STREAM_SPECIFICATION)  # type: ignore[arg-type]
     return True
 
 

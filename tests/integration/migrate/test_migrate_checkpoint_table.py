@@ -33,7 +33,7 @@ def _columns(engine: Engine) -> dict[str, tuple[str, bool]]:
 
 
 def test_upgrade_creates_the_table_the_checkpoint_store_uses(engine: Engine) -> None:
-    assert migrations.current(engine) == migrations.head() == "0002_checkpoint_target"
+    assert migrations.current(engine) == migrations.head() == "0003_cdc_positions"
     expected = {c.name for c in checkpoint_table.columns}
     nullable = {name for name, (_, null) in _columns(engine).items() if null}
     primary = inspect(engine).get_pk_constraint(CHECKPOINT_TABLE)["constrained_columns"]
