@@ -300,7 +300,7 @@ def _replay(
     allow_mass_delete: bool,
 ) -> None:
     """Replay the open entries of the log at ``path`` (within ``only``) by their own intent."""
-    if not path.is_file():
+    if not path.exists():
         raise _BadInput(f"repair log {path} does not exist")
     log = RepairLog(path)
     try:

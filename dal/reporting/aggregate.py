@@ -28,6 +28,7 @@ from dal.reporting.records import (
 )
 from dal.reporting.redact import ReportRedactor
 from dal.reporting.stats import CallCounter, ErrorTally, LatencySample, PathTally
+from dal.routing.recordfiles import stream_of
 
 __all__ = ["Aggregator", "EntityStats", "OperationStats"]
 
@@ -78,12 +79,22 @@ class EntityStats:
     operations: dict[str, OperationStats] = field(default_factory=dict)
     stage: str | None = None
     stage_seen_at: datetime | None = None
-    latency_old: LatencySample = field(init=False)
-    latency_new: LatencySample = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.latency_old = LatencySample(f"{self.entity}.old")
-        self.latency_new = LatencySample(f"{self.entity}.new")
+    @property
+    def latency_old(self) -> LatencySample:
+        """The old side's latencies of every operation, pooled."""
+        return self._pooled("latency_old")
+
+    @property
+    def latency_new(self) -> LatencySample:
+        """The new side's latencies of every operation, pooled."""
+        return self._pooled("latency_new")
+
+    def _pooled(self, side: str) -> LatencySample:
+        pooled = LatencySample()
+        for stats in self.operations.values():
+            pooled.merge(getattr(stats, side))
+        return pooled
 
     def operation(self, name: str) -> OperationStats:
         """The statistics of one operation (created on first use)."""
@@ -137,8 +148,8 @@ class Aggregator:
     def _record(self, record: RecordLine, source: str) -> None:
         self.kinds[record.kind] += 1
         self._span(record.ts)
-        if isinstance(record, MetricsLine):
-            self.calls.add(source, record.metrics)
+        if isinstance(record, MetricsLine):  # one writer's rotated files are one stream
+            self.calls.add(stream_of(source), record.metrics)
         elif isinstance(record, ComparisonLine):
             self._comparison(record)
         elif isinstance(record, ErrorLine):
@@ -184,13 +195,8 @@ class Aggregator:
             stats.paths.add(category, difference.path, difference.old, difference.new)
         old, new = record.latency_ms.old, record.latency_ms.new
         if old is not None and new is not None:
-            for sample, value in (
-                (stats.latency_old, old),
-                (stats.latency_new, new),
-                (entity.latency_old, old),
-                (entity.latency_new, new),
-            ):
-                sample.add(value)
+            stats.latency_old.add(old)
+            stats.latency_new.add(new)
 
     def _error(self, record: ErrorLine) -> None:
         if record.origin == "router" or record.entity in ("", "*"):

@@ -1,0 +1,118 @@
+"""Records at fleet scale: one file per process, rotated and gzip-compressed, read back whole.
+
+A real writer process records through ``JsonlRecorder`` into a folder with a small
+rotation size; reports read the folder, a glob and the files, gzip included, while
+it writes and after, and count every record exactly once.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from dal.reporting import aggregate_files
+from dal.reporting.sources import expand_sources
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from datetime import UTC, datetime, timedelta
+    from dal.routing.recording import Category, Comparison, JsonlRecorder, MetricsRecord
+    from dal.routing.stages import Stage
+
+    folder, count = sys.argv[1], int(sys.argv[2])
+    recorder = JsonlRecorder(folder, rotate_bytes=6000)
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    for number in range(1, count + 1):
+        at = start + timedelta(seconds=number)
+        recorder.record(Comparison(
+            entity="accounts", operation="get", stage=Stage.SHADOW, matched=True,
+            category=Category.MATCH, old_latency_ms=1.0, new_latency_ms=float(number), at=at,
+        ))
+        if number % 50 == 0:  # cumulative counts, as the router's snapshots are
+            operation = {"entity": "accounts", "operation": "get",
+                         "latency_ms": {"old": {"count": number}, "new": {"count": number}}}
+            recorder.record(MetricsRecord({"operations": {"accounts.get": operation}}, at=at))
+    recorder.close()
+    print(recorder.file, flush=True)
+    """
+)
+
+
+def _write(folder: Path, count: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(folder), str(count)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=os.environ | {"PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+
+
+def test_a_writer_process_rotates_and_compresses_and_every_record_is_read_once(tmp_path: Path):
+    folder = tmp_path / "records"
+    writer = _write(folder, 600)
+    current, _ = writer.communicate(timeout=60)
+    assert writer.returncode == 0
+
+    files = sorted(p.name for p in folder.iterdir())
+    stem = Path(current.strip()).name.removesuffix(".jsonl")
+    assert f"{stem}.jsonl" in files
+    rotated = [name for name in files if name.endswith(".jsonl.gz")]
+    assert len(rotated) >= 5, files
+    assert not [name for name in files if name.startswith(".")], "no partial file left"
+    with gzip.open(folder / rotated[0], "rt") as first:
+        assert first.readline().startswith('{"kind":"comparison"')
+    assert oct((folder / rotated[0]).stat().st_mode & 0o777) == "0o600"
+
+    for sources in ([str(folder)], [str(folder / "*.jsonl*")], expand_sources([str(folder)])):
+        aggregator = aggregate_files(sources)
+        stats = aggregator.entities["accounts"].operations["get"]
+        assert stats.comparisons == 600
+        assert stats.latency_new.count == 600
+        assert stats.latency_new.percentile(1.0) == 600.0
+        # the segments are one writer's stream: its cumulative counts are not added up
+        assert aggregator.calls.calls("accounts", "get") == {"old": 600, "new": 600}
+    ordered = expand_sources([str(folder / "*")])
+    assert ordered[-1].endswith(f"{stem}.jsonl"), "the current file is read last"
+    assert ordered[:-1] == sorted(ordered[:-1]), "segments in the order they were written"
+
+
+def test_a_report_during_rotation_never_counts_a_record_twice(tmp_path: Path):
+    folder = tmp_path / "records"
+    folder.mkdir()
+    writer = _write(folder, 3000)
+    seen: list[int] = []
+    try:
+        while writer.poll() is None:
+            if any(folder.iterdir()):
+                aggregator = aggregate_files([str(folder / "*.jsonl*")])
+                stats = aggregator.entities.get("accounts")
+                seen.append(stats.total("comparisons") if stats else 0)
+    finally:
+        writer.communicate(timeout=60)
+    assert writer.returncode == 0
+    assert all(count <= 3000 for count in seen)
+    assert aggregate_files([str(folder)]).entities["accounts"].total("comparisons") == 3000
+
+
+def test_many_files_of_many_processes_and_plain_or_gzip_are_read_alike(tmp_path: Path):
+    folders = [tmp_path / f"host{n}" for n in range(3)]
+    writers = [_write(folder, 200) for folder in folders]
+    for writer in writers:
+        writer.communicate(timeout=60)
+    plain = tmp_path / "plain.jsonl"
+    with gzip.open(next(folders[0].glob("*.gz")), "rb") as stream:
+        plain.write_bytes(stream.read())
+    hidden = tmp_path / "renamed.log"  # gzip is told by its first bytes, not its name
+    hidden.write_bytes(next(folders[0].glob("*.gz")).read_bytes())
+
+    aggregator = aggregate_files([str(tmp_path / "host*"), str(plain), str(hidden)])
+
+    segment = plain.read_text().count('"kind":"comparison"')
+    assert aggregator.entities["accounts"].total("comparisons") == 600 + 2 * segment
+    fleet = aggregate_files([str(tmp_path / "host*")])
+    assert fleet.calls.calls("accounts", "get") == {"old": 600, "new": 600}
