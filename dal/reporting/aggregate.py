@@ -28,6 +28,7 @@ from dal.reporting.records import (
 )
 from dal.reporting.redact import ReportRedactor
 from dal.reporting.stats import CallCounter, ErrorTally, LatencySample, PathTally
+from dal.reporting.timeline import Timeline
 from dal.routing.recordfiles import stream_of
 
 __all__ = ["Aggregator", "EntityStats", "OperationStats"]
@@ -128,6 +129,7 @@ class Aggregator:
     sources: Counter[str] = field(default_factory=Counter)
     first_at: datetime | None = None
     last_at: datetime | None = None
+    timeline: Timeline = field(default_factory=Timeline)
 
     def consume(self, lines: Iterable[Parsed]) -> Aggregator:
         """Add every parsed line; returns ``self``."""
@@ -194,6 +196,8 @@ class Aggregator:
             category = "transient" if transient else difference.category
             stats.paths.add(category, difference.path, difference.old, difference.new)
         old, new = record.latency_ms.old, record.latency_ms.new
+        mismatched = record.category in _MISMATCHED
+        self.timeline.comparison(record.entity, record.ts, record.stage, mismatched, (old, new))
         if old is not None and new is not None:
             stats.latency_old.add(old)
             stats.latency_new.add(new)
@@ -204,6 +208,7 @@ class Aggregator:
             return
         entity = self.entity(record.entity)
         entity.saw_stage(record.stage, record.ts)
+        self.timeline.error(record.entity, record.ts, record.stage, record.origin)
         stats = entity.operation(record.operation)
         stats.op_kind = stats.op_kind or record.op_kind
         stats.errors.add(record.origin, record.error_type, record.message)
