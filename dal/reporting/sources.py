@@ -129,15 +129,29 @@ def check_sources(sources: Iterable[str]) -> list[str]:
     """
     checked = []
     for source, named in _expand(sources).items():
-        if source != STDIN:
-            try:
-                open_source(source).close()
-            except ReportInputError:
-                if named or os.path.exists(source):
-                    raise
-                continue
-        checked.append(source)
+        stream = _open_listed(source, named)
+        if stream is not None:
+            if source != STDIN:
+                stream.close()
+            checked.append(source)
     return checked
+
+
+def _open_listed(source: str, named: bool) -> IO[bytes] | None:
+    """``source`` opened; None when it was found (not named) and has been rotated away.
+
+    A current file being rotated is gone for a moment, then a new file has its
+    name: a failure is tried once more before it counts.
+    """
+    for attempt in range(2):
+        try:
+            return open_source(source)
+        except ReportInputError:
+            if named or (attempt and os.path.exists(source)):
+                raise
+            if not os.path.exists(source):
+                return None
+    return None
 
 
 def total_bytes(sources: Iterable[str]) -> int:
@@ -160,11 +174,8 @@ def read_sources(sources: Iterable[str], progress: ProgressSink | None = None) -
     bytes read as reading goes on.
     """
     for source in check_sources(sources):
-        try:
-            stream = open_source(source)
-        except ReportInputError:
-            if os.path.exists(source):
-                raise
+        stream = _open_listed(source, named=False)
+        if stream is None:
             continue  # rotated away since it was checked
         try:
             if progress is None or source == STDIN:

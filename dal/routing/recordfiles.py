@@ -29,6 +29,7 @@ __all__ = [
     "next_segment",
     "process_file",
     "rotated_name",
+    "segment_number",
     "stream_of",
     "stream_order",
 ]
@@ -55,6 +56,12 @@ def is_rotated(path: Path) -> bool:
     """Whether ``path`` is a rotated segment (``<stem>.<seq>.jsonl``, maybe ``.gz``)."""
     found = _NAME.match(path.name)
     return found is not None and found["seq"] is not None
+
+
+def segment_number(path: str) -> int | None:
+    """The ``seq`` of a rotated segment's name; None for a current (or foreign) file."""
+    found = _NAME.match(os.path.basename(path))
+    return int(found["seq"]) if found is not None and found["seq"] else None
 
 
 def stream_of(path: str) -> str:
