@@ -8,7 +8,8 @@ and first when). Buckets start one second wide; whenever more than
 so memory stays bounded whatever the span and number of records, and records
 may come in any order (files of several processes are read one after another).
 :meth:`Timeline.view` turns an entity's buckets into a :class:`TimelineView`:
-points, stage spans (each bucket's commonest stage, runs merged) and stage changes.
+points, stage spans (each bucket's commonest stage, runs merged) and stage changes
+(at the first record of the new stage, in its bucket or the one before).
 """
 
 from __future__ import annotations
@@ -202,6 +203,7 @@ class Timeline:
     ) -> tuple[tuple[StageSpan, ...], tuple[StageChange, ...]]:
         spans: list[StageSpan] = []
         changes: list[StageChange] = []
+        previous: _Bucket | None = None
         for index, bucket in buckets:
             found = bucket.dominant()
             if found is None:
@@ -210,7 +212,11 @@ class Timeline:
             end = _time((index + 1) * self.width)
             if spans and spans[-1].stage == stage:
                 spans[-1] = StageSpan(stage, spans[-1].start, end)
+                previous = bucket
                 continue
+            if previous is not None and stage in previous.stages:  # it began a bucket earlier
+                first = previous.stages[stage][1]
+            previous = bucket
             start = _time(first)
             if spans:
                 changes.append(StageChange(start, spans[-1].stage, stage))
