@@ -175,8 +175,9 @@ def repair(
         Path | None,
         typer.Option(
             "--from-log",
-            help="Replay the open entries of the router's repair log, each by its own "
-            "authoritative side and key, whatever today's flags say.",
+            help="Replay the open entries of the router's repair log (a file, or a folder "
+            "of per-process files), each by its own authoritative side and key, whatever "
+            "today's flags say.",
         ),
     ] = None,
     dry_run: Annotated[

@@ -19,7 +19,7 @@ RELATIVE_ACCURACY = 0.005
 """Every percentile is within 0.5% of the exact one (nearest rank)."""
 
 _GAMMA = (1 + RELATIVE_ACCURACY) / (1 - RELATIVE_ACCURACY)
-_LOG_GAMMA = math.log(_GAMMA)
+_PER_LOG = 1 / math.log(_GAMMA)
 _SMALLEST = 0.001
 """Values at or below this (ms: the recording's resolution) are counted as zero."""
 
@@ -40,7 +40,7 @@ class LogHistogram:
         if value <= _SMALLEST:
             self.zeros += times
             return
-        index = math.ceil(math.log(value) / _LOG_GAMMA)
+        index = math.ceil(math.log(value) * _PER_LOG)
         buckets = self.buckets
         buckets[index] = buckets.get(index, 0) + times
 

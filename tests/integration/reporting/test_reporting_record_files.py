@@ -8,12 +8,15 @@ it writes and after, and count every record exactly once.
 from __future__ import annotations
 
 import gzip
+import json
 from pathlib import Path
 
 from support.records_writer import start_writer as _write
+from typer.testing import CliRunner
 
+from dal.cli import app
 from dal.reporting import aggregate_files
-from dal.reporting.sources import expand_sources
+from dal.reporting.sources import expand_sources, total_bytes
 
 
 def test_a_writer_process_rotates_and_compresses_and_every_record_is_read_once(tmp_path: Path):
@@ -80,3 +83,24 @@ def test_many_files_of_many_processes_and_plain_or_gzip_are_read_alike(tmp_path:
     assert aggregator.entities["accounts"].total("comparisons") == 600 + 2 * segment
     fleet = aggregate_files([str(tmp_path / "host*")])
     assert fleet.calls.calls("accounts", "get") == {"old": 600, "new": 600}
+
+
+def test_report_and_gate_take_a_glob_and_count_progress_in_bytes_on_disk(tmp_path: Path):
+    folder = tmp_path / "records"
+    writer = _write(folder, 600)
+    writer.communicate(timeout=60)
+    advanced: list[int] = []
+
+    aggregate_files([str(folder / "*.jsonl*")], progress=advanced.append)
+
+    assert sum(advanced) == total_bytes(expand_sources([str(folder)]))
+    glob = str(folder / "*.jsonl*")
+    gated = CliRunner().invoke(app, ["gate", "--entity", "accounts", "--from", glob, "--json"])
+    assert gated.exit_code == 1, gated.output  # not ready: the new side took 1..600 ms
+    assert json.loads(gated.output)["checks"][0]["value"] == 600
+    reported = CliRunner().invoke(app, ["report", "--from", glob, "--out", str(tmp_path / "out")])
+    assert reported.exit_code == 0, reported.output
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["entities"][0]["comparisons"] == 600
+    assert len(report["sources"]) == len(expand_sources([str(folder)]))
+    assert report["entities"][0]["timeline"]["points"], "the charts' series are in the JSON"
