@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.live import Live
 
 from dal.commands.exits import UsageError, exit_codes
+from dal.commands.report import MoreFiles
 from dal.reporting.follow import Follower
 from dal.reporting.watch import WatchState, render
 from dal.settings import load_settings
@@ -43,7 +44,7 @@ def watch(
             show_default=False,
         ),
     ] = None,
-    more: Annotated[list[str] | None, typer.Argument(show_default=False)] = None,
+    more: MoreFiles = None,
     window: Annotated[
         float, typer.Option("--window", min=1, help="Seconds of records the rates cover.")
     ] = 60.0,
