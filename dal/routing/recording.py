@@ -14,7 +14,8 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Mapping
+import weakref
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -284,6 +285,9 @@ class JsonlRecorder(ClosedOnExit):
         self._stream: TextIO | None = open_private(self.file)
         self._size = self._stream.tell()
         self._compressing: list[threading.Thread] = []
+        if self._rotate_bytes is not None:  # a forked child gets a file of its own
+            reopen = weakref.WeakMethod(self._after_fork)
+            os.register_at_fork(after_in_child=lambda: _call(reopen))
 
     def record(self, record: Record) -> None:
         """Write ``record`` as one line and flush it to the operating system."""
@@ -309,6 +313,16 @@ class JsonlRecorder(ClosedOnExit):
         worker.start()
         self._compressing = [t for t in self._compressing if t.is_alive()] + [worker]
 
+    def _after_fork(self) -> None:
+        """In a forked child: leave the parent's file to the parent, start this process's."""
+        self._lock = threading.Lock()
+        self._compressing = []
+        if self._stream is not None:
+            self._stream.close()  # the child's copy of the descriptor only
+            self.file = recordfiles.process_file(self.path)
+            self._stream = open_private(self.file)
+            self._size = self._stream.tell()
+
     def close(self) -> None:
         """Close the file (after any compression under way); later records raise ValueError."""
         with self._lock:
@@ -318,6 +332,12 @@ class JsonlRecorder(ClosedOnExit):
             pending, self._compressing = self._compressing, []
         for worker in pending:
             worker.join()
+
+
+def _call(method: weakref.WeakMethod[Callable[[], None]]) -> None:
+    found = method()
+    if found is not None:
+        found()
 
 
 def _compress_quietly(segment: Path) -> None:

@@ -278,10 +278,14 @@ class RepairLog:
         rotate_bytes: int = DEFAULT_ROTATE_BYTES,
     ) -> None:
         self.path = Path(path)
-        self.file = recordfiles.process_file(self.path)
         self._folder = recordfiles.is_folder_target(self.path)
         self._durable = durable
         self._rotate_bytes = rotate_bytes
+
+    @property
+    def file(self) -> Path:
+        """The file this process appends to (in a folder: of this process, even after a fork)."""
+        return recordfiles.process_file(self.path)
 
     def files(self) -> list[Path]:
         """The log's files, each process's segments in order (the one file, if it is a file)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from pathlib import Path
 
 from support.records_writer import start_writer as _write
@@ -17,6 +18,7 @@ from typer.testing import CliRunner
 from dal.cli import app
 from dal.reporting import aggregate_files
 from dal.reporting.sources import expand_sources, total_bytes
+from dal.routing.recording import JsonlRecorder, MetricsRecord
 
 
 def test_a_writer_process_rotates_and_compresses_and_every_record_is_read_once(tmp_path: Path):
@@ -104,3 +106,23 @@ def test_report_and_gate_take_a_glob_and_count_progress_in_bytes_on_disk(tmp_pat
     assert report["entities"][0]["comparisons"] == 600
     assert len(report["sources"]) == len(expand_sources([str(folder)]))
     assert report["entities"][0]["timeline"]["points"], "the charts' series are in the JSON"
+
+
+def test_a_forked_child_records_into_a_file_of_its_own(tmp_path: Path):
+    folder = tmp_path / "records"
+    recorder = JsonlRecorder(folder)
+    recorder.record(MetricsRecord({"operations": {}}))
+    child = os.fork()
+    if child == 0:  # as a pre-forking server's worker would
+        try:
+            recorder.record(MetricsRecord({"operations": {}}))
+            recorder.close()
+        finally:
+            os._exit(0)
+    os.waitpid(child, 0)
+    recorder.record(MetricsRecord({"operations": {}}))
+    recorder.close()
+
+    lines = {path.name: len(path.read_text().splitlines()) for path in folder.iterdir()}
+    host = recorder.file.stem.rsplit("-", 1)[0]
+    assert lines == {recorder.file.name: 2, f"{host}-{child}.jsonl": 1}
