@@ -6,7 +6,7 @@ the ``DAL_RECORDS`` folder or file), follows them as they grow and rotate
 second, mismatch rate, errors and latency per side over the last ``--window``
 seconds (:mod:`dal.reporting.watch`). On a terminal the table is refreshed in
 place until Ctrl-C; ``--refreshes N`` prints N tables, one per ``--interval``,
-and exits (for scripts and tests).
+and exits (for scripts and tests); off a terminal it prints one table by default.
 """
 
 from __future__ import annotations
