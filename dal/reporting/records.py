@@ -60,6 +60,8 @@ class ReportInputError(Exception):
 class _Line(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind"):
     schema_: Annotated[int, Meta(ge=1, le=SCHEMA_VERSION)] = msgspec.field(name="schema")
     ts: datetime
+    correlation_id: Annotated[str, Meta(max_length=64)] | None = None
+    """The routed call's correlation id (its trace id); absent in older records."""
 
 
 class DifferenceLine(msgspec.Struct, frozen=True, kw_only=True):
