@@ -17,7 +17,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-from-pyproject
 PYTEST_ARGS ?=
 
-.PHONY: venv servers mariadb install-mariadb dynamodb-local lint format test demo bench clean distclean
+.PHONY: venv servers mariadb install-mariadb dynamodb-local chromium lint format test demo bench clean distclean
 
 venv: $(STAMP)
 
@@ -53,6 +53,20 @@ install-mariadb: venv
 dynamodb-local: venv
 	@if [ -z "$${DAL_TEST_DYNAMODB_URL:-}" ]; then $(BIN)/python -m dal.local.dynamodb_local --ensure; fi
 
+# Headless Chromium for the test that renders the report's charts, unless DAL_TEST_CHROMIUM
+# names a browser; installed with apt-get when missing and you are root.
+chromium:
+	@if [ -n "$${DAL_TEST_CHROMIUM:-}" ]; then exit 0; fi; \
+	for name in chromium chromium-browser google-chrome; do \
+		if command -v $$name >/dev/null; then exit 0; fi; \
+	done; \
+	if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
+		echo "Chromium is not installed: install chromium, or set DAL_TEST_CHROMIUM" >&2; \
+		exit 1; \
+	fi; \
+	apt-get update; \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/mypy
@@ -61,7 +75,7 @@ format: venv
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: lint servers
+test: lint servers chromium
 	DAL_TEST_REQUIRE_SERVERS=1 $(BIN)/pytest $(PYTEST_ARGS)
 
 demo: venv dynamodb-local

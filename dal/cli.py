@@ -15,6 +15,7 @@ _COMMAND_MODULES = (
     "dal.commands.schema",
     "dal.commands.data",
     "dal.commands.report",
+    "dal.commands.watch",
     "dal.commands.ids",
     "dal.commands.contract",
     "dal.commands.contract_draft",

@@ -347,7 +347,7 @@ def _recorder(settings: Settings) -> Iterator[Recorder | None]:
         yield None
         return
     try:
-        recorder = JsonlRecorder(path)
+        recorder = JsonlRecorder(path, rotate_bytes=int(settings.records_rotate_mb * 2**20))
     except OSError as error:
         raise _unwritable("records", "the records file", path, error) from error
     try:
@@ -369,14 +369,15 @@ def _repair_log(settings: Settings) -> RepairLog | None:
             "--from-log cannot find them; only a full dal verify and dal repair can"
         )
         return None
+    repair_log = RepairLog(path)  # a folder holds one file per process: check that one
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.close(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600))
+        repair_log.file.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(repair_log.file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600))
     except OSError as error:
         raise _unwritable("repair_log", "the repair log", path, error) from error
-    if not os.access(path, os.W_OK):
+    if not os.access(repair_log.file, os.W_OK):
         raise SettingsError(f"DAL_REPAIR_LOG: cannot write the repair log {str(path)!r}")
-    return RepairLog(path)
+    return repair_log
 
 
 def _unwritable(field: str, what: str, path: Path, error: OSError) -> SettingsError:

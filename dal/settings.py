@@ -17,8 +17,9 @@ key                        default                                 meaning
 ``DAL_FLAGS``              empty (none)                            stage flags file
 ``DAL_ID_SOURCE``          ``mysql``                               new ids: mysql or dynamodb
 ``DAL_DECLARATIONS``       empty (defaults from the contract)      ``module[:NAME]`` of entity specs
-``DAL_REPAIR_LOG``         ``var/dal/repair-log.jsonl``            the router's repair log; ``off``
-``DAL_RECORDS``            ``var/dal/records.jsonl``               the router's records; ``off``
+``DAL_REPAIR_LOG``         ``var/dal/repair-log``                  the router's repair log; ``off``
+``DAL_RECORDS``            ``var/dal/records``                     the router's records; ``off``
+``DAL_RECORDS_ROTATE_MB``  ``64``                                  size of a records file to rotate
 ``DAL_METRICS_PORT``       empty (no endpoint)                     Prometheus endpoint's port
 =========================  ======================================  =============================
 
@@ -32,6 +33,9 @@ writes comparisons, errors, metrics and drops to ``DAL_RECORDS`` (for ``dal repo
 and ``dal gate``); ``off`` turns either off, and turning the repair log off is warned
 about when the router starts. A file that cannot be created or written stops the
 start (:class:`SettingsError` naming the key and the path). Both files are mode 0600.
+A path ending in ``.jsonl`` is one file; any other path is a folder in which each
+process writes a file of its own, rotated (records: and compressed) by size
+(``dal.routing.recordfiles``).
 
 ``DAL_MYSQL_URL`` has no default, so a misspelt or forgotten key never points the
 layer at an empty database: whatever needs MySQL asks :meth:`Settings.require_mysql_url`,
@@ -88,8 +92,8 @@ SETTINGS_FILE_VARIABLE = "DAL_SETTINGS_FILE"
 CONTRACT_FILE_NAME = "migration_contract.json"
 OUTPUT_DIRECTORY = Path("var") / "dal"
 """Where the router's repair log and records go by default, under the current directory."""
-REPAIR_LOG_FILE_NAME = "repair-log.jsonl"
-RECORDS_FILE_NAME = "records.jsonl"
+REPAIR_LOG_FILE_NAME = "repair-log"
+RECORDS_FILE_NAME = "records"
 OFF = "off"
 """The value of ``DAL_REPAIR_LOG`` or ``DAL_RECORDS`` that turns it off."""
 _DECLARATIONS = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*(:[A-Za-z_]\w*)?")
@@ -142,12 +146,12 @@ def default_contract_path(cwd: Path | None = None) -> Path:
 
 
 def default_repair_log_path(cwd: Path | None = None) -> Path:
-    """Where the repair log is when ``DAL_REPAIR_LOG`` is not set: ``var/dal/repair-log.jsonl``."""
+    """Where the repair log is when ``DAL_REPAIR_LOG`` is not set: the folder var/dal/repair-log."""
     return ((cwd or Path.cwd()) / OUTPUT_DIRECTORY / REPAIR_LOG_FILE_NAME).resolve()
 
 
 def default_records_path(cwd: Path | None = None) -> Path:
-    """Where the router's records go when ``DAL_RECORDS`` is not set: ``var/dal/records.jsonl``."""
+    """Where the router's records go when ``DAL_RECORDS`` is not set: the folder var/dal/records."""
     return ((cwd or Path.cwd()) / OUTPUT_DIRECTORY / RECORDS_FILE_NAME).resolve()
 
 
@@ -240,6 +244,12 @@ class Settings(BaseSettings):
         if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= _MAX_PORT:
             raise ValueError(f"{key}: must be a port number from 1 to {_MAX_PORT}, got {value!r}")
         return port
+
+    records_rotate_mb: float = Field(
+        default=64.0,
+        gt=0,
+        description="A per-process records file is rotated and compressed at this size (MiB).",
+    )
 
     @field_validator("mysql_url", mode="before")
     @classmethod
@@ -395,9 +405,14 @@ class Settings(BaseSettings):
         if value is None:
             return None
         path = value.expanduser().resolve()
-        if path.is_dir():
-            key = _key(str(info.field_name))
+        key = _key(str(info.field_name))
+        if path.suffix == ".jsonl" and path.is_dir():
             raise ValueError(f"{key}: is a directory, not a file: {str(path)!r}")
+        if path.suffix != ".jsonl" and path.is_file():
+            raise ValueError(
+                f"{key}: is a file: {str(path)!r}; name a folder (one file per process) "
+                "or a path ending in .jsonl (one file)"
+            )
         return path
 
     def require_mysql_url(self) -> str:

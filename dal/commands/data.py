@@ -175,8 +175,9 @@ def repair(
         Path | None,
         typer.Option(
             "--from-log",
-            help="Replay the open entries of the router's repair log, each by its own "
-            "authoritative side and key, whatever today's flags say.",
+            help="Replay the open entries of the router's repair log (a file, or a folder "
+            "of per-process files), each by its own authoritative side and key, whatever "
+            "today's flags say.",
         ),
     ] = None,
     dry_run: Annotated[
@@ -300,7 +301,7 @@ def _replay(
     allow_mass_delete: bool,
 ) -> None:
     """Replay the open entries of the log at ``path`` (within ``only``) by their own intent."""
-    if not path.is_file():
+    if not path.exists():
         raise _BadInput(f"repair log {path} does not exist")
     log = RepairLog(path)
     try:

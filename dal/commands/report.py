@@ -1,7 +1,9 @@
 """`dal report` and `dal gate`: comparison reports and the readiness gate over router records.
 
 Both read the router's JSON lines files (``--from``, repeatable, and any further
-file arguments, so ``--from var/*.jsonl`` works; ``-`` is standard input). Both
+file arguments, so ``--from var/*.jsonl`` works; ``-`` is standard input): files
+plain or gzip, folders of them and quoted globs (:mod:`dal.reporting.sources`),
+with a progress display on standard error for large inputs. Both
 take their thresholds from :func:`~dal.reporting.resolve_thresholds`: the
 ``[thresholds]`` table of ``--flags FILE`` (also spelt ``--thresholds FILE``),
 else of the flags file in ``DAL_FLAGS``, else the built-in defaults
@@ -40,6 +42,7 @@ from dal.reporting import (
     resolve_thresholds,
     write_report,
 )
+from dal.reporting.progress import reading_progress
 from dal.reporting.terminal import checks_table, summary_table
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_NOT_READY", "register"]
@@ -51,7 +54,8 @@ FromOption = Annotated[
     list[str] | None,
     typer.Option(
         "--from",
-        help="JSON lines file of router records (repeatable; '-' is standard input).",
+        help="Router records: a JSON lines file (plain or gzip), a folder of them, or a quoted "
+        "glob such as 'records/*.jsonl*' (repeatable; '-' is standard input).",
         show_default=False,
     ),
 ]
@@ -138,7 +142,9 @@ def report(
         limits = resolve_thresholds(flags)
         sources = _sources(from_, more, default_stdin=False)
         _check_out(out)
-        aggregator = aggregate_files(sources, sensitive={*DEFAULT_SENSITIVE, *(redact or ())})
+        with reading_progress(sources, errors) as progress:
+            sensitive = {*DEFAULT_SENSITIVE, *(redact or ())}
+            aggregator = aggregate_files(sources, sensitive=sensitive, progress=progress)
         _warn_malformed(aggregator, errors)
         built = build_report(aggregator, limits)
         files = _write(built, out)
@@ -164,7 +170,9 @@ def gate_command(
     console, errors = Console(), Console(stderr=True, soft_wrap=True)
     with exit_codes():
         limits = resolve_thresholds(flags)
-        aggregator = aggregate_files(_sources(from_, more, default_stdin=True))
+        sources = _sources(from_, more, default_stdin=True)
+        with reading_progress(sources, errors) as progress:
+            aggregator = aggregate_files(sources, progress=progress)
         _warn_malformed(aggregator, errors)
         readiness = gate(entity, aggregator, limits)
     if as_json:

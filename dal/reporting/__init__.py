@@ -23,13 +23,7 @@ from dal.reporting.model import (
     Report,
     build_report,
 )
-from dal.reporting.records import (
-    STDIN,
-    Malformed,
-    ReportInputError,
-    check_sources,
-    read_sources,
-)
+from dal.reporting.records import STDIN, Malformed, ReportInputError
 from dal.reporting.redact import DEFAULT_SENSITIVE, ReportRedactor
 from dal.reporting.render_html import render_html
 from dal.reporting.render_markdown import render_markdown
@@ -43,6 +37,7 @@ from dal.reporting.reports import (
     report_from_files,
     write_report,
 )
+from dal.reporting.sources import check_sources, expand_sources, read_sources
 from dal.reporting.thresholds import (
     BUILT_IN,
     THRESHOLDS,
@@ -87,6 +82,7 @@ __all__ = [
     "assess",
     "build_report",
     "check_sources",
+    "expand_sources",
     "gate",
     "gate_to_dict",
     "load_thresholds",

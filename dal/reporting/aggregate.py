@@ -28,6 +28,8 @@ from dal.reporting.records import (
 )
 from dal.reporting.redact import ReportRedactor
 from dal.reporting.stats import CallCounter, ErrorTally, LatencySample, PathTally
+from dal.reporting.timeline import Timeline
+from dal.routing.recordfiles import stream_of
 
 __all__ = ["Aggregator", "EntityStats", "OperationStats"]
 
@@ -78,12 +80,22 @@ class EntityStats:
     operations: dict[str, OperationStats] = field(default_factory=dict)
     stage: str | None = None
     stage_seen_at: datetime | None = None
-    latency_old: LatencySample = field(init=False)
-    latency_new: LatencySample = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.latency_old = LatencySample(f"{self.entity}.old")
-        self.latency_new = LatencySample(f"{self.entity}.new")
+    @property
+    def latency_old(self) -> LatencySample:
+        """The old side's latencies of every operation, pooled."""
+        return self._pooled("latency_old")
+
+    @property
+    def latency_new(self) -> LatencySample:
+        """The new side's latencies of every operation, pooled."""
+        return self._pooled("latency_new")
+
+    def _pooled(self, side: str) -> LatencySample:
+        pooled = LatencySample()
+        for stats in self.operations.values():
+            pooled.merge(getattr(stats, side))
+        return pooled
 
     def operation(self, name: str) -> OperationStats:
         """The statistics of one operation (created on first use)."""
@@ -117,6 +129,7 @@ class Aggregator:
     sources: Counter[str] = field(default_factory=Counter)
     first_at: datetime | None = None
     last_at: datetime | None = None
+    timeline: Timeline = field(default_factory=Timeline)
 
     def consume(self, lines: Iterable[Parsed]) -> Aggregator:
         """Add every parsed line; returns ``self``."""
@@ -137,8 +150,8 @@ class Aggregator:
     def _record(self, record: RecordLine, source: str) -> None:
         self.kinds[record.kind] += 1
         self._span(record.ts)
-        if isinstance(record, MetricsLine):
-            self.calls.add(source, record.metrics)
+        if isinstance(record, MetricsLine):  # one writer's rotated files are one stream
+            self.calls.add(stream_of(source), record.metrics)
         elif isinstance(record, ComparisonLine):
             self._comparison(record)
         elif isinstance(record, ErrorLine):
@@ -183,14 +196,11 @@ class Aggregator:
             category = "transient" if transient else difference.category
             stats.paths.add(category, difference.path, difference.old, difference.new)
         old, new = record.latency_ms.old, record.latency_ms.new
+        mismatched = record.category in _MISMATCHED
+        self.timeline.comparison(record.entity, record.ts, record.stage, mismatched, (old, new))
         if old is not None and new is not None:
-            for sample, value in (
-                (stats.latency_old, old),
-                (stats.latency_new, new),
-                (entity.latency_old, old),
-                (entity.latency_new, new),
-            ):
-                sample.add(value)
+            stats.latency_old.add(old)
+            stats.latency_new.add(new)
 
     def _error(self, record: ErrorLine) -> None:
         if record.origin == "router" or record.entity in ("", "*"):
@@ -198,6 +208,7 @@ class Aggregator:
             return
         entity = self.entity(record.entity)
         entity.saw_stage(record.stage, record.ts)
+        self.timeline.error(record.entity, record.ts, record.stage, record.origin)
         stats = entity.operation(record.operation)
         stats.op_kind = stats.op_kind or record.op_kind
         stats.errors.add(record.origin, record.error_type, record.message)

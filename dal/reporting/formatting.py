@@ -14,6 +14,7 @@ __all__ = [
     "LATENCY_HEADERS",
     "MISMATCH_CATEGORIES",
     "counts",
+    "duration",
     "error_rate",
     "latency_cells",
     "limit_text",
@@ -125,3 +126,15 @@ def stage_move(readiness: Readiness) -> str:
     if readiness.next_stage is None:
         return f"{readiness.stage} (last stage)"
     return f"{readiness.stage} → {readiness.next_stage}"
+
+
+def duration(seconds: float) -> str:
+    """A length of time for people: ``1 s``, ``4 min 16 s``, ``2 h 8 min``."""
+    whole = round(seconds)
+    if whole < 60:
+        return f"{seconds:g} s"
+    minutes, rest = divmod(whole, 60)
+    if minutes < 60:
+        return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"

@@ -18,6 +18,7 @@ from dal.reporting.aggregate import Aggregator, EntityStats, OperationStats
 from dal.reporting.records import CATEGORIES, Malformed
 from dal.reporting.stats import ErrorTally, LatencySample, Percentiles
 from dal.reporting.thresholds import Thresholds
+from dal.reporting.timeline import TimelineView
 from dal.reporting.verdict import Readiness, assess
 
 __all__ = [
@@ -138,6 +139,8 @@ class EntityView:
     latency: LatencyView
     paths: tuple[tuple[str, PathView], ...]
     operations: tuple[OperationView, ...]
+    timeline: TimelineView
+    """The entity over time, in time buckets (what the HTML report's charts draw)."""
 
 
 @dataclass(frozen=True)
@@ -271,6 +274,7 @@ class _Builder:
             latency=_latency(stats.latency_old, stats.latency_new),
             paths=_top_paths(operations),
             operations=operations,
+            timeline=self.aggregator.timeline.view(stats.entity),
         )
 
     def router_errors(self) -> tuple[OriginView, ...]:

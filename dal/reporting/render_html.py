@@ -1,8 +1,9 @@
 """The report as one self-contained HTML page (``report.html``).
 
-Inline CSS only: no script, no external stylesheet, font or image, so the
-file can be mailed, attached to a CI run or opened offline, and reads the same
-without JavaScript (per-operation details use ``<details>``).
+Inline CSS and inline SVG charts (:mod:`dal.reporting.charts`) only: no script,
+no external stylesheet, font or image, so the file can be mailed, attached to a
+CI run or opened offline, and reads the same without JavaScript (per-operation
+details use ``<details>``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from html import escape
 
+from dal.reporting import charts as charts_svg
 from dal.reporting import formatting as fmt
 from dal.reporting.formatting import when as _when
 from dal.reporting.model import EntityView, OperationView, Report
@@ -31,7 +33,12 @@ font-size:.85rem}.ready{background:#dafbe1;color:#116329}.not-ready{background:#
 color:#a40e26}.muted{color:#59636e}.fail{color:#a40e26;font-weight:600}.pass{color:#116329}
 .note{background:#fff8c5;border:1px solid #d4a72c;padding:.5rem .8rem;border-radius:6px}
 details{margin:.3rem 0}summary{cursor:pointer;font-weight:600}
+svg.chart{display:block;max-width:100%;height:auto;margin:.4rem 0 1rem;
+font-family:system-ui,sans-serif}
 """
+
+MAX_SOURCES_SHOWN = 5
+"""The header names this many files, then says how many more were read."""
 
 
 def _e(text: object) -> str:
@@ -62,7 +69,10 @@ def _badge(view: EntityView) -> str:
 
 
 def _header(report: Report) -> str:
-    files = ", ".join(_code(source) for source in report.sources) or "no file"
+    names = list(report.sources)
+    files = ", ".join(_code(source) for source in names[:MAX_SOURCES_SHOWN]) or "no file"
+    if len(names) > MAX_SOURCES_SHOWN:
+        files += f" and {len(names) - MAX_SOURCES_SHOWN} more files"
     parts = [
         "<h1>Migration comparison report</h1>",
         f'<p class="muted">Generated {_e(_when(report.generated_at))} from '
@@ -123,6 +133,17 @@ def _categories(view: EntityView) -> str:
     return "<h3>Comparisons by category</h3>" + _table(headers, rows, set(range(2, 8)))
 
 
+def _over_time(view: EntityView) -> str:
+    charts = charts_svg.comparisons_chart(view) + charts_svg.latency_chart(view)
+    if not charts:
+        return ""
+    width = fmt.duration(view.timeline.bucket_seconds)
+    return (
+        f'<h3>Over time</h3><p class="muted">Time buckets of {_e(width)}; shaded by the '
+        "stage the records were in, stage changes marked with a dashed line.</p>" + charts
+    )
+
+
 def _paths(view: EntityView) -> str:
     if not view.paths:
         return "<h3>Differing field paths</h3><p>None.</p>"
@@ -139,7 +160,8 @@ def _paths(view: EntityView) -> str:
         ]
         for operation, p in view.paths
     ]
-    return "<h3>Differing field paths</h3>" + _table(headers, rows, {3})
+    chart = charts_svg.paths_chart(view)
+    return "<h3>Differing field paths</h3>" + chart + _table(headers, rows, {3})
 
 
 def _errors(view: EntityView) -> str:
@@ -213,7 +235,7 @@ def _operation_details(view: EntityView) -> str:
 def _entity(view: EntityView) -> str:
     title = f'<h2 id="{_e(view.entity)}">{_e(view.entity)} {_badge(view)}</h2>'
     move = f"<p>Stage: {_e(fmt.stage_move(view.readiness))}</p>"
-    sections = (_categories, _paths, _errors, _latency, _drops, _operation_details)
+    sections = (_over_time, _categories, _paths, _errors, _latency, _drops, _operation_details)
     return title + move + _checks(view) + "".join(section(view) for section in sections)
 
 
@@ -238,9 +260,14 @@ def _malformed(report: Report) -> str:
     return f"<h2>Malformed lines</h2><ul>{items}{more}</ul>"
 
 
+def _stage_timeline(report: Report) -> str:
+    chart = charts_svg.stage_timeline_chart(report.entities)
+    return f"<h2>Stage timeline</h2>{chart}" if chart else ""
+
+
 def render_html(report: Report) -> str:
     """The whole report as one HTML document."""
-    body = _header(report) + _summary(report)
+    body = _header(report) + _summary(report) + _stage_timeline(report)
     body += "".join(_entity(view) for view in report.entities)
     body += _router(report) + _malformed(report)
     return (

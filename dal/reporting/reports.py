@@ -17,10 +17,11 @@ from typing import Any
 
 from dal.reporting.aggregate import Aggregator
 from dal.reporting.model import Report, build_report, plain
-from dal.reporting.records import ReportInputError, read_sources
+from dal.reporting.records import ReportInputError
 from dal.reporting.redact import DEFAULT_SENSITIVE, ReportRedactor
 from dal.reporting.render_html import render_html
 from dal.reporting.render_markdown import render_markdown
+from dal.reporting.sources import ProgressSink, read_sources
 from dal.reporting.thresholds import Thresholds
 from dal.reporting.verdict import Readiness, assess
 
@@ -41,14 +42,21 @@ class UnknownEntity(ReportInputError):
 
 
 def aggregate_files(
-    sources: Iterable[str], *, sensitive: Collection[str] = DEFAULT_SENSITIVE
+    sources: Iterable[str],
+    *,
+    sensitive: Collection[str] = DEFAULT_SENSITIVE,
+    progress: ProgressSink | None = None,
 ) -> Aggregator:
-    """Read every line of ``sources`` (``-`` is standard input) into an :class:`Aggregator`.
+    """Read every line of ``sources`` into an :class:`Aggregator`.
 
-    Raises :class:`~dal.reporting.records.ReportInputError` for a file that
-    cannot be opened; malformed lines are counted, never raised.
+    A source is a file (plain or gzip), a folder of record files, a glob or ``-``
+    (standard input): :mod:`dal.reporting.sources`. Raises
+    :class:`~dal.reporting.records.ReportInputError` for a file that cannot be
+    opened; malformed lines are counted, never raised. ``progress`` is told the
+    bytes read as reading goes on.
     """
-    return Aggregator(redactor=ReportRedactor(sensitive)).consume(read_sources(sources))
+    lines = read_sources(sources, progress)
+    return Aggregator(redactor=ReportRedactor(sensitive)).consume(lines)
 
 
 def report_from_files(

@@ -1,8 +1,8 @@
 """Small accumulators the aggregation is built from: latencies, field paths, errors, call counts.
 
 Each keeps bounded memory however many records it sees: latencies are exact
-up to :attr:`LatencySample.capacity` values per side and a uniform random
-sample beyond (seeded, so a report is reproducible); field paths are grouped
+up to :attr:`LatencySample.capacity` values per side and a logarithmic
+histogram (:class:`~dal.reporting.sketch.LogHistogram`) beyond; field paths are grouped
 with list indices folded (``items[2].price`` and ``items[7].price`` are both
 ``items[*].price``), each group keeping its first example.
 """
@@ -10,12 +10,13 @@ with list indices folded (``items[2].price`` and ``items[7].price`` are both
 from __future__ import annotations
 
 import math
-import random
 import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from dal.reporting.sketch import LogHistogram
 
 __all__ = [
     "CallCounter",
@@ -46,34 +47,63 @@ class Percentiles:
 
 
 class LatencySample:
-    """The latencies (ms) of one side: exact up to ``capacity``, a uniform sample beyond."""
+    """The latencies (ms) of one side: exact up to ``capacity``, a quantile sketch beyond.
+
+    Up to ``capacity`` values are kept as they are, so percentiles are exact; the
+    next value folds them into a :class:`LogHistogram` (relative error under 1%),
+    whose memory depends on the spread of the values, not on their number.
+    Deterministic: the same values give the same percentiles.
+    """
 
     capacity = 20_000
 
     def __init__(self, seed: int | str = 0) -> None:
+        del seed  # kept for callers that named their sample; the sketch needs no randomness
         self._values: list[float] = []
-        self._seen = 0
-        self._random = random.Random(seed)
+        self._sketch: LogHistogram | None = None
         self._sorted: list[float] | None = None
 
     @property
     def count(self) -> int:
         """How many latencies were offered."""
-        return self._seen
+        return self._sketch.count if self._sketch is not None else len(self._values)
 
     def add(self, milliseconds: float) -> None:
-        """Offer one latency (Vitter's algorithm R beyond ``capacity``)."""
-        self._seen += 1
-        self._sorted = None
-        if len(self._values) < self.capacity:
-            self._values.append(milliseconds)
+        """Offer one latency."""
+        if self._sketch is not None:
+            self._sketch.add(milliseconds)
             return
-        slot = self._random.randrange(self._seen)
-        if slot < self.capacity:
-            self._values[slot] = milliseconds
+        self._sorted = None
+        self._values.append(milliseconds)
+        if len(self._values) > self.capacity:
+            self._fold()
+
+    def _fold(self) -> None:
+        sketch = LogHistogram()
+        for value in self._values:
+            sketch.add(value)
+        self._sketch, self._values, self._sorted = sketch, [], None
+
+    def merge(self, other: LatencySample) -> None:
+        """Add every latency ``other`` saw (exact while both are exact and fit)."""
+        if other._sketch is None and self._sketch is None:
+            self._sorted = None
+            self._values.extend(other._values)
+            if len(self._values) > self.capacity:
+                self._fold()
+            return
+        if self._sketch is None:
+            self._fold()
+        assert self._sketch is not None
+        if other._sketch is not None:
+            self._sketch.merge(other._sketch)
+        for value in other._values:
+            self._sketch.add(value)
 
     def percentile(self, share: float) -> float | None:
         """The nearest-rank percentile ``share`` (0..1], or None without values."""
+        if self._sketch is not None:
+            return self._sketch.percentile(share)
         if self._sorted is None:
             self._sorted = sorted(self._values)
         ordered = self._sorted
@@ -85,7 +115,7 @@ class LatencySample:
     def summary(self) -> Percentiles:
         """Count and p50/p95/p99."""
         return Percentiles(
-            self._seen, self.percentile(0.50), self.percentile(0.95), self.percentile(0.99)
+            self.count, self.percentile(0.50), self.percentile(0.95), self.percentile(0.99)
         )
 
 

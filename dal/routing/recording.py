@@ -16,19 +16,22 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Mapping
+import weakref
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol, TextIO, runtime_checkable
 
+from dal.routing import recordfiles
 from dal.routing.closing import ClosedOnExit
 from dal.routing.stages import Stage
 from dal.telemetry.correlation import current_correlation_id
 from interfaces import OperationKind
 
 __all__ = [
+    "DEFAULT_ROTATE_BYTES",
     "SCHEMA_VERSION",
     "Category",
     "Comparison",
@@ -268,33 +271,95 @@ def open_private(path: Path) -> TextIO:
         raise
 
 
+DEFAULT_ROTATE_BYTES = 64 * 2**20
+"""A per-process records file is rotated when it reaches this size (64 MiB)."""
+
+
 class JsonlRecorder(ClosedOnExit):
     """Appends one JSON object per line to a file (thread-safe; flushed per record).
 
-    The file is created with mode 0600 (:func:`open_private`).
+    ``path`` ending in ``.jsonl`` is that one file, never rotated (several processes
+    may append to it). Any other ``path`` is a folder where this process writes
+    ``<host>-<pid>.jsonl`` (:attr:`file`); when that file reaches ``rotate_bytes``
+    it is renamed to ``<host>-<pid>.<seq>.jsonl`` and gzip-compressed in the
+    background, and a new file is started (:mod:`dal.routing.recordfiles`).
+    Files are created with mode 0600 (:func:`open_private`).
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, rotate_bytes: int | None = DEFAULT_ROTATE_BYTES
+    ) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.file = recordfiles.process_file(self.path)
+        self.file.parent.mkdir(parents=True, exist_ok=True)
+        self._rotate_bytes = rotate_bytes if recordfiles.is_folder_target(self.path) else None
         self._lock = threading.Lock()
-        self._stream: TextIO | None = open_private(self.path)
+        self._stream: TextIO | None = open_private(self.file)
+        self._size = self._stream.tell()
+        self._compressing: list[threading.Thread] = []
+        if self._rotate_bytes is not None:  # a forked child gets a file of its own
+            reopen = weakref.WeakMethod(self._after_fork)
+            os.register_at_fork(after_in_child=lambda: _call(reopen))
 
     def record(self, record: Record) -> None:
         """Write ``record`` as one line and flush it to the operating system."""
         line = to_json_line(record) + "\n"
         with self._lock:
             if self._stream is None:
-                raise ValueError(f"{self.path}: the recorder is closed")
+                raise ValueError(f"{self.file}: the recorder is closed")
             self._stream.write(line)
             self._stream.flush()
+            self._size += len(line)
+            if self._rotate_bytes is not None and self._size >= self._rotate_bytes:
+                self._rotate(self._stream)
+
+    def _rotate(self, stream: TextIO) -> None:
+        """Close the current file, move it to the next segment name, compress it, start anew."""
+        stream.close()
+        segment = recordfiles.rotated_name(self.file, recordfiles.next_segment(self.file))
+        os.replace(self.file, segment)
+        self._stream, self._size = open_private(self.file), 0
+        worker = threading.Thread(
+            target=_compress_quietly, args=(segment,), name="dal-records-gzip", daemon=True
+        )
+        worker.start()
+        self._compressing = [t for t in self._compressing if t.is_alive()] + [worker]
+
+    def _after_fork(self) -> None:
+        """In a forked child: leave the parent's file to the parent, start this process's."""
+        self._lock = threading.Lock()
+        self._compressing = []
+        if self._stream is not None:
+            self._stream.close()  # the child's copy of the descriptor only
+            self.file = recordfiles.process_file(self.path)
+            self._stream = open_private(self.file)
+            self._size = self._stream.tell()
 
     def close(self) -> None:
-        """Close the file; later records raise ValueError."""
+        """Close the file (after any compression under way); later records raise ValueError."""
         with self._lock:
             if self._stream is not None:
                 self._stream.close()
                 self._stream = None
+            pending, self._compressing = self._compressing, []
+        for worker in pending:
+            worker.join()
+
+
+def _call(method: weakref.WeakMethod[Callable[[], None]]) -> None:
+    found = method()
+    if found is not None:
+        found()
+
+
+def _compress_quietly(segment: Path) -> None:
+    """Compress a rotated segment; on failure the plain segment stays (readers read it too)."""
+    try:
+        recordfiles.compress(segment)
+    except OSError as error:
+        logging.getLogger("dal.routing.records").warning(
+            "%s: not compressed, left as it is: %s", segment, error
+        )
 
 
 class LoggingRecorder:

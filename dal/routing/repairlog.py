@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import heapq
 import json
 import logging
 import os
@@ -26,7 +27,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-__all__ = ["RepairEntry", "RepairLog", "RepairLogError", "call_key", "entity_version"]
+from dal.routing import recordfiles
+
+__all__ = [
+    "DEFAULT_ROTATE_BYTES",
+    "RepairEntry",
+    "RepairLog",
+    "RepairLogError",
+    "call_key",
+    "entity_version",
+]
 
 log = logging.getLogger("dal.routing.repairlog")
 
@@ -251,16 +261,50 @@ def _fsync_directory(path: Path) -> None:
         os.close(descriptor)
 
 
-class RepairLog:
-    """The repair log file at ``path``, created on first append.
+DEFAULT_ROTATE_BYTES = 64 * 2**20
+"""A process's repair log file in a folder is rotated when it reaches this size (64 MiB)."""
 
-    Safe to use from several threads and processes at once. ``durable=False``
+
+class RepairLog:
+    """The repair log at ``path``: one file (a path ending in ``.jsonl``) or a folder.
+
+    A file is created on first append and safe to share between threads and
+    processes (every line is appended under an exclusive ``flock``). In a folder
+    every process appends to a file of its own, ``<host>-<pid>.jsonl``
+    (:attr:`file`); when it reaches ``rotate_bytes`` it is renamed to
+    ``<host>-<pid>.<seq>.jsonl``, under the lock and after the last line was
+    synced, and a new file is started. Segments are never compressed: the log is
+    a queue that :meth:`compact` rewrites. Reading a folder reads every file of
+    every process, each process's segments in the order they were written, so no
+    entry is lost or overtaken by a later one of the same process. ``durable=False``
     skips ``fsync`` (for tests that do not need crash safety).
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, durable: bool = True) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        durable: bool = True,
+        rotate_bytes: int = DEFAULT_ROTATE_BYTES,
+    ) -> None:
         self.path = Path(path)
+        self._folder = recordfiles.is_folder_target(self.path)
         self._durable = durable
+        self._rotate_bytes = rotate_bytes
+
+    @property
+    def file(self) -> Path:
+        """The file this process appends to (in a folder: of this process, even after a fork)."""
+        return recordfiles.process_file(self.path)
+
+    def files(self) -> list[Path]:
+        """The log's files, each process's segments in order (the one file, if it is a file)."""
+        if not self._folder:
+            return [self.path]
+        if not self.path.is_dir():
+            return []
+        names = [str(p) for p in self.path.glob("*.jsonl*") if not p.name.startswith(".")]
+        return [Path(name) for name in recordfiles.stream_order(names)]
 
     # --- writing -------------------------------------------------------------------------
 
@@ -279,97 +323,54 @@ class RepairLog:
         self._write([_line({"type": "done", "id": entry_id, "ts": now}) for entry_id in entry_ids])
 
     def _write(self, lines: Iterable[bytes]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        created = not self.path.exists()
-        descriptor = self._open_locked()
+        path = self.file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        created = not path.exists()
+        descriptor = _open_locked(path)
         try:
             payload = b"".join(lines)
             size = os.fstat(descriptor).st_size
             if size and os.pread(descriptor, 1, size - 1) != b"\n":
                 payload = b"\n" + payload  # the last line was torn by a crash
-            _write_all(descriptor, payload, self.path)
+            _write_all(descriptor, payload, path)
             if self._durable:
                 os.fsync(descriptor)
+            if self._folder and size + len(payload) >= self._rotate_bytes:
+                self._rotate(path)
         finally:
             os.close(descriptor)  # also releases the lock
         if created and self._durable:
-            _fsync_directory(self.path.parent)
+            _fsync_directory(path.parent)
 
-    def _open_locked(self) -> int:
-        """Open the current file for appending under an exclusive lock.
-
-        A compaction may replace the file while we wait for the lock; then the
-        descriptor points at the old file, so reopen.
-        """
-        while True:
-            descriptor = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
-            fcntl.flock(descriptor, fcntl.LOCK_EX)
-            try:
-                current = os.stat(self.path).st_ino
-            except FileNotFoundError:
-                current = -1
-            if current == os.fstat(descriptor).st_ino:
-                return descriptor
-            os.close(descriptor)
+    def _rotate(self, path: Path) -> None:
+        """Move the full file to its next segment name (the caller holds its lock)."""
+        os.replace(path, recordfiles.rotated_name(path, recordfiles.next_segment(path)))
+        if self._durable:
+            _fsync_directory(path.parent)
 
     # --- reading -------------------------------------------------------------------------
 
     def read(self, *, include_done: bool = False, strict: bool = False) -> Iterator[RepairEntry]:
         """The entries in the order they were appended; finished ones only if ``include_done``.
 
-        A line torn by a crash (the start of an entry the writer never finished) is
-        skipped with a warning. Any other line that is not an entry or a ``done``
-        line is skipped too, unless ``strict``: then :class:`RepairLogError` names
-        the file and the first such line (a records file, a settings file...).
+        In a folder, each process's entries keep their order; those of different
+        processes are merged by time. A line torn by a crash (the start of an entry
+        the writer never finished) is skipped with a warning. Any other line that is
+        not an entry or a ``done`` line is skipped too, unless ``strict``: then
+        :class:`RepairLogError` names the file and the first such line (a records
+        file, a settings file...).
         """
-        entries, done = self._parse_all(self._read_locked(), strict)
-        for data in entries:
+        streams: dict[str, list[dict[str, Any]]] = {}
+        done: set[str] = set()
+        for path in self.files():
+            entries, done_here = _parse_all(path, _read_locked(path), strict)
+            streams.setdefault(recordfiles.stream_of(str(path)), []).extend(entries)
+            done |= done_here
+        # heapq.merge never reorders the entries of one process: only interleaves processes
+        for data in heapq.merge(*streams.values(), key=lambda data: str(data["ts"])):
             finished = data["id"] in done
             if include_done or not finished:
                 yield RepairEntry.from_json(data, done=finished)
-
-    def _read_locked(self) -> bytes:
-        try:
-            stream = self.path.open("rb")
-        except FileNotFoundError:
-            return b""
-        with stream:
-            fcntl.flock(stream.fileno(), fcntl.LOCK_SH)  # no half-written line of a writer
-            return stream.read()
-
-    def _parse_all(self, raw: bytes, strict: bool = False) -> tuple[list[dict[str, Any]], set[str]]:
-        entries: list[dict[str, Any]] = []
-        done: set[str] = set()
-        for number, line in enumerate(raw.splitlines(), start=1):
-            data = self._parse(line, number, strict)
-            if data is None:
-                continue
-            if data.get("type") == "done":
-                done.add(str(data.get("id")))
-            else:
-                entries.append(data)
-        return entries, done
-
-    def _parse(self, line: bytes, number: int, strict: bool = False) -> dict[str, Any] | None:
-        if not line.strip():
-            return None
-        try:
-            data = json.loads(line)
-            if not isinstance(data, dict) or data.get("type") not in ("entry", "done"):
-                raise ValueError("not a repair log record")
-            if data["type"] == "entry":
-                RepairEntry.from_json(data)
-            elif not isinstance(data.get("id"), str):
-                raise ValueError("a done line without an entry id")
-        except (ValueError, KeyError, TypeError) as exc:
-            if strict and not _torn(line):
-                shown = line[:80].decode(errors="replace")
-                raise RepairLogError(
-                    f"{self.path}:{number}: not a repair log line ({exc}): {shown!r}"
-                ) from exc
-            log.warning("%s:%d: skipping a damaged line (%s)", self.path, number, exc)
-            return None
-        return data
 
     def pending_by_entity(self) -> dict[str, int]:
         """How many entries of each entity are not yet repaired."""
@@ -378,20 +379,103 @@ class RepairLog:
     # --- compaction ----------------------------------------------------------------------
 
     def compact(self) -> int:
-        """Rewrite the file without finished entries; return how many entries were dropped."""
-        if not self.path.exists():
+        """Rewrite the files without finished entries; return how many entries were dropped.
+
+        ``done`` lines are dropped with their entries; a rotated segment left empty is
+        removed.
+        """
+        done: set[str] = set()
+        for path in self.files():
+            done |= _parse_all(path, _read_locked(path))[1]
+        return sum(self._compact_file(path, done) for path in self.files())
+
+    def _compact_file(self, path: Path, done: set[str]) -> int:
+        if not path.exists():
             return 0
-        descriptor = self._open_locked()
+        descriptor = _open_locked(path)
         try:
-            entries, done = self._parse_all(self.path.read_bytes())
+            entries, _ = _parse_all(path, path.read_bytes())
             keep = [data for data in entries if data["id"] not in done]
-            temporary = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}.tmp")
-            with temporary.open("wb") as stream:
-                stream.write(b"".join(_line(data) for data in keep))
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(temporary, self.path)
-            _fsync_directory(self.path.parent)
+            if not keep and recordfiles.is_rotated(path):
+                path.unlink()  # an empty rotated segment
+            else:
+                _replace(path, b"".join(_line(data) for data in keep))
+            _fsync_directory(path.parent)
         finally:
             os.close(descriptor)
         return len(entries) - len(keep)
+
+
+def _replace(path: Path, content: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    with temporary.open("wb") as stream:
+        stream.write(content)
+        stream.flush()
+        os.fsync(stream.fileno())
+    os.replace(temporary, path)
+
+
+def _open_locked(path: Path) -> int:
+    """Open ``path`` for appending under an exclusive lock.
+
+    A compaction or a rotation may move the file while we wait for the lock; then
+    the descriptor points at the old file, so reopen.
+    """
+    while True:
+        descriptor = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        try:
+            current = os.stat(path).st_ino
+        except FileNotFoundError:
+            current = -1
+        if current == os.fstat(descriptor).st_ino:
+            return descriptor
+        os.close(descriptor)
+
+
+def _read_locked(path: Path) -> bytes:
+    try:
+        stream = path.open("rb")
+    except FileNotFoundError:
+        return b""
+    with stream:
+        fcntl.flock(stream.fileno(), fcntl.LOCK_SH)  # no half-written line of a writer
+        return stream.read()
+
+
+def _parse_all(
+    path: Path, raw: bytes, strict: bool = False
+) -> tuple[list[dict[str, Any]], set[str]]:
+    entries: list[dict[str, Any]] = []
+    done: set[str] = set()
+    for number, line in enumerate(raw.splitlines(), start=1):
+        data = _parse(path, line, number, strict)
+        if data is None:
+            continue
+        if data.get("type") == "done":
+            done.add(str(data.get("id")))
+        else:
+            entries.append(data)
+    return entries, done
+
+
+def _parse(path: Path, line: bytes, number: int, strict: bool = False) -> dict[str, Any] | None:
+    if not line.strip():
+        return None
+    try:
+        data = json.loads(line)
+        if not isinstance(data, dict) or data.get("type") not in ("entry", "done"):
+            raise ValueError("not a repair log record")
+        if data["type"] == "entry":
+            RepairEntry.from_json(data)
+        elif not isinstance(data.get("id"), str):
+            raise ValueError("a done line without an entry id")
+    except (ValueError, KeyError, TypeError) as exc:
+        if strict and not _torn(line):
+            shown = line[:80].decode(errors="replace")
+            raise RepairLogError(
+                f"{path}:{number}: not a repair log line ({exc}): {shown!r}"
+            ) from exc
+        log.warning("%s:%d: skipping a damaged line (%s)", path, number, exc)
+        return None
+    return data

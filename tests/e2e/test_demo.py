@@ -18,7 +18,7 @@ from dal.settings import Settings
 from examples.store.demo import SMALL_SCALE, DemoConfig, DemoResult, run_demo
 from examples.store.demo.cli import app
 from examples.store.demo.flags import DEMO_THRESHOLDS
-from examples.store.demo.summary import print_summary
+from examples.store.demo.summary import open_command, print_summary
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +111,7 @@ def test_the_gate_the_demo_prints_agrees_with_its_report(
     assert report["thresholds_source"] == source
     assert f"Thresholds: {source}" in printed
     assert result.gate_command("users") in printed
+    assert f"Open the report and its charts: {open_command(result.files.html)}" in printed
     verdicts = {e["entity"]: e["readiness"]["ready"] for e in report["entities"]}
     assert verdicts
     for entity, ready in verdicts.items():
@@ -142,3 +143,18 @@ def test_the_demo_command_says_what_is_missing_to_start_dynamodb_local(tmp_path:
 
     assert result.exit_code == 2
     assert "Java 17+ is needed to run DynamoDB Local" in " ".join(result.output.split())
+
+
+@pytest.mark.slow
+def test_the_html_report_charts_every_entity(demo: tuple[DemoResult, str]) -> None:
+    result, _ = demo
+    html = result.files.html.read_text(encoding="utf-8")
+    report = json.loads(result.files.json.read_text(encoding="utf-8"))
+
+    assert html.count('data-chart="stages"') == 1
+    compared = [e for e in report["entities"] if e["comparisons"]]
+    assert html.count('data-chart="comparisons"') == len(compared)
+    assert html.count('data-chart="latency"') == len(compared)
+    changes = sum(len(e["timeline"]["changes"]) for e in compared)
+    assert changes >= 1, "the entities moved through the stages"
+    assert html.count('class="stage-change"') == 2 * changes, "marked on both charts"

@@ -61,8 +61,8 @@ def test_a_given_mysql_url_is_required_as_given() -> None:
 def test_the_repair_log_and_the_records_default_to_var_dal(tmp_path: Path) -> None:
     settings = load_settings()
 
-    assert settings.repair_log == (tmp_path / "var" / "dal" / "repair-log.jsonl").resolve()
-    assert settings.records == (tmp_path / "var" / "dal" / "records.jsonl").resolve()
+    assert settings.repair_log == (tmp_path / "var" / "dal" / "repair-log").resolve()
+    assert settings.records == (tmp_path / "var" / "dal" / "records").resolve()
     assert list(tmp_path.iterdir()) == [], "loading the settings creates nothing"
 
 
@@ -77,8 +77,15 @@ def test_the_repair_log_and_the_records_can_be_redirected_or_turned_off(
     assert getattr(load_settings(), field) is None
     monkeypatch.setenv(variable, "")
     assert getattr(load_settings(), field) == getattr(Settings(), field), "blank: the default"
-    monkeypatch.setenv(variable, ".")
+    monkeypatch.setenv(variable, "folder")  # not .jsonl: a folder of files, one per process
+    assert getattr(load_settings(), field) == (tmp_path / "folder").resolve()
+    (tmp_path / "dir.jsonl").mkdir()
+    monkeypatch.setenv(variable, "dir.jsonl")
     with pytest.raises(SettingsError, match=f"{variable}: is a directory"):
+        load_settings()
+    (tmp_path / "notes.txt").write_text("")
+    monkeypatch.setenv(variable, "notes.txt")
+    with pytest.raises(SettingsError, match=f"{variable}: is a file: .*name a folder"):
         load_settings()
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shlex
+import sys
+from pathlib import Path
+
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -9,7 +13,7 @@ from rich.table import Table
 from dal.reporting.terminal import summary_table
 from examples.store.demo.runner import DemoResult
 
-__all__ = ["print_summary"]
+__all__ = ["open_command", "print_summary"]
 
 
 def _stages(result: DemoResult) -> Table:
@@ -38,6 +42,12 @@ def _drifts(result: DemoResult) -> Table:
     return table
 
 
+def open_command(page: Path) -> str:
+    """The command that opens ``page`` in the desktop's browser on this system."""
+    opener = "open" if sys.platform == "darwin" else "xdg-open"
+    return f"{opener} {shlex.quote(str(page.resolve()))}"
+
+
 def print_summary(result: DemoResult, console: Console) -> None:
     """Stages run, drift planted and caught, the verdicts, where the report is, how to gate."""
     console.print(_stages(result))
@@ -47,6 +57,7 @@ def print_summary(result: DemoResult, console: Console) -> None:
         f"Thresholds: {result.report.thresholds_source}",
         f"Report: {result.files.html} (also {result.files.markdown.name}, "
         f"{result.files.json.name}); records: {result.records}",
+        f"Open the report and its charts: {open_command(result.files.html)}",
         f"Gate an entity on the same records and thresholds: {result.gate_command('users')}",
     ):
         console.print(escape(line), highlight=False, soft_wrap=True)

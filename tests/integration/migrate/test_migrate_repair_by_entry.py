@@ -53,7 +53,9 @@ def _routed(settings: Settings, stage: str, log: Path, tmp_path: Path) -> Iterat
     """The reference store routed at ``stage``, its repair log at ``log``."""
     flagged = settings.model_copy(update={"flags": _flags(tmp_path / f"{stage}.toml", stage)})
     container = store_container(flagged)
-    container.repair_log.override(providers.Object(RepairLog(log, durable=False)))
+    # in a folder (not a .jsonl file) every append rotates: entries end up in segments
+    repair_log = RepairLog(log, durable=False, rotate_bytes=1)
+    container.repair_log.override(providers.Object(repair_log))
     container.recorder.override(providers.Object(None))  # no records file in the working tree
     container.shadow_settings.override(providers.Object(ShadowSettings(budget=15.0)))
     try:
@@ -156,12 +158,13 @@ def test_a_rolled_back_write_is_undone_after_a_promotion_not_brought_back(
 ) -> None:
     fill(engine, Sizes(users=3, products=3))
     tools.backfill().run(BackfillOptions())
-    log = tmp_path / "repair.jsonl"
+    log = tmp_path / "repair-log"  # a folder of per-process files, rotated
     created: list[int] = []
     with _routed(settings, "shadow", log, tmp_path) as store:
         with pytest.raises(RuntimeError, match="gives up"):
             _rolled_back(store, "rolledback", created)
     (entry,) = _open(log)
+    assert [p.name.count(".") for p in log.iterdir()] == [2], "the entry is in a rotated segment"
     assert (entry.reason, entry.side) == ("unit_of_work_rolled_back", "new")
     assert created[0] not in _mysql_user_ids(engine)
     assert _user_items(raw, prefix, created[0])  # DynamoDB kept the write
@@ -489,7 +492,7 @@ def test_a_newer_version_on_the_repaired_side_is_never_overwritten(
 ) -> None:
     fill(engine, Sizes(users=3, products=3))
     tools.backfill().run(BackfillOptions())
-    log = tmp_path / "repair.jsonl"
+    log = tmp_path / "repair-log"  # a folder of per-process files, rotated
     created: list[int] = []
     with _routed(settings, "shadow", log, tmp_path) as store:
         with pytest.raises(RuntimeError, match="gives up"):

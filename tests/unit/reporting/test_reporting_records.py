@@ -99,5 +99,8 @@ def test_every_source_is_checked_before_reading(tmp_path: Path) -> None:
 
     with pytest.raises(ReportInputError, match=r"missing\.jsonl: cannot be read"):
         list(read_sources([str(good), str(tmp_path / "missing.jsonl")]))
-    with pytest.raises(ReportInputError, match="is a folder"):
-        list(read_sources([str(tmp_path)]))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ReportInputError, match="a folder without records files"):
+        list(read_sources([str(tmp_path / "empty")]))
+    with pytest.raises(ReportInputError, match="matches no file"):
+        list(read_sources([str(tmp_path / "*.gz")]))
