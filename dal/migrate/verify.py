@@ -29,11 +29,11 @@ from sqlalchemy import Engine, Table
 from adapters.dynamodb.batch import batch_get
 from adapters.dynamodb.client import DynamoClient, Item, Key
 from adapters.dynamodb.values import decode_value
-from dal.migrate.checkpoints import SegmentId
 from dal.migrate.diff import FieldDifference, item_differences
 from dal.migrate.identify import ItemIdentifier, Owner, group_by_columns
 from dal.migrate.plan import AnyGuard, RowItems, RowKey, SourcePlan, Target
 from dal.migrate.progress import NoProgress, ProgressReporter
+from dal.migrate.ranges import KeyRange
 from dal.migrate.source import fetch_rows, pages
 from dal.migrate.writer import WriteItem
 from dal.routing.redaction import DEFAULT_SENSITIVE, Redactor, scrub_message
@@ -213,7 +213,7 @@ class Verifier:
     ) -> None:
         name = f"verify {plan.name}"
         self._progress.start(name, None)
-        for rows in pages(self._engine, plan.table, SegmentId(plan.name), options.page_size):
+        for rows in pages(self._engine, plan.table, KeyRange(), options.page_size):
             with self._engine.connect() as connection:
                 built = plan.build_page(connection, self._tables, rows)
             for finding in self.compare_rows(plan, built, redactor):
