@@ -177,13 +177,19 @@ class Backfill:
     def run(self, options: BackfillOptions) -> BackfillSummary:
         """Backfill the entities of ``options``; ValueError for an unknown entity."""
         summary = BackfillSummary()
-        chosen = select_plans(self._plans, options.entities)
-        with ThreadPoolExecutor(options.workers, thread_name_prefix="backfill") as pool:
-            for plan in chosen:
-                segment = SegmentId(plan.name, options.segment, options.segments)
-                key_range = self.key_range(plan, segment)
-                summary.results.append(self._entity(plan, segment, key_range, options, pool))
+        for plan in select_plans(self._plans, options.entities):
+            segment = SegmentId(plan.name, options.segment, options.segments)
+            key_range = self.key_range(plan, segment)
+            summary.results.append(self.run_segment(segment, key_range, options))
         return summary
+
+    def run_segment(
+        self, segment: SegmentId, key_range: KeyRange, options: BackfillOptions
+    ) -> EntityResult:
+        """Copy the rows of ``key_range`` as segment ``segment`` (resuming its checkpoint)."""
+        plan = select_plans(self._plans, [segment.entity])[0]
+        with ThreadPoolExecutor(options.workers, thread_name_prefix="backfill") as pool:
+            return self._entity(plan, segment, key_range, options, pool)
 
     def key_range(self, plan: SourcePlan, segment: SegmentId) -> KeyRange:
         """The key range of ``segment`` in the split of the current pass over ``plan``."""

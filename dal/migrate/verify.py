@@ -20,7 +20,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -47,6 +47,7 @@ __all__ = [
     "ScannedItems",
     "Verifier",
     "VerifyOptions",
+    "VerifyPart",
     "VerifyReport",
 ]
 
@@ -142,6 +143,17 @@ class VerifyReport:
     counts: dict[str, EntityCounts] = field(default_factory=dict)
     include_denormalized: bool = False
 
+    def merge(self, other: VerifyReport) -> None:
+        """Add ``other``'s findings and counts (the report of another part of the same run)."""
+        self.findings.extend(other.findings)
+        for name, theirs in other.counts.items():
+            mine = self.counts.setdefault(name, EntityCounts())
+            mine.rows += theirs.rows
+            mine.items += theirs.items
+            mine.scanned += theirs.scanned
+            for kind, count in theirs.found.items():
+                mine.found[kind] = mine.found.get(kind, 0) + count
+
     @property
     def failing(self) -> list[Finding]:
         """The findings that make verification fail."""
@@ -202,18 +214,47 @@ class Verifier:
             report.counts[plan.name] = EntityCounts()
         redactor = Redactor(options.sensitive)
         for plan in chosen:
-            self._forward(plan, options, report, redactor)
-        self._reverse(chosen, options, report)
+            self._forward(plan, KeyRange(), options, report, redactor)
+        self._reverse(chosen, options, report, range(max(1, options.workers)))
+        return report
+
+    def run_part(
+        self,
+        options: VerifyOptions,
+        chosen: Sequence[SourcePlan],
+        ranges: Mapping[str, KeyRange],
+        part: VerifyPart,
+    ) -> VerifyReport:
+        """One part of a verification split in ``part.parts``: the rows of each plan's key
+        range ``ranges[plan]`` forward, and scan segment ``part.part`` of each table back.
+
+        The reports of every part, merged, are the report of :meth:`run`: forward
+        findings come from rows, reverse findings from items, and each row is in one
+        key range and each item in one scan segment.
+        """
+        report = VerifyReport(include_denormalized=options.include_denormalized)
+        for plan in chosen:
+            report.counts[plan.name] = EntityCounts()
+        redactor = Redactor(options.sensitive)
+        for plan in chosen:
+            self._forward(plan, ranges[plan.name], options, report, redactor)
+        scan = replace(options, workers=part.parts)
+        self._reverse(chosen, scan, report, [part.part])
         return report
 
     # --- forward: MySQL -> DynamoDB -----------------------------------------------------------
 
     def _forward(
-        self, plan: SourcePlan, options: VerifyOptions, report: VerifyReport, redactor: Redactor
+        self,
+        plan: SourcePlan,
+        key_range: KeyRange,
+        options: VerifyOptions,
+        report: VerifyReport,
+        redactor: Redactor,
     ) -> None:
         name = f"verify {plan.name}"
         self._progress.start(name, None)
-        for rows in pages(self._engine, plan.table, KeyRange(), options.page_size):
+        for rows in pages(self._engine, plan.table, key_range, options.page_size):
             with self._engine.connect() as connection:
                 built = plan.build_page(connection, self._tables, rows)
             for finding in self.compare_rows(plan, built, redactor):
@@ -302,8 +343,13 @@ class Verifier:
     # --- reverse: DynamoDB -> MySQL -----------------------------------------------------------
 
     def _reverse(
-        self, chosen: Sequence[SourcePlan], options: VerifyOptions, report: VerifyReport
+        self,
+        chosen: Sequence[SourcePlan],
+        options: VerifyOptions,
+        report: VerifyReport,
+        wanted: Sequence[int],
     ) -> None:
+        """Scan segments ``wanted`` of ``options.workers`` of every table of ``chosen``."""
         scan = _Scan(
             ItemIdentifier(self._plans.values()),
             {plan.name for plan in chosen},
@@ -316,7 +362,7 @@ class Verifier:
             futures = [
                 pool.submit(self._scan_segment, scan, table, segment, segments)
                 for table in tables
-                for segment in range(segments)
+                for segment in wanted
             ]
             for future in futures:
                 future.result()
@@ -445,6 +491,14 @@ class Verifier:
             report.findings.append(finding)
             counts = report.counts.setdefault(finding.entity, EntityCounts())
             counts.found[finding.kind.value] += 1
+
+
+@dataclass(frozen=True)
+class VerifyPart:
+    """Part ``part`` (0-based) of a verification split in ``parts``."""
+
+    part: int
+    parts: int
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from migrate_data import Sizes, fill, item_count
 from sqlalchemy import Engine, insert
+from support.backfills import StopAfter, Stopped
 from typer.testing import CliRunner
 
 from dal.cli import app
@@ -23,29 +24,6 @@ from dal.settings import Settings
 from examples.store.schema import products
 
 PRODUCTS = ("products",)
-
-
-class Stopped(Exception):
-    """A backfill stopped from outside (as Ctrl-C or a crash would) after some pages."""
-
-
-class StopAfter:
-    """A progress reporter that stops the backfill once ``pages`` pages are checkpointed."""
-
-    def __init__(self, pages: int) -> None:
-        self.left = pages
-
-    def start(self, name: str, total: int | None) -> None:
-        """Ignore."""
-
-    def advance(self, name: str, rows: int) -> None:
-        """Count a checkpointed page; stop after the last one allowed."""
-        self.left -= 1
-        if self.left == 0:
-            raise Stopped(name)
-
-    def finish(self, name: str) -> None:
-        """Ignore."""
 
 
 def _add_products(engine: Engine, first: int, count: int) -> None:
