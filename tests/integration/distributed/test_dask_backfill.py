@@ -4,6 +4,7 @@ the same result as one process, a failed segment retried, a killed worker's segm
 from __future__ import annotations
 
 import functools
+import json
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +16,9 @@ from distributed import Client
 from integration.migrate.migrate_data import Sizes, fill, scan_all
 from sqlalchemy import Engine
 from support.backfills import StopAfter, store_settings
+from typer.testing import CliRunner
 
+from dal.cli import app
 from dal.contract import load_contract
 from dal.migrate.backfill import BackfillOptions, BackfillSummary, EntityResult
 from dal.migrate.checkpoints import CheckpointStore, SegmentId
@@ -30,6 +33,7 @@ from examples.store import CONTRACT
 pytestmark = pytest.mark.slow
 
 PRODUCTS = ("products",)
+runner = CliRunner()
 
 
 def crash_once(markers: str, task: BackfillTask) -> EntityResult:
@@ -146,3 +150,31 @@ def _kill_a_worker_mid_segment(dask: Client, store: CheckpointStore) -> int:
                 return int(pid)
         time.sleep(0.02)
     raise AssertionError("no segment checkpointed a page in time")
+
+
+def test_the_commands_run_on_a_scheduler(
+    dask: Client, settings: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fill(engine, Sizes(users=4, products=30))
+    for key, value in {
+        "DAL_MYSQL_URL": settings.mysql_url,
+        "DAL_DYNAMODB_ENDPOINT": settings.dynamodb_endpoint or "",
+        "DAL_TABLE_PREFIX": settings.table_prefix,
+        "DAL_CONTRACT": str(settings.contract),
+        "DAL_DECLARATIONS": settings.declarations or "",
+    }.items():
+        monkeypatch.setenv(key, value)
+    on = ["--engine", "dask", "--scheduler", dask.scheduler.address]
+
+    copied = runner.invoke(app, ["backfill", *on, "--segments", "2", "--threads", "2"])
+    verified = runner.invoke(app, ["verify", *on, "--json"])
+    misused = runner.invoke(app, ["backfill", *on, "--segment", "1", "--segments", "2"])
+    local = runner.invoke(app, ["verify", "--scheduler", dask.scheduler.address])
+
+    assert copied.exit_code == 0, copied.output
+    assert verified.exit_code == 0, verified.output
+    assert json.loads(verified.stdout)["entities"]["products"]["rows"] == 30
+    assert misused.exit_code == 2
+    assert "--segment does not apply to --engine dask" in misused.output
+    assert local.exit_code == 2
+    assert "--scheduler needs --engine dask" in local.output
