@@ -236,15 +236,20 @@ def raw_copy(
 # --- the backfill ----------------------------------------------------------------------------
 
 
-def backfill_copy(url: str, endpoint: str, prefix: str, workers: int, mode: str) -> float:
-    """Seconds ``dal backfill --entity products`` takes in ``mode``."""
-    settings = Settings(
+def store_settings(url: str, endpoint: str, prefix: str) -> Settings:
+    """Settings of the benchmark's database and tables, with the store's contract."""
+    return Settings(
         mysql_url=url,
         dynamodb_endpoint=endpoint,
         table_prefix=prefix,
         contract=CONTRACT,
         declarations="examples.store.declarations",
     )
+
+
+def backfill_copy(url: str, endpoint: str, prefix: str, workers: int, mode: str) -> float:
+    """Seconds ``dal backfill --entity products`` takes in ``mode``."""
+    settings = store_settings(url, endpoint, prefix)
     with open_tools(settings, workers=workers) as tools:
         options = BackfillOptions(
             entities=("products",), workers=workers, mode=mode, reset_checkpoint=True

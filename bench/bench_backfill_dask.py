@@ -24,7 +24,7 @@ import os
 import time
 import uuid
 
-from bench_backfill import CONTRACT, database, dynamodb, raw_copy
+from bench_backfill import CONTRACT, database, dynamodb, raw_copy, store_settings
 from distributed import Client, LocalCluster
 
 from dal.aws import dynamodb_client
@@ -34,18 +34,11 @@ from dal.migrate.backfill import BackfillOptions
 from dal.migrate.distributed import DaskBackfill
 from dal.migrate.tools import open_tools
 from dal.schema import create_tables, drop_tables
-from dal.settings import Settings
 
 
 def dask_copy(url: str, endpoint: str, prefix: str, workers: int) -> float:
     """Seconds a Dask backfill of the products takes on ``workers`` processes."""
-    settings = Settings(
-        mysql_url=url,
-        dynamodb_endpoint=endpoint,
-        table_prefix=prefix,
-        contract=CONTRACT,
-        declarations="examples.store.declarations",
-    )
+    settings = store_settings(url, endpoint, prefix)
     cluster = LocalCluster(
         n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
     )
