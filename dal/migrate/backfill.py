@@ -180,16 +180,29 @@ class Backfill:
         for plan in select_plans(self._plans, options.entities):
             segment = SegmentId(plan.name, options.segment, options.segments)
             key_range = self.key_range(plan, segment)
+            if options.reset_checkpoint:  # this segment starts again, in the split in force
+                self._checkpoints.reset(segment)
+                if not key_range.whole:
+                    self._checkpoints.save(Checkpoint(segment, key_range=key_range))
             summary.results.append(self.run_segment(segment, key_range, options))
         return summary
 
     def run_segment(
         self, segment: SegmentId, key_range: KeyRange, options: BackfillOptions
     ) -> EntityResult:
-        """Copy the rows of ``key_range`` as segment ``segment`` (resuming its checkpoint)."""
+        """Copy the rows of ``key_range`` as segment ``segment`` (resuming its checkpoint).
+
+        ``options.reset_checkpoint`` is not applied here but by :meth:`run` and
+        :meth:`reset`, before the split is taken (so a task run again resumes).
+        """
         plan = select_plans(self._plans, [segment.entity])[0]
         with ThreadPoolExecutor(options.workers, thread_name_prefix="backfill") as pool:
             return self._entity(plan, segment, key_range, options, pool)
+
+    def reset(self, plan: SourcePlan, segments: int) -> None:
+        """Forget the checkpoints of every segment of ``plan`` split in ``segments``."""
+        for number in range(segments):
+            self._checkpoints.reset(SegmentId(plan.name, number, segments))
 
     def key_range(self, plan: SourcePlan, segment: SegmentId) -> KeyRange:
         """The key range of ``segment`` in the split of the current pass over ``plan``."""
@@ -212,8 +225,6 @@ class Backfill:
         pool: ThreadPoolExecutor,
     ) -> EntityResult:
         target = "" if self._identify is None else self._identify(plan)
-        if options.reset_checkpoint:
-            self._checkpoints.reset(segment)
         checkpoint = self._checkpoints.load(segment)
         resumed = checkpoint.resumes(target)
         if not resumed:  # a new pass: from the first row, counted afresh

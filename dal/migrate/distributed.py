@@ -25,12 +25,21 @@ from typing import TYPE_CHECKING, TypeVar
 
 from dal.migrate.backfill import BackfillOptions, BackfillSummary, EntityResult, select_plans
 from dal.migrate.checkpoints import SegmentId
+from dal.migrate.identify import ItemIdentifier
 from dal.migrate.plan import SourcePlan
 from dal.migrate.progress import NoProgress, ProgressReporter
 from dal.migrate.ranges import split_ranges
 from dal.migrate.tasks import BackfillTask, VerifyTask, backfill_segment, verify_segment
 from dal.migrate.tools import MigrationTools
-from dal.migrate.verify import EntityCounts, Verifier, VerifyOptions, VerifyPart, VerifyReport
+from dal.migrate.verify import (
+    EntityCounts,
+    Finding,
+    Kind,
+    Verifier,
+    VerifyOptions,
+    VerifyPart,
+    VerifyReport,
+)
 from dal.settings import Settings
 
 if TYPE_CHECKING:
@@ -122,10 +131,14 @@ class DaskBackfill:
         backfill = self._tools.backfill()
         tasks = []
         for plan in select_plans(self._tools.plans, options.entities):
+            if options.reset_checkpoint:
+                backfill.reset(plan, options.segments)
             ranges = backfill.split(plan, options.segments)
             for number, key_range in enumerate(ranges):
                 segment = SegmentId(plan.name, number, options.segments)
-                each = replace(options, segment=number, workers=self._threads)
+                each = replace(
+                    options, segment=number, workers=self._threads, reset_checkpoint=False
+                )
                 tasks.append(BackfillTask(self._settings, segment, key_range, each))
         return tasks
 
@@ -166,7 +179,6 @@ class DaskVerifier(Verifier):
         self._dask = client
         self._parts = parts
         self._retries = retries
-        self._progress_of_parts = progress or NoProgress()
 
     def tasks(self, options: VerifyOptions, chosen: Sequence[SourcePlan]) -> list[VerifyTask]:
         """One task per part: every chosen entity's key range and one scan segment per table."""
@@ -184,7 +196,7 @@ class DaskVerifier(Verifier):
     def run(self, options: VerifyOptions, chosen: Sequence[SourcePlan]) -> VerifyReport:
         """Verify ``chosen`` both ways on the cluster; the merged report of every part."""
         tasks = self.tasks(options, chosen)
-        progress = self._progress_of_parts
+        progress = self._progress
         progress.start("verify parts", len(tasks))
 
         def done(_report: VerifyReport) -> None:
@@ -198,4 +210,14 @@ class DaskVerifier(Verifier):
         merged.counts = {plan.name: EntityCounts() for plan in chosen}
         for report in reports:
             merged.merge(report)
+        identifier = ItemIdentifier(self.plans.values())
+        merged.findings = [_with_target(finding, identifier) for finding in merged.findings]
         return merged
+
+
+def _with_target(finding: Finding, identifier: ItemIdentifier) -> Finding:
+    """``finding`` with the target that made its item, found again from the item."""
+    if finding.kind is not Kind.MISSING_IN_MYSQL or finding.actual is None:
+        return finding
+    owner = identifier.owner(finding.table, finding.actual)
+    return finding if owner is None else replace(finding, target=owner.target)

@@ -13,7 +13,7 @@ skipped, never copied into a newer version.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dal.migrate.backfill import BackfillOptions, EntityResult
 from dal.migrate.checkpoints import SegmentId
@@ -68,10 +68,12 @@ def backfill_segment(task: BackfillTask) -> EntityResult:
 def verify_segment(task: VerifyTask) -> VerifyReport:
     """Verify one part: the key ranges forward, one scan segment of each table back.
 
-    The findings hold no reference to the task's connections: they are read,
-    counted and shown by the caller (a repair verifies again where it writes).
+    The findings travel without their ``target`` (the contract's layout objects,
+    which the caller has too): :func:`~dal.migrate.distributed.DaskVerifier`
+    finds it again from the item.
     """
     with open_tools(task.settings, workers=task.options.workers) as tools:
         chosen = [tools.plans[name] for name in task.ranges]
         report = tools.verifier().run_part(task.options, chosen, task.ranges, task.part)
+    report.findings = [replace(finding, target=None) for finding in report.findings]
     return report

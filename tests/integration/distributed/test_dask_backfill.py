@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from distributed import Client
 from integration.migrate.migrate_data import Sizes, fill, scan_all
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from support.backfills import StopAfter, store_settings
 from typer.testing import CliRunner
 
@@ -153,7 +153,7 @@ def _kill_a_worker_mid_segment(dask: Client, store: CheckpointStore) -> int:
 
 
 def test_the_commands_run_on_a_scheduler(
-    dask: Client, settings: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch
+    dask: Client, settings: Settings, engine: Engine, raw: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fill(engine, Sizes(users=4, products=30))
     for key, value in {
@@ -170,6 +170,14 @@ def test_the_commands_run_on_a_scheduler(
     verified = runner.invoke(app, ["verify", *on, "--json"])
     misused = runner.invoke(app, ["backfill", *on, "--segment", "1", "--segments", "2"])
     local = runner.invoke(app, ["verify", "--scheduler", dask.scheduler.address])
+    raw.delete_item(
+        TableName=settings.table_prefix + "Products", Key={"PK": {"S": "7"}, "SK": {"S": "#META"}}
+    )
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM shopping_carts LIMIT 1"))
+    drifted = runner.invoke(app, ["verify", *on, "--json"])
+    repaired = runner.invoke(app, ["repair", *on, "--authoritative", "mysql"])
+    again = runner.invoke(app, ["verify", *on])
 
     assert copied.exit_code == 0, copied.output
     assert verified.exit_code == 0, verified.output
@@ -178,3 +186,7 @@ def test_the_commands_run_on_a_scheduler(
     assert "--segment does not apply to --engine dask" in misused.output
     assert local.exit_code == 2
     assert "--scheduler needs --engine dask" in local.output
+    kinds = sorted(f["kind"] for f in json.loads(drifted.stdout)["findings"])
+    assert kinds == ["missing_in_dynamodb", "missing_in_mysql"]
+    assert repaired.exit_code == 0, repaired.output
+    assert again.exit_code == 0, again.output
