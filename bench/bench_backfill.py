@@ -10,7 +10,12 @@ of worker threads and batches of 25, the products table is copied four ways:
 * **raw transactions**: the same hand-mapped items, each batch one
   ``transact_write_items`` of puts conditioned as the backfill conditions them;
 * **backfill, conditional mode** (stage ``dual_write`` and later: never overwriting a
-  newer item).
+  newer item);
+* **cli**: ``dal backfill --entity products --mode batch`` as a process of its own,
+  timed from its start to its exit (interpreter start, imports and all), compared
+  with the raw batch loop.
+
+``--ways raw,batch,cli`` picks the ways (default: all five).
 
 The raw loops use a boto3 client configured as the backfill's (PynamoDB's) client is:
 no client-side parameter validation, no consumed-capacity accounting. A warm-up copy
@@ -231,15 +236,20 @@ def raw_copy(
 # --- the backfill ----------------------------------------------------------------------------
 
 
-def backfill_copy(url: str, endpoint: str, prefix: str, workers: int, mode: str) -> float:
-    """Seconds ``dal backfill --entity products`` takes in ``mode``."""
-    settings = Settings(
+def store_settings(url: str, endpoint: str, prefix: str) -> Settings:
+    """Settings of the benchmark's database and tables, with the store's contract."""
+    return Settings(
         mysql_url=url,
         dynamodb_endpoint=endpoint,
         table_prefix=prefix,
         contract=CONTRACT,
         declarations="examples.store.declarations",
     )
+
+
+def backfill_copy(url: str, endpoint: str, prefix: str, workers: int, mode: str) -> float:
+    """Seconds ``dal backfill --entity products`` takes in ``mode``."""
+    settings = store_settings(url, endpoint, prefix)
     with open_tools(settings, workers=workers) as tools:
         options = BackfillOptions(
             entities=("products",), workers=workers, mode=mode, reset_checkpoint=True
@@ -250,6 +260,23 @@ def backfill_copy(url: str, endpoint: str, prefix: str, workers: int, mode: str)
     if not summary.ok or summary.results[0].copied == 0:
         raise SystemExit(f"backfill did not copy the table: {summary.results}")
     return seconds
+
+
+def cli_copy(url: str, endpoint: str, prefix: str, workers: int) -> float:
+    """Seconds ``dal backfill --entity products --mode batch`` takes as a process of its own."""
+    env = {
+        **os.environ,
+        "DAL_MYSQL_URL": url,
+        "DAL_DYNAMODB_ENDPOINT": endpoint,
+        "DAL_TABLE_PREFIX": prefix,
+        "DAL_CONTRACT": str(CONTRACT),
+        "DAL_DECLARATIONS": "examples.store.declarations",
+    }
+    command = [sys.executable, "-m", "dal.cli", "backfill", "--entity", "products"]
+    command += ["--mode", "batch", "--workers", str(workers), "--reset-checkpoint"]
+    started = time.perf_counter()
+    subprocess.run(command, check=True, env=env, capture_output=True)
+    return time.perf_counter() - started
 
 
 def child(args: argparse.Namespace) -> None:
@@ -276,9 +303,9 @@ def memory(server: str, endpoint: str, rows: int, workers: int) -> dict[str, flo
     return result
 
 
-WAYS = ("raw", "batch", "raw-tx", "conditional")
+WAYS = ("raw", "batch", "raw-tx", "conditional", "cli")
 """Each backfill mode follows the raw loop it is compared with."""
-BASELINE = {"batch": "raw", "conditional": "raw-tx"}
+BASELINE = {"batch": "raw", "conditional": "raw-tx", "cli": "raw"}
 
 
 def _one(
@@ -291,29 +318,33 @@ def _one(
     try:
         if way in BASELINE.values():
             return raw_copy(url, endpoint, prefix + "Products", workers, way, limit)
+        if way == "cli":
+            return cli_copy(url, endpoint, prefix, workers)
         return backfill_copy(url, endpoint, prefix, workers, way)
     finally:
         drop_tables(raw, contract, prefix)
 
 
-def throughput(server: str, endpoint: str, rows: int, workers: int, rounds: int) -> None:
+def throughput(
+    server: str, endpoint: str, rows: int, workers: int, rounds: int, ways: tuple[str, ...] = WAYS
+) -> None:
     """Rows/s of every way in every round, and the median ratio of each mode to its raw loop."""
     raw = dynamodb_client(endpoint, "us-east-1")
-    rates: dict[str, list[float]] = {way: [] for way in WAYS}
+    rates: dict[str, list[float]] = {way: [] for way in ways}
     with database(server, rows) as url:
         _one(url, endpoint, "raw", workers, raw, limit=max(1, rows // 10))  # warm-up
         for round_number in range(rounds):
-            order = WAYS if round_number % 2 == 0 else WAYS[::-1]
+            order = ways if round_number % 2 == 0 else ways[::-1]
             for way in order:
                 rates[way].append(rows / _one(url, endpoint, way, workers, raw))
     print(
         f"products: {rows} rows, {workers} worker threads, batches of 25, "
         f"{rounds} interleaved rounds (rows/s per round; ratio: median of the rounds' ratios)"
     )
-    for way in WAYS:
+    for way in ways:
         shown = "  ".join(f"{rate:6.0f}" for rate in rates[way])
         line = f"  {way:<12} {statistics.median(rates[way]):6.0f} rows/s   [{shown}]"
-        if way in BASELINE:
+        if way in BASELINE and BASELINE[way] in rates:
             pairs = zip(rates[way], rates[BASELINE[way]], strict=True)
             ratios = [mine / base for mine, base in pairs]
             line += f"   {statistics.median(ratios):4.2f}x {BASELINE[way]}"
@@ -327,6 +358,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--memory-sizes", default="20000,200000")
+    parser.add_argument("--ways", default=",".join(WAYS))
     parser.add_argument("--endpoint", default=os.environ.get("DAL_TEST_DYNAMODB_URL"))
     parser.add_argument(
         "--mysql",
@@ -341,7 +373,8 @@ def main() -> None:
         return
     server = mariadb.ensure_server(args.mysql)
     with dynamodb(args.endpoint) as endpoint:
-        throughput(server, endpoint, args.rows, args.workers, args.rounds)
+        ways = tuple(way for way in args.ways.split(",") if way)
+        throughput(server, endpoint, args.rows, args.workers, args.rounds, ways)
         sizes = [int(size) for size in args.memory_sizes.split(",") if size]
         peaks = {size: memory(server, endpoint, size, args.workers) for size in sizes}
     print("peak resident memory of a backfill process (batch mode):")

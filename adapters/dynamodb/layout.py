@@ -111,6 +111,13 @@ class EntityLayout:
         """The table's own primary key."""
         return Index(None, self.table.pk, self.table.sk)
 
+    @property
+    def rendered_names(self) -> frozenset[str]:
+        """Non-key attributes a row alone renders (not joined or calculated ones)."""
+        steps = self._steps
+        own = {s.name for s in steps if s.column or s.template is not None or s.join is not None}
+        return frozenset(own - set(self._key_names)) | frozenset(self.extra_columns)
+
     def attr(self, column: str) -> str:
         """The attribute that holds ``column`` as a plain copy (or the column's own name)."""
         for attribute in self._attributes:

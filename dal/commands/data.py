@@ -14,14 +14,24 @@ import json
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from dal.commands.engine import (
+    EngineChoice,
+    EngineOption,
+    RetriesOption,
+    SchedulerOption,
+    ThreadsOption,
+    cluster,
+    portable,
+)
 from dal.commands.exits import EXIT_FAILED, EXIT_USAGE, UsageError, exit_codes
-from dal.migrate.backfill import BackfillOptions, select_plans
+from dal.migrate.backfill import BackfillOptions, BackfillSummary, select_plans
 from dal.migrate.display import (
     backfill_table,
     failures_table,
@@ -41,10 +51,10 @@ from dal.migrate.repair import (
 )
 from dal.migrate.replay import ReplayOptions, ReplayReport
 from dal.migrate.tools import MigrationTools, open_tools
-from dal.migrate.verify import VerifyOptions
+from dal.migrate.verify import Verifier, VerifyOptions
 from dal.routing.repairlog import RepairLog, RepairLogError
 from dal.routing.stages import Side
-from dal.settings import load_settings
+from dal.settings import Settings, load_settings
 
 __all__ = ["register"]
 
@@ -54,7 +64,12 @@ EntityOption = Annotated[
     list[str] | None,
     typer.Option("--entity", "-e", help="Entity to work on (repeatable); default: all."),
 ]
-WorkersOption = Annotated[int, typer.Option("--workers", min=1, max=64, help="Worker threads.")]
+WorkersOption = Annotated[
+    int,
+    typer.Option(
+        "--workers", min=1, max=64, help="Worker threads (--engine dask: LocalCluster processes)."
+    ),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print a machine-readable result.")]
 DenormalizedOption = Annotated[
     bool,
@@ -73,8 +88,8 @@ _exit_codes = exit_codes
 
 
 @contextmanager
-def _tools(workers: int) -> Iterator[MigrationTools]:
-    with open_tools(load_settings(), workers=workers) as tools:
+def _tools(workers: int, settings: Settings | None = None) -> Iterator[MigrationTools]:
+    with open_tools(settings or load_settings(), workers=workers) as tools:
         yield tools
 
 
@@ -106,12 +121,19 @@ def backfill(
             "conditional: never overwrite a newer item; batch: always plain batch writes.",
         ),
     ] = "auto",
+    engine: EngineOption = "local",
+    scheduler: SchedulerOption = None,
+    retries: RetriesOption = 2,
+    threads: ThreadsOption = 4,
 ) -> None:
     """Copy MySQL rows into DynamoDB as the contract describes them (resumable)."""
     console = Console()
     with _exit_codes():
+        choice = EngineChoice(engine, scheduler, retries, threads)
         if segment >= segments:
             raise _BadInput(f"--segment must be below --segments ({segments}), got {segment}")
+        if choice.dask and segment:
+            raise _BadInput("--segment does not apply to --engine dask: it runs every segment")
         options = BackfillOptions(
             tuple(entity or ()),
             segment,
@@ -122,14 +144,51 @@ def backfill(
             reset_checkpoint,
             mode,
         )
-        with _tools(workers) as tools:
+        settings = load_settings()
+        with _tools(threads if choice.dask else workers, settings) as tools:
             _require_tables(tools, select_plans(tools.plans, options.entities))
             with RichProgress() as progress:
-                summary = tools.backfill(progress).run(options)
+                if choice.dask:
+                    summary = _dask_backfill(tools, settings, choice, options, progress)
+                else:
+                    summary = tools.backfill(progress).run(options)
         console.print(backfill_table(summary))
         if not summary.ok:
             console.print(failures_table(summary))
             raise typer.Exit(EXIT_DIFFERENT)
+
+
+def _dask_backfill(
+    tools: MigrationTools,
+    settings: Settings,
+    choice: EngineChoice,
+    options: BackfillOptions,
+    progress: RichProgress,
+) -> BackfillSummary:
+    from dal.migrate.distributed import DaskBackfill, default_segments
+
+    with cluster(choice, options.workers) as client:
+        options = replace(options, segments=default_segments(client, options.segments))
+        runner = DaskBackfill(
+            tools, portable(settings), client, progress, choice.retries, choice.threads
+        )
+        return runner.run(options)
+
+
+@contextmanager
+def _verifier_on(
+    tools: MigrationTools, choice: EngineChoice, workers: int, progress: RichProgress
+) -> Iterator[Verifier]:
+    """The verifier of ``choice``: this process's, or one that runs on Dask."""
+    if not choice.dask:
+        yield tools.verifier(progress)
+        return
+    from dal.migrate.distributed import DaskVerifier, default_segments
+
+    with cluster(choice, workers) as client:
+        settings = portable(load_settings())
+        parts = default_segments(client, 1)
+        yield DaskVerifier(tools, settings, client, parts, progress, choice.retries)
 
 
 def verify(
@@ -144,11 +203,16 @@ def verify(
             help="Another field (or pattern) whose values are redacted (repeatable).",
         ),
     ] = None,
+    engine: EngineOption = "local",
+    scheduler: SchedulerOption = None,
+    retries: RetriesOption = 2,
+    threads: ThreadsOption = 4,
 ) -> None:
     """Compare every MySQL row with its DynamoDB item(s), both ways; exit 1 when they differ."""
     console = Console()
     with _exit_codes():
-        with _tools(workers) as tools:
+        choice = EngineChoice(engine, scheduler, retries, threads)
+        with _tools(threads if choice.dask else workers) as tools:
             options = VerifyOptions(
                 tuple(entity or ()),
                 workers,
@@ -156,8 +220,8 @@ def verify(
                 sensitive=(*tools.sensitive, *(sensitive or ())),  # adds to the defaults
             )
             chosen = select_plans(tools.plans, options.entities)
-            with RichProgress() as progress:
-                report = tools.verifier(progress).run(options, chosen)
+            with RichProgress() as progress, _verifier_on(tools, choice, workers, progress) as v:
+                report = v.run(options, chosen)
         if as_json:
             print(json.dumps(report.to_json(), indent=2, default=str))
         else:
@@ -208,13 +272,20 @@ def repair(
         bool,
         typer.Option("--allow-mass-delete", help="Repair even when it deletes that much."),
     ] = False,
+    engine: EngineOption = "local",
+    scheduler: SchedulerOption = None,
+    retries: RetriesOption = 2,
+    threads: ThreadsOption = 4,
 ) -> None:
     """Make the non-authoritative side equal to the authoritative one (stage from DAL_FLAGS)."""
     with _exit_codes():
+        choice = EngineChoice(engine, scheduler, retries, threads)
         names = list(entity or ())
         truth = _authoritative(authoritative)
         load_settings().require_mysql_url()  # the first thing missing is the first named
         if from_log is not None:
+            if choice.dask:
+                raise _BadInput("--engine dask does not apply to --from-log: it replays by key")
             if truth is not None:
                 raise _BadInput(
                     "--authoritative does not apply to --from-log: each entry names its own"
@@ -245,10 +316,10 @@ def repair(
             max_delete_share,
             allow_mass_delete,
         )
-        with _tools(workers) as tools:
+        with _tools(threads if choice.dask else workers) as tools:
             chosen = select_plans(tools.plans, options.entities)
-            with RichProgress() as progress:
-                report = tools.repairer(progress).run(options, chosen)
+            with RichProgress() as progress, _verifier_on(tools, choice, workers, progress) as v:
+                report = tools.repairer(progress, v).run(options, chosen)
         _show_repair(report, as_json)
         if report.refused is not None:
             _refused(report.refused)

@@ -13,13 +13,14 @@ revision or settings (``DAL_MYSQL_URL`` not set), 3 the database cannot be used.
 
 from __future__ import annotations
 
+import importlib
+from types import ModuleType
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from sqlalchemy.engine import make_url
 
-from dal import migrations
 from dal.commands.exits import exit_codes
 from dal.settings import load_settings
 
@@ -35,6 +36,11 @@ UrlOption = Annotated[
     str | None,
     typer.Option("--url", help="SQLAlchemy URL of the MySQL database. Default: DAL_MYSQL_URL."),
 ]
+
+
+def _migrations() -> ModuleType:
+    """:mod:`dal.migrations`, imported when a ``db`` command runs (Alembic is slow to import)."""
+    return importlib.import_module("dal.migrations")
 
 
 def _url(url: str | None) -> str:
@@ -54,6 +60,7 @@ def upgrade_command(
     console = Console(soft_wrap=True)
     with exit_codes():
         target = _url(url)
+        migrations = _migrations()
         before = migrations.current(target)
         migrations.upgrade(target, revision)
         after = migrations.current(target)
@@ -90,6 +97,7 @@ def current_command(url: UrlOption = None) -> None:
     console = Console(soft_wrap=True)
     with exit_codes():
         target = _url(url)
+        migrations = _migrations()
         revision = migrations.current(target)
         latest = migrations.head()
     if revision is None:

@@ -1,12 +1,13 @@
 """Backfill: copy existing MySQL rows into DynamoDB as the contract describes them.
 
-For each store entity (and segment) the rows are streamed in key order a page
-at a time (the next page is read by a thread of its own while the current one
-is written), turned into items (:mod:`dal.migrate.plan`), and written in batches
-by a pool of worker threads with conditional transactions
-(:mod:`dal.migrate.writer`): an item DynamoDB already holds with the same or a
-newer version is left alone. Pages may finish out of order; the checkpoint
-only moves past a page once every page before it is done, so a run that is
+For each store entity (and segment: a range of its key, :mod:`dal.migrate.ranges`)
+the rows are streamed in key order a page at a time (the next page is read by a
+thread of its own meanwhile); each page goes to a worker thread that turns its
+rows into items (:mod:`dal.migrate.plan`) and writes them in batches
+(:mod:`dal.migrate.writer`), with conditional transactions in which an item
+DynamoDB already holds with the same or a newer version is left alone. Pages
+may finish out of order; the checkpoint only moves past a page once every page
+before it is done, so a run that is
 killed resumes after the last page that was completely written and repeats at
 most the pages in flight (whose items are then found already written and
 counted as skipped, not copied twice).
@@ -44,6 +45,7 @@ from dal.migrate.checkpoints import Checkpoint, CheckpointStore, SegmentId
 from dal.migrate.lookups import Row
 from dal.migrate.plan import RowItems, SourcePlan
 from dal.migrate.progress import NoProgress, ProgressReporter
+from dal.migrate.ranges import KeyRange, split_ranges
 from dal.migrate.source import count_rows, pages, prefetched
 from dal.migrate.writer import BatchWriter, ConditionalWriter, ItemWriter, WriteResult
 from dal.routing.stages import Stage
@@ -142,9 +144,9 @@ class Writers:
 
 @dataclass
 class _Page:
-    rows: list[RowItems]
+    rows: int
     last_key: tuple[Any, ...]
-    futures: list[Future[WriteResult]]
+    future: Future[tuple[list[RowItems], WriteResult]]
     entity: str
     span: Span
 
@@ -187,40 +189,78 @@ class Backfill:
     def run(self, options: BackfillOptions) -> BackfillSummary:
         """Backfill the entities of ``options``; ValueError for an unknown entity."""
         summary = BackfillSummary()
-        chosen = select_plans(self._plans, options.entities)
-        with ThreadPoolExecutor(options.workers, thread_name_prefix="backfill") as pool:
-            for plan in chosen:
-                segment = SegmentId(plan.name, options.segment, options.segments)
-                summary.results.append(self._entity(plan, segment, options, pool))
+        for plan in select_plans(self._plans, options.entities):
+            segment = SegmentId(plan.name, options.segment, options.segments)
+            key_range = self.key_range(plan, segment)
+            if options.reset_checkpoint:  # this segment starts again, in the split in force
+                self._checkpoints.reset(segment)
+                if not key_range.whole:
+                    self._checkpoints.save(Checkpoint(segment, key_range=key_range))
+            summary.results.append(self.run_segment(segment, key_range, options))
         return summary
+
+    def run_segment(
+        self, segment: SegmentId, key_range: KeyRange, options: BackfillOptions
+    ) -> EntityResult:
+        """Copy the rows of ``key_range`` as segment ``segment`` (resuming its checkpoint).
+
+        ``options.reset_checkpoint`` is not applied here but by :meth:`run` and
+        :meth:`reset`, before the split is taken (so a task run again resumes).
+        """
+        plan = select_plans(self._plans, [segment.entity])[0]
+        with ThreadPoolExecutor(options.workers, thread_name_prefix="backfill") as pool:
+            return self._entity(plan, segment, key_range, options, pool)
+
+    def reset(self, plan: SourcePlan, segments: int) -> None:
+        """Forget the checkpoints of every segment of ``plan`` split in ``segments``."""
+        for number in range(segments):
+            self._checkpoints.reset(SegmentId(plan.name, number, segments))
+
+    def key_range(self, plan: SourcePlan, segment: SegmentId) -> KeyRange:
+        """The key range of ``segment`` in the split of the current pass over ``plan``."""
+        return self.split(plan, segment.segments)[segment.segment]
+
+    def split(self, plan: SourcePlan, segments: int) -> list[KeyRange]:
+        """The key ranges of the current pass over ``plan`` in ``segments`` segments."""
+        if segments == 1:
+            return [KeyRange()]
+        return self._checkpoints.split(
+            plan.name, segments, lambda: split_ranges(self._engine, plan.table, segments)
+        )
 
     def _entity(
         self,
         plan: SourcePlan,
         segment: SegmentId,
+        key_range: KeyRange,
         options: BackfillOptions,
         pool: ThreadPoolExecutor,
     ) -> EntityResult:
         target = "" if self._identify is None else self._identify(plan)
-        if options.reset_checkpoint:
-            self._checkpoints.reset(segment)
         checkpoint = self._checkpoints.load(segment)
         resumed = checkpoint.resumes(target)
         if not resumed:  # a new pass: from the first row, counted afresh
             checkpoint = Checkpoint(segment, target=target)
             if self._on_new_pass is not None:
                 self._on_new_pass(plan)
+        if not key_range.whole:
+            checkpoint = replace(checkpoint, key_range=key_range)
         result = EntityResult(segment, resumed=resumed)
         started = time.monotonic()
         name = str(segment)
-        total = count_rows(self._engine, plan.table, segment, checkpoint.last_key)
+        total = count_rows(self._engine, plan.table, key_range, checkpoint.last_key)
         self._progress.start(name, total)
         in_flight: deque[_Page] = deque()
-        stream = pages(self._engine, plan.table, segment, options.page_size, checkpoint.last_key)
+        after = checkpoint.last_key
+        stream = pages(self._engine, plan.table, key_range, options.page_size, after)
         for rows in prefetched(stream):
             writer = self._writers.choose(plan.name, options.mode)
-            in_flight.append(self._submit(plan, rows, options.batch_size, pool, writer))
-            while len(in_flight) > options.workers * 2 or (in_flight and _done(in_flight[0])):
+            span = self._telemetry.start_batch("backfill", plan.name)
+            future = pool.submit(self._copy_page, plan, rows, options.batch_size, writer)
+            in_flight.append(_Page(len(rows), plan.key(rows[-1]), future, plan.name, span))
+            while len(in_flight) > options.workers * 2 or (
+                in_flight and in_flight[0].future.done()
+            ):
                 checkpoint = self._complete(in_flight.popleft(), checkpoint, result, name)
         while in_flight:
             checkpoint = self._complete(in_flight.popleft(), checkpoint, result, name)
@@ -229,37 +269,29 @@ class Backfill:
         result.seconds = time.monotonic() - started
         return result
 
-    def _submit(
-        self,
-        plan: SourcePlan,
-        rows: list[Row],
-        batch_size: int,
-        pool: ThreadPoolExecutor,
-        writer: ItemWriter,
-    ) -> _Page:
-        span = self._telemetry.start_batch("backfill", plan.name)
+    def _copy_page(
+        self, plan: SourcePlan, rows: list[Row], batch_size: int, writer: ItemWriter
+    ) -> tuple[list[RowItems], WriteResult]:
+        """Turn a page's rows into items and write them, in batches (on a worker thread)."""
         with self._engine.connect() as connection:
             built = plan.build_page(connection, self._tables, rows)
         items = [item for row in built for item in row.items]
-        futures = [
-            pool.submit(writer.write, items[start : start + batch_size])
-            for start in range(0, len(items), batch_size)
-        ]
-        return _Page(built, plan.key(rows[-1]), futures, plan.name, span)
+        outcome = WriteResult()
+        for start in range(0, len(items), batch_size):
+            outcome.merge(writer.write(items[start : start + batch_size]))
+        return built, outcome
 
     def _complete(
         self, page: _Page, checkpoint: Checkpoint, result: EntityResult, name: str
     ) -> Checkpoint:
         """Wait for ``page``, count its rows and move the checkpoint past it."""
-        outcome = WriteResult()
-        for future in page.futures:
-            outcome.merge(future.result())
-        copied, skipped, failed = _tally(page.rows, outcome)
+        built, outcome = page.future.result()
+        copied, skipped, failed = _tally(built, outcome)
         self._telemetry.end_batch(
             page.span,
             "backfill",
             page.entity,
-            read=len(page.rows),
+            read=len(built),
             written=copied,
             skipped=skipped,
             failed=len(failed),
@@ -269,12 +301,8 @@ class Backfill:
         result.failed.extend(failed)
         checkpoint = checkpoint.advanced(page.last_key, copied, skipped, len(failed))
         self._checkpoints.save(checkpoint)
-        self._progress.advance(name, len(page.rows))
+        self._progress.advance(name, page.rows)
         return checkpoint
-
-
-def _done(page: _Page) -> bool:
-    return all(future.done() for future in page.futures)
 
 
 def _finished(checkpoint: Checkpoint) -> Checkpoint:

@@ -44,6 +44,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from adapters.mysql.contention import in_own_transaction
+from dal.migrate.ranges import KeyRange
 from interfaces import DalError
 
 __all__ = [
@@ -114,6 +115,8 @@ class Checkpoint:
     done: bool = False
     target: str = ""
     """The identity of the DynamoDB tables the pass writes (:func:`target_identity`)."""
+    key_range: KeyRange | None = None
+    """The key range of the segment in the pass's split (None: split by no range)."""
 
     def resumes(self, target: str) -> bool:
         """Whether a pass into the tables ``target`` continues after this checkpoint.
@@ -187,22 +190,42 @@ class CheckpointStore:
             )
         if row is None:
             return Checkpoint(segment)
-        last = row["last_key"]
+        last, key_range = _decode_position(row["last_key"])
         return Checkpoint(
             segment,
-            None if last is None else tuple(json.loads(last)),
+            last,
             row["copied"],
             row["skipped"],
             row["failed"],
             bool(row["done"]),
             row["target"],
+            key_range,
         )
+
+    def split(
+        self, entity: str, segments: int, ranges: Callable[[], list[KeyRange]]
+    ) -> list[KeyRange]:
+        """The key ranges of the current pass over ``entity`` split in ``segments``.
+
+        While any segment of this split has an unfinished pass with its range
+        recorded, that pass's split is used (so a resumed run and every process of
+        a job read the same ranges); otherwise ``ranges()`` computes a new split,
+        recorded at once in every segment's checkpoint (as a pass not yet started).
+        """
+        stored = [self.load(SegmentId(entity, i, segments)) for i in range(segments)]
+        kept = [c.key_range for c in stored if c.key_range is not None]
+        if len(kept) == segments and not all(c.done for c in stored):
+            return kept
+        fresh = ranges()
+        for checkpoint, key_range in zip(stored, fresh, strict=True):
+            self.save(Checkpoint(checkpoint.segment, target=checkpoint.target, key_range=key_range))
+        return fresh
 
     def save(self, checkpoint: Checkpoint) -> None:
         """Store ``checkpoint``, replacing the segment's previous one."""
         self._ensure()
         values = {
-            "last_key": None if checkpoint.last_key is None else json.dumps(checkpoint.last_key),
+            "last_key": _encode_position(checkpoint),
             "copied": checkpoint.copied,
             "skipped": checkpoint.skipped,
             "failed": checkpoint.failed,
@@ -235,6 +258,24 @@ class CheckpointStore:
             self._engine,
             lambda connection: connection.execute(delete(checkpoint_table).where(_where(segment))),
         )
+
+
+def _encode_position(checkpoint: Checkpoint) -> str | None:
+    """The ``last_key`` column: the key as a JSON list, or with the range a JSON object."""
+    if checkpoint.key_range is None:
+        return None if checkpoint.last_key is None else json.dumps(checkpoint.last_key)
+    last = None if checkpoint.last_key is None else list(checkpoint.last_key)
+    return json.dumps({"after": last, "range": checkpoint.key_range.to_json()}, default=str)
+
+
+def _decode_position(text: str | None) -> tuple[tuple[Any, ...] | None, KeyRange | None]:
+    if text is None:
+        return None, None
+    value = json.loads(text)
+    if isinstance(value, list):
+        return tuple(value), None
+    last = value["after"]
+    return (None if last is None else tuple(last)), KeyRange.from_json(value["range"])
 
 
 def _where(segment: SegmentId) -> Any:

@@ -2,9 +2,9 @@
 
 Keyset pagination (``WHERE id > :last ORDER BY id LIMIT n``) never holds more
 than a page in memory and never skips or repeats a row when rows are inserted
-or deleted meanwhile. A segment is the rows whose key modulo ``segments``
-equals ``segment``: every process computes the same split without
-coordination, and a split stays the same however the table grows.
+or deleted meanwhile. A segment is a range of the key
+(:class:`~dal.migrate.ranges.KeyRange`): its pages walk that range of the
+index only.
 """
 
 from __future__ import annotations
@@ -26,12 +26,11 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    true,
 )
 
 from adapters.dynamodb.values import parse_timestamp
-from dal.migrate.checkpoints import SegmentId
 from dal.migrate.lookups import Row
+from dal.migrate.ranges import KeyRange, range_filter
 
 __all__ = ["count_rows", "fetch_rows", "pages", "prefetched", "typed"]
 
@@ -104,21 +103,14 @@ def _after(columns: Sequence[Any], last: Sequence[Any]) -> ColumnElement[bool]:
     return or_(*clauses)
 
 
-def _segment_filter(table: Table, segment: SegmentId) -> ColumnElement[bool]:
-    if segment.segments == 1:
-        return true()
-    first = next(iter(table.primary_key.columns))
-    return (first % segment.segments) == segment.segment
-
-
 def pages(
     engine: Engine,
     table: Table,
-    segment: SegmentId,
+    key_range: KeyRange,
     page_size: int,
     after: Sequence[Any] | None = None,
 ) -> Iterator[list[Row]]:
-    """Pages of rows of ``segment`` in key order, starting after the key ``after``.
+    """Pages of rows of ``key_range`` in key order, starting after the key ``after``.
 
     Each page is read in its own short transaction, so a long backfill holds no
     snapshot open.
@@ -126,7 +118,7 @@ def pages(
     key = list(table.primary_key.columns)
     last = None if after is None else list(after)
     while True:
-        query = select(table).where(_segment_filter(table, segment))
+        query = select(table).where(range_filter(table, key_range))
         if last is not None:
             query = query.where(_after(key, last))
         query = query.order_by(*key).limit(page_size)
@@ -175,11 +167,10 @@ def fetch_rows(
 
 
 def count_rows(
-    engine: Engine, table: Table, segment: SegmentId, after: Sequence[Any] | None
+    engine: Engine, table: Table, key_range: KeyRange, after: Sequence[Any] | None
 ) -> int:
-    """How many rows of ``segment`` come after ``after`` (for progress estimates)."""
-
-    query = select(func.count()).select_from(table).where(_segment_filter(table, segment))
+    """How many rows of ``key_range`` come after ``after`` (for progress estimates)."""
+    query = select(func.count()).select_from(table).where(range_filter(table, key_range))
     if after is not None:
         query = query.where(_after(list(table.primary_key.columns), list(after)))
     with engine.connect() as connection:

@@ -106,12 +106,17 @@ class MigrationTools:
         """A verifier over these connections."""
         return Verifier(self.engine, self.client, self.plans, self.tables, progress, self.telemetry)
 
-    def repairer(self, progress: ProgressReporter | None = None) -> Repairer:
-        """A repairer over these connections, directed by the stage flags."""
+    def repairer(
+        self, progress: ProgressReporter | None = None, verifier: Verifier | None = None
+    ) -> Repairer:
+        """A repairer over these connections, directed by the stage flags.
+
+        ``verifier`` verifies before and after the repair (default: :meth:`verifier`).
+        """
         return Repairer(
             self.engine,
             self.client,
-            self.verifier(progress),
+            verifier or self.verifier(progress),
             self.tables,
             self.stage_of,
             self.sensitive,

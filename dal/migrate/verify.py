@@ -20,7 +20,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -29,11 +29,11 @@ from sqlalchemy import Engine, Table
 from adapters.dynamodb.batch import batch_get
 from adapters.dynamodb.client import DynamoClient, Item, Key
 from adapters.dynamodb.values import decode_value
-from dal.migrate.checkpoints import SegmentId
 from dal.migrate.diff import FieldDifference, item_differences
 from dal.migrate.identify import ItemIdentifier, Owner, group_by_columns
 from dal.migrate.plan import AnyGuard, RowItems, RowKey, SourcePlan, Target
 from dal.migrate.progress import NoProgress, ProgressReporter
+from dal.migrate.ranges import KeyRange
 from dal.migrate.source import fetch_rows, pages
 from dal.migrate.writer import WriteItem
 from dal.routing.redaction import DEFAULT_SENSITIVE, Redactor, scrub_message
@@ -48,6 +48,7 @@ __all__ = [
     "ScannedItems",
     "Verifier",
     "VerifyOptions",
+    "VerifyPart",
     "VerifyReport",
     "item_identity",
     "stored_items",
@@ -145,6 +146,17 @@ class VerifyReport:
     counts: dict[str, EntityCounts] = field(default_factory=dict)
     include_denormalized: bool = False
 
+    def merge(self, other: VerifyReport) -> None:
+        """Add ``other``'s findings and counts (the report of another part of the same run)."""
+        self.findings.extend(other.findings)
+        for name, theirs in other.counts.items():
+            mine = self.counts.setdefault(name, EntityCounts())
+            mine.rows += theirs.rows
+            mine.items += theirs.items
+            mine.scanned += theirs.scanned
+            for kind, count in theirs.found.items():
+                mine.found[kind] = mine.found.get(kind, 0) + count
+
     @property
     def failing(self) -> list[Finding]:
         """The findings that make verification fail."""
@@ -211,19 +223,48 @@ class Verifier:
             report.counts[plan.name] = EntityCounts()
         redactor = Redactor(options.sensitive)
         for plan in chosen:
-            self._forward(plan, options, report, redactor)
-        self._reverse(chosen, options, report)
+            self._forward(plan, KeyRange(), options, report, redactor)
+        self._reverse(chosen, options, report, range(max(1, options.workers)))
+        return report
+
+    def run_part(
+        self,
+        options: VerifyOptions,
+        chosen: Sequence[SourcePlan],
+        ranges: Mapping[str, KeyRange],
+        part: VerifyPart,
+    ) -> VerifyReport:
+        """One part of a verification split in ``part.parts``: the rows of each plan's key
+        range ``ranges[plan]`` forward, and scan segment ``part.part`` of each table back.
+
+        The reports of every part, merged, are the report of :meth:`run`: forward
+        findings come from rows, reverse findings from items, and each row is in one
+        key range and each item in one scan segment.
+        """
+        report = VerifyReport(include_denormalized=options.include_denormalized)
+        for plan in chosen:
+            report.counts[plan.name] = EntityCounts()
+        redactor = Redactor(options.sensitive)
+        for plan in chosen:
+            self._forward(plan, ranges[plan.name], options, report, redactor)
+        scan = replace(options, workers=part.parts)
+        self._reverse(chosen, scan, report, [part.part])
         return report
 
     # --- forward: MySQL -> DynamoDB -----------------------------------------------------------
 
     def _forward(
-        self, plan: SourcePlan, options: VerifyOptions, report: VerifyReport, redactor: Redactor
+        self,
+        plan: SourcePlan,
+        key_range: KeyRange,
+        options: VerifyOptions,
+        report: VerifyReport,
+        redactor: Redactor,
     ) -> None:
         name = f"verify {plan.name}"
         self._progress.start(name, None)
         telemetry = self._telemetry
-        for rows in pages(self._engine, plan.table, SegmentId(plan.name), options.page_size):
+        for rows in pages(self._engine, plan.table, key_range, options.page_size):
             span = telemetry.start_batch("verify", plan.name)
             with self._engine.connect() as connection:
                 built = plan.build_page(connection, self._tables, rows)
@@ -307,8 +348,13 @@ class Verifier:
     # --- reverse: DynamoDB -> MySQL -----------------------------------------------------------
 
     def _reverse(
-        self, chosen: Sequence[SourcePlan], options: VerifyOptions, report: VerifyReport
+        self,
+        chosen: Sequence[SourcePlan],
+        options: VerifyOptions,
+        report: VerifyReport,
+        wanted: Sequence[int],
     ) -> None:
+        """Scan segments ``wanted`` of ``options.workers`` of every table of ``chosen``."""
         scan = _Scan(
             ItemIdentifier(self._plans.values()),
             {plan.name for plan in chosen},
@@ -321,7 +367,7 @@ class Verifier:
             futures = [
                 pool.submit(self._scan_segment, scan, table, segment, segments)
                 for table in tables
-                for segment in range(segments)
+                for segment in wanted
             ]
             for future in futures:
                 future.result()
@@ -450,6 +496,14 @@ class Verifier:
             report.findings.append(finding)
             counts = report.counts.setdefault(finding.entity, EntityCounts())
             counts.found[finding.kind.value] += 1
+
+
+@dataclass(frozen=True)
+class VerifyPart:
+    """Part ``part`` (0-based) of a verification split in ``parts``."""
+
+    part: int
+    parts: int
 
 
 @dataclass(frozen=True)

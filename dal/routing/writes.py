@@ -2,7 +2,9 @@
 
 The authoritative side is written first; if it fails, its error reaches the
 caller unchanged and the other side is not attempted. Then the second side is
-written inside the same replay scope, so it gets the same ids and timestamps.
+written inside the same replay scope, so it gets the same ids and timestamps,
+and with the first side's answer at hand (:func:`interfaces.known.known_result`),
+so that an adapter may write it without reading first.
 Its failure never reaches the caller: it is recorded and appended to the
 repair log. While the entity's write breaker is open the second write is
 skipped (and logged for repair) so that a failing secondary does not slow
@@ -34,6 +36,7 @@ from dal.routing.stages import Plan, Side, Stage
 from dal.routing.uow import WriteNote, current_unit_of_work
 from interfaces.deadlines import deadline
 from interfaces.errors import DeadlineExceeded
+from interfaces.known import known_result
 
 __all__ = ["Writes"]
 
@@ -105,7 +108,9 @@ class Writes(Planned):
         metrics = operation.metrics
         started = time.perf_counter()
         try:
-            with deadline(budget), metrics.telemetry.side(side.value, stage.value, ANSWER_ERRORS):
+            with deadline(budget), known_result(value), metrics.telemetry.side(
+                side.value, stage.value, ANSWER_ERRORS
+            ):
                 result = targets.method(side, operation.name)(*args, **kwargs)
         except Exception as exc:
             elapsed = time.perf_counter() - started

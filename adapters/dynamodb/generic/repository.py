@@ -5,8 +5,17 @@ Behaviour is the specification of :mod:`interfaces.repository`; every rule
 collation, references, named-query arguments, order and page tokens) comes from
 :class:`adapters.rules.EntityRules`, and on-delete rules from
 :func:`adapters.rules.dependents`. This module only turns them into DynamoDB
-requests: each command is one TransactWriteItems (a delete with more than 100
-dependent writes is split, see :func:`.writes.run_in_order`).
+requests: each command is one write request, a TransactWriteItems only where
+several items change together (guards of unique values, references checked,
+dependents of a delete; more than 100 dependent writes are split, see
+:func:`.writes.run_in_order`), else a conditional PutItem or DeleteItem.
+
+A command reads the stored item first, except where the layer knows enough
+without it: an update mirrored from the other side of a dual write
+(:func:`interfaces.known.result_known`) writes the new item's attributes with one
+UpdateItem conditioned on the version before it (on a failed condition it reads
+and writes as usual), and a delete of an entity with a direct key, no guards and no
+dependents is a conditional DeleteItem.
 """
 
 from __future__ import annotations
@@ -16,6 +25,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from adapters.dynamodb.errors import ConditionFailed
+from adapters.dynamodb.expressions import Expr
 from adapters.dynamodb.generic.context import Context
 from adapters.dynamodb.generic.deletes import DeletePlan
 from adapters.dynamodb.generic.mapping import EntityMap
@@ -27,9 +38,10 @@ from adapters.dynamodb.generic.writes import (
     raising,
     run_in_order,
 )
-from adapters.rules import Row
+from adapters.rules import Row, dependents
 from interfaces.entities import KeyValue
 from interfaces.errors import ConcurrencyConflict, DalError, NotFound
+from interfaces.known import result_known
 from interfaces.markers import command, query
 from interfaces.paging import DEFAULT_PAGE_SIZE, Page
 
@@ -47,6 +59,12 @@ class DynamoRepository:
         self._map: EntityMap = context.maps[name]
         self._rules = self._map.rules
         self.spec = self._map.spec
+        self._direct = _direct_fields(context, name)
+        """Fields an update may change with one put of the known new item (None: no field)."""
+        self._lone_delete = (
+            self._map.direct_key and not self._map.guards and not dependents(context.specs, name)
+        )
+        """Whether a delete is a single conditional DeleteItem (nothing else to change)."""
 
     # --- reads ------------------------------------------------------------------------------
 
@@ -103,6 +121,9 @@ class DynamoRepository:
     ) -> Any:
         """Change fields of an entity; NotFound, ConcurrencyConflict, AlreadyExists, ..."""
         wanted = self._rules.key(key)
+        known = self._known_row(wanted, changes, expected_version)
+        if known is not None and self._put_known(known):
+            return self._rules.to_model(known)
         for _ in range(MAX_ATTEMPTS):
             try:
                 return self._update_once(wanted, changes, expected_version)
@@ -128,6 +149,9 @@ class DynamoRepository:
     def delete(self, key: KeyValue, expected_version: int | None = None) -> None:
         """Delete an entity following the on-delete rules of references to it."""
         wanted = self._rules.key(key)
+        if self._lone_delete:
+            self._delete_alone(wanted, expected_version)
+            return
         for _ in range(MAX_ATTEMPTS):
             stored = self._stored(wanted)
             self._rules.check_version(stored, wanted, expected_version)
@@ -139,6 +163,67 @@ class DynamoRepository:
             except Stale:
                 continue
         raise ConcurrencyConflict(self.spec.name, self._rules.label(wanted), expected_version)
+
+    # --- writes without a read --------------------------------------------------------------
+
+    def _known_row(
+        self, key: Row, changes: Mapping[str, Any], expected_version: int | None
+    ) -> Row | None:
+        """The other side's answer to this very update, as a row, when one put can mirror it."""
+        answer = result_known()
+        version = self.spec.version
+        if self._direct is None or version is None or not isinstance(answer, self.spec.model):
+            return None
+        if not set(changes) <= self._direct:
+            return None
+        row = dict(answer.model_dump())
+        if self._rules.key_of(row) != key or not isinstance(row.get(version), int):
+            return None
+        if expected_version is not None and row[version] != expected_version + 1:
+            return None
+        return row
+
+    def _put_known(self, row: Row) -> bool:
+        """Write ``row``'s item if the stored one holds the version before; False otherwise.
+
+        One UpdateItem sets every attribute the row renders and removes those it
+        leaves empty; attributes derived from other entities are left as stored
+        (the fields they derive from are not among those such an update changes).
+        """
+        assert self.spec.version is not None
+        emap = self._map
+        item = emap.item(row, {})
+        expr = Expr()
+        condition = emap.unchanged(expr, {self.spec.version: row[self.spec.version] - 1})
+        names = emap.layout.rendered_names
+        sets = [f"{expr.name(n)} = {expr.wire(v)}" for n, v in item.items() if n in names]
+        gone = [expr.name(name) for name in sorted(names - set(item))]
+        update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(gone) if gone else "")
+        request = expr.request(ConditionExpression=condition)
+        try:
+            self._context.client.update(emap.table_name, emap.stored_key(item), update, **request)
+        except ConditionFailed:
+            return False
+        return True
+
+    def _delete_alone(self, key: Row, expected_version: int | None) -> None:
+        """One conditional DeleteItem: NotFound when absent, ConcurrencyConflict when newer."""
+        emap, rules = self._map, self._rules
+        expr = Expr()
+        condition = expr.exists(emap.table.pk)
+        if expected_version is not None:
+            version = self.spec.version
+            if version is None:
+                rules.check_version({}, key, expected_version)  # ValidationFailed: no version
+                return
+            condition += " AND " + emap.unchanged(expr, {version: expected_version})
+        request = expr.request(ConditionExpression=condition)
+        try:
+            self._context.client.delete(emap.table_name, emap.item_key(key), **request)
+        except ConditionFailed as exc:
+            if exc.old_item is None or not emap.owns(exc.old_item):
+                raise rules.not_found(key) from exc
+            raise ConcurrencyConflict(self.spec.name, rules.label(key), expected_version) from exc
 
     # --- helpers ----------------------------------------------------------------------------
 
@@ -191,3 +276,23 @@ class DynamoRepository:
             elif client.get(guard.table_name, guard.key(value)):
                 return rules.already_exists_unique(unique, row)
         return missing
+
+
+def _direct_fields(context: Context, name: str) -> frozenset[str] | None:
+    """The fields an update can change by putting the known new item alone.
+
+    None for an entity without a version (nothing tells the item before). Left
+    out: key and stamped fields, fields of unique values, of references, of the
+    item's key templates (a change there moves the item or needs other items) and
+    those attributes derived from other entities are looked up by.
+    """
+    emap = context.maps[name]
+    spec = emap.spec
+    if spec.version is None:
+        return None
+    blocked = set(spec.key) | set(spec.stamped)
+    blocked |= {mine for derivation in context.derivations[name] for _, mine in derivation.key}
+    blocked |= {field for unique in spec.unique for field in unique.fields}
+    blocked |= {field for reference in spec.references for field in reference.fields}
+    blocked |= {emap.field(column) or column for column in emap.template_columns}
+    return frozenset(spec.fields) - blocked

@@ -73,7 +73,10 @@ def make_repos(
             "ids": MemoryIdAllocator(),
         }
         return DynamoRepositories(
-            options.pop("client", client), contract, SPECS, **{**defaults, **options}
+            options.pop("client", client),
+            contract,
+            options.pop("specs", SPECS),
+            **{**defaults, **options},
         )
 
     return make

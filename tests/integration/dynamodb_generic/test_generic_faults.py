@@ -145,7 +145,7 @@ def test_an_update_starts_again_after_a_concurrent_change(
     writes: list[int] = []
 
     def interleave(operation: str, request: dict[str, Any], send: Dispatch) -> Any:
-        if operation == "TransactWriteItems":
+        if operation in ("TransactWriteItems", "PutItem"):
             writes.append(1)
             if len(writes) == 1:
                 other.update(key, {"status": "closed"})

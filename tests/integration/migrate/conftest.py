@@ -13,21 +13,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import servers
-from sqlalchemy import Engine
+from support import backfills
 
-from adapters.mysql import create_engine
-from dal.aws import dynamodb_client
 from dal.contract import Contract, load_contract
-from dal.local import mariadb
 from dal.migrate.tools import MigrationTools, open_tools
 from dal.schema import create_tables
 from dal.settings import Settings
 from examples.store import CONTRACT as STORE_CONTRACT
-from examples.store.migrations import upgrade
 
 ROOT = Path(__file__).parents[3]
 _serial = itertools.count(1)
+
+raw = backfills.raw
+store_url = backfills.store_url
+engine = backfills.engine
 
 
 @pytest.fixture(scope="session")
@@ -40,30 +39,6 @@ def contract_path() -> Path:
 def contract(contract_path: Path) -> Contract:
     """The loaded project contract."""
     return load_contract(contract_path)
-
-
-@pytest.fixture(scope="session")
-def raw(dynamodb_endpoint: str) -> Any:
-    """A plain boto3 client, to plant drift and read items as stored."""
-    return dynamodb_client(dynamodb_endpoint, "us-east-1")
-
-
-@pytest.fixture
-def store_url(mysql_server_url: str) -> Iterator[str]:
-    """A fresh store database made by ``examples.store.migrations.upgrade``; dropped after."""
-    name = servers.unique_name("dal_mig_")
-    url = mariadb.create_database(mysql_server_url, name)
-    upgrade(url)
-    yield url
-    mariadb.drop_database(mysql_server_url, name)
-
-
-@pytest.fixture
-def engine(store_url: str) -> Iterator[Engine]:
-    """An engine on the test's store database."""
-    created = create_engine(store_url)
-    yield created
-    created.dispose()
 
 
 @pytest.fixture

@@ -10,41 +10,20 @@ from typing import Any
 import pytest
 from migrate_data import Sizes, fill, item_count
 from sqlalchemy import Engine, insert
+from support.backfills import StopAfter, Stopped
 from typer.testing import CliRunner
 
 from dal.cli import app
 from dal.contract import Contract
 from dal.migrate.backfill import BackfillOptions, BackfillSummary
 from dal.migrate.checkpoints import CheckpointStore, SegmentId
+from dal.migrate.ranges import KeyRange
 from dal.migrate.tools import MigrationTools, open_tools
 from dal.schema import create_tables, drop_tables
 from dal.settings import Settings
 from examples.store.schema import products
 
 PRODUCTS = ("products",)
-
-
-class Stopped(Exception):
-    """A backfill stopped from outside (as Ctrl-C or a crash would) after some pages."""
-
-
-class StopAfter:
-    """A progress reporter that stops the backfill once ``pages`` pages are checkpointed."""
-
-    def __init__(self, pages: int) -> None:
-        self.left = pages
-
-    def start(self, name: str, total: int | None) -> None:
-        """Ignore."""
-
-    def advance(self, name: str, rows: int) -> None:
-        """Count a checkpointed page; stop after the last one allowed."""
-        self.left -= 1
-        if self.left == 0:
-            raise Stopped(name)
-
-    def finish(self, name: str) -> None:
-        """Ignore."""
 
 
 def _add_products(engine: Engine, first: int, count: int) -> None:
@@ -197,17 +176,20 @@ def test_segments_keep_checkpoints_of_their_own(
         )
 
     _interrupted(tools, options(0), pages=2)
+    _add_products(engine, 81, 10)  # after the split: the last range is open above
     whole = tools.backfill().run(options(1))
     store = CheckpointStore(engine)
-    assert store.load(SegmentId("products", 0, 2)).last_key == (40,)
+    first = store.load(SegmentId("products", 0, 2))
+    assert (first.last_key, first.key_range) == ((20,), KeyRange(None, 41))
+    assert store.load(SegmentId("products", 1, 2)).key_range == KeyRange(41, None)
     assert store.load(SegmentId("products", 1, 2)).done
 
     resumed = tools.backfill().run(options(0))
     repeated = tools.backfill().run(options(1))
 
-    assert _only(whole) == (40, 0, False)
+    assert _only(whole) == (50, 0, False)
     assert _only(resumed)[2]
     assert sum(_only(resumed)[:2]) == 20
     assert _only(repeated)[2] is False
-    assert sum(_only(repeated)[:2]) == 40
-    assert item_count(raw, prefix + "Products") == 80
+    assert sum(_only(repeated)[:2]) == 45  # a new pass, a new split: [46..)
+    assert item_count(raw, prefix + "Products") == 90

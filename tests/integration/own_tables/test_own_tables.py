@@ -242,3 +242,30 @@ def test_the_commands_know_every_entity_of_the_contract(
     assert copied.exit_code == 0, copied.output
     checked = runner.invoke(app, ["verify", "--entity", "tickets", "--workers", "2"])
     assert checked.exit_code == 0, checked.output
+
+
+def test_an_update_at_dual_write_is_one_dynamodb_request(
+    settings_at: Callable[[str], Settings], tmp_path: Path
+) -> None:
+    """DynamoDB is written with the MySQL answer: one conditional UpdateItem, no read."""
+    backfill(settings_at("dual_write"))
+    container = build_container(settings_at("dual_write"))
+    container.recorder.override(providers.Object(MemoryRecorder()))
+    container.repair_log.override(providers.Object(tmp_path / "repair.jsonl"))
+    sent: list[str] = []
+
+    def count(model: Any, **_: Any) -> None:
+        sent.append(model.name)
+
+    container.dynamodb_client().connection.client.meta.events.register("before-call", count)
+    try:
+        store = container.routed_store()
+        tickets = store.repository("tickets")
+        with store.unit_of_work():
+            sent.clear()
+            changed = tickets.update({"project_id": 1, "number": 1}, {"title": "one request"})
+    finally:
+        container.shutdown_resources()
+    assert sent == ["UpdateItem"]
+    assert failing(verify(settings_at("dual_write"))) == []
+    assert changed.model_dump()["title"] == "one request"
