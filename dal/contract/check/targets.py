@@ -31,7 +31,12 @@ from dal.contract.check.screen import RowScreen, build_screen
 
 __all__ = ["LAYER_TABLES", "CheckTarget", "contract_targets", "database_targets", "key_columns"]
 
-LAYER_TABLES = ("dal_alembic_version", "dal_backfill_checkpoints", "dal_id_blocks")
+LAYER_TABLES = (
+    "dal_alembic_version",
+    "dal_backfill_checkpoints",
+    "dal_cdc_positions",
+    "dal_id_blocks",
+)
 """The layer's own bookkeeping tables, never checked."""
 
 

@@ -25,7 +25,7 @@ _FOREIGN = (
     "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)",
     "INSERT INTO alembic_version VALUES ('app_0042')",
 )
-LAYER = {"dal_alembic_version", "dal_backfill_checkpoints", "dal_id_blocks"}
+LAYER = {"dal_alembic_version", "dal_backfill_checkpoints", "dal_cdc_positions", "dal_id_blocks"}
 
 
 def _schema(engine: Engine) -> dict[str, str]:
