@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -122,6 +122,17 @@ def wait_caught_up(engine: Engine, timeout: float = 120.0, errors: list[Any] | N
             return
         time.sleep(0.1)
     raise AssertionError(f"change data capture did not reach {target} in {timeout:.0f}s")
+
+
+def drain(poll: Callable[[], int], quiet: float = 3.0, timeout: float = 60.0) -> None:
+    """Call ``poll`` (a stream reader's ``poll_once``) until it applies nothing for ``quiet``
+    seconds."""
+    quiet_since = time.monotonic()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() - quiet_since < quiet and time.monotonic() < deadline:
+        if poll():
+            quiet_since = time.monotonic()
+        time.sleep(0.2)
 
 
 def verify(tools: MigrationTools) -> VerifyReport:
