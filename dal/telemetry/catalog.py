@@ -159,7 +159,8 @@ CDC_CHANGES = MetricSpec(
     "Changes handled by change data capture, per direction (mysql: the binary log into "
     "DynamoDB, dynamodb: the streams into MySQL) and entity, by result: read, applied, "
     "already_applied (the other side held it already), stale (the other side holds a newer "
-    "version), echo (a change the other direction made), failed.",
+    "version), echo (a change the other direction made), skipped (nothing to carry this "
+    "way), failed.",
     (*_CDC, "dal.result"),
 )
 CDC_LAG = MetricSpec(
