@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from sqlalchemy import text
-from support.cdc import cdc_thread, drain, seed, wait_caught_up
+from support.cdc import cdc_thread, drain, seed, wait_caught_up, wait_started
 
 from dal.cdc.dynamodb_service import DynamoCdc
 from dal.cdc.failures import FailureLog
@@ -63,7 +63,7 @@ def test_live_direct_dynamodb_writes_reach_mysql_without_echo(settings, engine, 
     with open_tools(settings, workers=2) as tools:
         assert tools.backfill().run(BackfillOptions(mode="batch")).ok
         with cdc_thread(tools) as running:  # dual_write: MySQL -> DynamoDB
-            time.sleep(1.0)
+            wait_started(engine, running.errors)
             with engine.begin() as connection:
                 connection.execute(
                     text("UPDATE tickets SET title = 'from sql', version = 2 WHERE number = 1")

@@ -102,7 +102,7 @@ def test_cdc_reports_changes_lag_and_batches_both_ways(
         item = tools.client.get(table, {"PK": {"S": "PROJECT#1"}, "SK": {"S": "TICKET#2"}})
         assert item is not None
         tools.client.put(table, {**item, "title": {"S": "from dynamodb"}, "version": {"N": "5"}})
-        drain(service.poll_once, quiet=1.0)
+        drain(service.poll_once)
     metrics = collected(reader)
 
     counted = changes(metrics)
