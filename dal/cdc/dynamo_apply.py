@@ -19,6 +19,7 @@ condition means a newer item is stored: the change is *stale* and left alone.
 
 from __future__ import annotations
 
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -32,7 +33,7 @@ from dal.migrate.verify import item_identity, stored_items
 from dal.migrate.writer import ConditionalWriter, WriteItem
 from dal.routing.redaction import Redactor
 
-__all__ = ["ApplyResult", "DynamoApplier", "GuardedItem"]
+__all__ = ["ApplyResult", "DynamoApplier", "GuardedItem", "entity_of"]
 
 _PLAIN = Redactor(())
 """Comparisons here show no value: nothing needs redacting."""
@@ -77,6 +78,18 @@ class ApplyResult:
     stale: int = 0
     """Items left alone because DynamoDB holds a newer one."""
     failed: list[tuple[WriteItem, str]] = field(default_factory=list)
+    by_entity: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """Items by ``(entity, result)``: applied, already_applied, stale, failed."""
+
+    def count(self, items: list[WriteItem], result: str) -> None:
+        """Note ``items`` under ``result`` in :attr:`by_entity`."""
+        for item in items:
+            self.by_entity[entity_of(item), result] += 1
+
+
+def entity_of(item: WriteItem) -> str:
+    """The entity whose row made ``item`` (its label starts with the entity's name)."""
+    return item.label.split(" ", 1)[0]
 
 
 class DynamoApplier:
@@ -107,6 +120,9 @@ class DynamoApplier:
             result.applied += len(outcome.written)
             result.stale += len(outcome.skipped)
             result.failed.extend(outcome.failed)
+            result.count(outcome.written, "applied")
+            result.count(outcome.skipped, "stale")
+            result.count([item for item, _ in outcome.failed], "failed")
 
     def _needed(
         self, changes: ChangeSet, stamp: int, result: ApplyResult, pool: ThreadPoolExecutor
@@ -122,11 +138,13 @@ class DynamoApplier:
             held = stored.get(_identity(item))
             if held is not None and _same(item.item, held):
                 result.already += 1
+                result.count([item], "already_applied")
             else:
                 needed.append(_guarded(item, stamp, delete=False))
         for item in changes.deletes:
             if _identity(item) not in stored:
                 result.already += 1
+                result.count([item], "already_applied")
             else:
                 needed.append(_guarded(item, stamp, delete=True))
         return needed

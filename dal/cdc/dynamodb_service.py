@@ -30,12 +30,16 @@ from dal.cdc.streams import Shard, StreamReader
 from dal.migrate.plan import SourcePlan
 from dal.migrate.tools import MigrationTools
 from dal.routing.flags import FlagSource
+from dal.telemetry import Telemetry, default_telemetry
 
 __all__ = ["DYNAMODB_READER", "DynamoCdc"]
 
 log = logging.getLogger("dal.cdc")
 
 _IDLE = 0.5
+_RESULTS = {"derived": "skipped", "other": "skipped"}
+"""Outcomes counted under another result: a derived item follows from its row's, and an
+entity in another stage is carried by the layer's own writes."""
 _BEAT = 2.0
 
 DYNAMODB_READER = "dynamodb"
@@ -55,8 +59,10 @@ class DynamoCdc:
         flags: FlagSource,
         failures: FailureLog,
         sinks: Sequence[MetricsSink] = (),
+        telemetry: Telemetry | None = None,
     ) -> None:
         positions = PositionStore(engine)
+        self._telemetry = telemetry if telemetry is not None else default_telemetry()
         self._positions = positions
         names = sorted({t.table_name for plan in plans.values() for t in plan.targets})
         self._reader = StreamReader(client, streams, names, positions)
@@ -75,7 +81,7 @@ class DynamoCdc:
         failures: FailureLog,
         sinks: Sequence[MetricsSink] = (),
     ) -> DynamoCdc:
-        """A loop over the connections, plans and flags of ``tools``."""
+        """A loop over the connections, plans, flags and telemetry of ``tools``."""
         return cls(
             tools.engine,
             tools.client,
@@ -85,10 +91,18 @@ class DynamoCdc:
             tools.flags,
             failures,
             sinks,
+            tools.telemetry,
         )
 
     def run(self, stop: threading.Event) -> None:
         """Poll and apply until ``stop`` is set; the poll under way is finished first."""
+        unwatch = self._telemetry.cdc.watch(self.metrics.reading)
+        try:
+            self._run(stop)
+        finally:
+            unwatch()
+
+    def _run(self, stop: threading.Event) -> None:
         for table in self._reader_tables():
             self._reader.stream_arn(table)  # every table has a stream, or stop now
         log.info("change data capture from DynamoDB streams starts")
@@ -107,6 +121,7 @@ class DynamoCdc:
         self._positions.save(
             DYNAMODB_READER, "streams", applied, None if lag is None else int(lag * 1000)
         )
+        self.metrics.saved()
 
     def _reader_tables(self) -> list[str]:
         return sorted({t.table_name for plan in self._plans.values() for t in plan.targets})
@@ -118,19 +133,31 @@ class DynamoCdc:
         for shard in self._reader.poll():
             total += self._apply(shard, wanted)
             self._reader.commit(shard)
+            self.metrics.saved()
         return total
 
     def _apply(self, shard: Shard, wanted: set[str]) -> int:
+        if not shard.records:
+            return 0
+        telemetry = self._telemetry.cdc
+        span = telemetry.start_batch(Direction.DYNAMODB)
         counts: Counter[str] = Counter()
+        by_entity: Counter[tuple[str, str]] = Counter()
         for record in shard.records:
             outcome = self._applier.apply(record, wanted)
             counts[outcome.kind] += 1
+            if outcome.entity:
+                by_entity[outcome.entity, "read"] += 1
+                by_entity[outcome.entity, _RESULTS.get(outcome.kind, outcome.kind)] += 1
             if outcome.kind == "failed":
                 position = f"{shard.table}:{shard.shard_id}:{record.sequence}"
                 self._failures.failed(outcome.entity, position, outcome.key, outcome.reason)
-        if shard.records:
-            self.metrics.batch(dict(counts), shard.records[-1].created)
-            snapshot = self.metrics.snapshot()
-            for sink in self._sinks:
-                sink(snapshot)
+        self.metrics.batch(dict(counts), shard.records[-1].created)
+        telemetry.changes(Direction.DYNAMODB, by_entity)
+        if self.metrics.last_lag is not None:
+            telemetry.batch_lag(Direction.DYNAMODB, self.metrics.last_lag)
+        telemetry.end_batch(span, by_entity)
+        snapshot = self.metrics.snapshot()
+        for sink in self._sinks:
+            sink(snapshot)
         return len(shard.records)

@@ -5,8 +5,8 @@ failed), keeps a bounded sample of the lag (from the source's commit to the appl
 with the router's :class:`~dal.routing.metrics.LatencyReservoir`, and the rate of
 applied changes. :meth:`CdcMetrics.snapshot` is plain data; a :class:`MetricsSink`
 receives it after every batch (the service writes it as a ``metrics`` record to the
-layer's records, where ``dal report`` reads the router's; an OpenTelemetry meter can be
-wired in as another sink).
+layer's records, where ``dal report`` reads the router's). :meth:`CdcMetrics.reading`
+is what the OpenTelemetry gauges observe (:mod:`dal.telemetry.cdc`).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from dal.routing.metrics import LatencyReservoir
+from dal.telemetry.cdc import CdcReading
 
 __all__ = ["CdcMetrics", "MetricsSink"]
 
@@ -41,6 +42,15 @@ class CdcMetrics:
         self._lag = LatencyReservoir()
         self._started = clock()
         self._last_lag: float | None = None
+        self._saved_at = time.monotonic()
+
+    def saved(self) -> None:
+        """Note that the reader saved its position just now."""
+        self._saved_at = time.monotonic()
+
+    def reading(self) -> CdcReading:
+        """The last batch's lag and the age of the saved position (observed by the telemetry)."""
+        return CdcReading(self.direction, self._last_lag, time.monotonic() - self._saved_at)
 
     def batch(self, counts: Mapping[str, int], written_at: float | None) -> None:
         """Count one applied batch; ``written_at`` is when its last change was committed."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,7 +39,7 @@ from dal.cdc.binlog import (
 from dal.cdc.cascades import CascadeFinder
 from dal.cdc.checkpoints import PositionStore
 from dal.cdc.directions import Direction, direction_of
-from dal.cdc.dynamo_apply import ApplyResult, DynamoApplier
+from dal.cdc.dynamo_apply import ApplyResult, DynamoApplier, entity_of
 from dal.cdc.failures import FailureLog
 from dal.cdc.items import ChangeSet, ItemMapper, Touched
 from dal.cdc.metrics import CdcMetrics, MetricsSink
@@ -46,6 +47,7 @@ from dal.cdc.positions import BinlogPosition
 from dal.migrate.plan import SourcePlan
 from dal.migrate.tools import MigrationTools
 from dal.routing.flags import FlagSource
+from dal.telemetry import Telemetry, default_telemetry
 from interfaces import DalError
 
 __all__ = ["BACKFILL_PREFIX", "MYSQL_READER", "MysqlCdc", "MysqlCdcOptions", "NoBackfillPosition"]
@@ -99,8 +101,11 @@ class MysqlCdc:
         flags: FlagSource,
         failures: FailureLog,
         sinks: Sequence[MetricsSink] = (),
+        telemetry: Telemetry | None = None,
     ) -> None:
         self._engine = engine
+        self._telemetry = telemetry if telemetry is not None else default_telemetry()
+        self._entities = {plan.table.name: plan.name for plan in plans.values()}
         self._plans = plans
         self._tables = tables
         self._flags = flags
@@ -118,11 +123,21 @@ class MysqlCdc:
 
     @classmethod
     def over(
-        cls, tools: MigrationTools, failures: FailureLog, sinks: Sequence[MetricsSink] = ()
+        cls,
+        tools: MigrationTools,
+        failures: FailureLog,
+        sinks: Sequence[MetricsSink] = (),
     ) -> MysqlCdc:
-        """A loop over the connections, plans and flags of ``tools``."""
+        """A loop over the connections, plans, flags and telemetry of ``tools``."""
         return cls(
-            tools.engine, tools.client, tools.plans, tools.tables, tools.flags, failures, sinks
+            tools.engine,
+            tools.client,
+            tools.plans,
+            tools.tables,
+            tools.flags,
+            failures,
+            sinks,
+            tools.telemetry,
         )
 
     def start_position(self, from_backfill: bool) -> BinlogPosition:
@@ -142,10 +157,17 @@ class MysqlCdc:
 
     def run(self, options: MysqlCdcOptions, stop: threading.Event) -> None:
         """Follow the log until ``stop`` is set; the batch under way is finished first."""
+        unwatch = self._telemetry.cdc.watch(self.metrics.reading)
+        try:
+            self._run(options, stop)
+        finally:
+            unwatch()
+
+    def _run(self, options: MysqlCdcOptions, stop: threading.Event) -> None:
         check_server(self._engine)
         self.position = self.start_position(options.from_backfill)
         if self._positions.load(MYSQL_READER) is None:  # a crash before the first batch
-            self._positions.save(MYSQL_READER, str(self.position))  # resumes here too
+            self._save(str(self.position))  # resumes here too
         log.info("change data capture from MySQL starts at %s", self.position)
         applier = DynamoApplier(self._client, options.workers)
         reader = BinlogReader(
@@ -180,16 +202,27 @@ class MysqlCdc:
         seconds: the save is itself such a transaction)."""
         if self._skipped is not None and (self.position is None or self._skipped > self.position):
             self.position = self._skipped
-            self._positions.save(MYSQL_READER, str(self.position), 0, 0)
+            self._save(str(self.position), 0, 0)
+
+    def _save(self, position: str, applied: int = 0, lag_ms: int | None = None) -> None:
+        self._positions.save(MYSQL_READER, position, applied, lag_ms)
+        self.metrics.saved()
 
     def _apply(self, transactions: list[Transaction], applier: DynamoApplier) -> None:
+        telemetry = self._telemetry.cdc
+        span = telemetry.start_batch(Direction.MYSQL)
         end = transactions[-1].end
-        changes = self._changes([c for t in transactions for c in t.changes])
+        rows = [c for t in transactions for c in t.changes]
+        changes = self._changes(rows)
         result = applier.apply(changes, end.stamp) if changes.puts or changes.deletes else None
         self._record_failures(changes, result, end)
         applied = 0 if result is None else result.applied
         lag = max(0.0, time.time() - transactions[-1].written_at)
-        self._positions.save(MYSQL_READER, str(end), applied, int(lag * 1000))
+        self._save(str(end), applied, int(lag * 1000))
+        counts = self._by_entity(rows, changes, result)
+        telemetry.changes(Direction.MYSQL, counts)
+        telemetry.batch_lag(Direction.MYSQL, lag)
+        telemetry.end_batch(span, counts)
         self.position = end
         if self.observer is not None:
             self.observer(changes)
@@ -216,14 +249,28 @@ class MysqlCdc:
             changes.rows += more.rows
         return changes
 
+    def _by_entity(
+        self, rows: list[RowChange], changes: ChangeSet, result: ApplyResult | None
+    ) -> Counter[tuple[str, str]]:
+        """Row changes read, and items by result, per ``(entity, result)``."""
+        counts: Counter[tuple[str, str]] = Counter()
+        for row in rows:
+            entity = self._entities.get(row.table)
+            if entity is not None:
+                counts[entity, "read"] += 1
+        for failure in changes.failures:
+            counts[failure.entity, "failed"] += 1
+        if result is not None:
+            counts.update(result.by_entity)
+        return counts
+
     def _record_failures(
         self, changes: ChangeSet, result: ApplyResult | None, end: BinlogPosition
     ) -> None:
         for failure in changes.failures:
             self._failures.failed(failure.entity, str(end), failure.row, failure.reason)
         for item, reason in () if result is None else result.failed:
-            entity = item.label.split(" ")[0]
-            self._failures.failed(entity, str(end), item.row, reason)
+            self._failures.failed(entity_of(item), str(end), item.row, reason)
 
 
 def _unseen(

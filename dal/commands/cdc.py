@@ -2,7 +2,9 @@
 
 Connections come from the settings (``DAL_MYSQL_URL``, ``DAL_DYNAMODB_ENDPOINT``,
 ``DAL_TABLE_PREFIX``, ``DAL_CONTRACT``, ``DAL_DECLARATIONS``, ``DAL_FLAGS``,
-``DAL_RECORDS``). The two readers run until SIGTERM or SIGINT, finish the batch under
+``DAL_RECORDS``); with ``DAL_METRICS_PORT`` a reader serves its metrics (the
+router's OpenTelemetry instruments, ``dal.cdc.*``) on a Prometheus endpoint while it
+runs. The two readers run until SIGTERM or SIGINT, finish the batch under
 way and exit 0. Exit codes (:mod:`dal.commands.exits`): 1 a reader is unhealthy
 (health); 2 bad usage; 3 a backend cannot be used, such as a server whose binary log
 is off or not row-based (the message names the setting).
@@ -13,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Annotated, Any
 
 import typer
@@ -35,13 +38,18 @@ WorkersOption = Annotated[int, typer.Option("--workers", min=1, max=64, help="Wr
 
 @contextmanager
 def _parts(workers: int) -> Iterator[tuple[Any, Any]]:
-    """The migration tools and the records' recorder, from the settings."""
+    """The migration tools and the records' recorder, from the settings.
+
+    The tools report through the router's telemetry: with ``DAL_METRICS_PORT``, a
+    Prometheus endpoint served while the reader runs.
+    """
     from dal.container import build_container
 
     container = build_container(load_settings())
     container.migration_workers.override(workers)
     try:
-        yield container.migration_tools(), container.recorder()
+        tools = replace(container.migration_tools(), telemetry=container.telemetry())
+        yield tools, container.recorder()
     finally:
         container.shutdown_resources()
 
@@ -90,7 +98,8 @@ def mysql(
     options = MysqlCdcOptions(from_backfill, server_id, batch_rows, workers=workers)
     with _parts(workers) as (tools, recorder):
         sinks = [] if recorder is None else [RecordsSink(recorder)]
-        service = MysqlCdc.over(tools, FailureLog(recorder, "new", tools.sensitive), sinks)
+        failures = FailureLog(recorder, "new", tools.sensitive)
+        service = MysqlCdc.over(tools, failures, sinks)
         run_until_signalled(lambda stop: service.run(options, stop))
         Console(stderr=True).print(f"stopped at {service.position}")
 
@@ -108,9 +117,8 @@ def dynamodb(workers: WorkersOption = 4) -> None:
     with _parts(workers) as (tools, recorder):
         sinks = [] if recorder is None else [RecordsSink(recorder)]
         streams = streams_client(settings.dynamodb_endpoint, settings.dynamodb_region)
-        service = DynamoCdc.over(
-            tools, streams, FailureLog(recorder, "old", tools.sensitive), sinks
-        )
+        failures = FailureLog(recorder, "old", tools.sensitive)
+        service = DynamoCdc.over(tools, streams, failures, sinks)
         run_until_signalled(service.run)
 
 

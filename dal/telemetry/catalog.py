@@ -18,6 +18,7 @@ from typing import Literal
 
 __all__ = [
     "BREAKER_STATES",
+    "CDC_LAG_BUCKETS",
     "DURATION_BUCKETS",
     "METRICS",
     "MetricSpec",
@@ -46,6 +47,10 @@ DURATION_BUCKETS = (
 )
 """Bucket boundaries (seconds) of the duration histogram: the semantic conventions' advice,
 with 1 ms and 2.5 ms added for fast local calls."""
+
+CDC_LAG_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
+"""Bucket boundaries (seconds) of the change-data-capture lag histogram: the source's
+commit times are whole seconds, so nothing finer than a tenth of one."""
 
 BREAKER_STATES = {"closed": 0, "half_open": 1, "open": 2}
 """The value ``dal.breaker.state`` reports for each state of a circuit breaker."""
@@ -145,6 +150,42 @@ MIGRATION_ROWS = MetricSpec(
     "Rows handled by backfill, verify and repair: read, written, skipped, failed.",
     ("dal.tool", "db.collection.name", "dal.result"),
 )
+_CDC = ("dal.cdc.direction", "db.collection.name")
+
+CDC_CHANGES = MetricSpec(
+    "dal.cdc.changes",
+    "counter",
+    "{change}",
+    "Changes handled by change data capture, per direction (mysql: the binary log into "
+    "DynamoDB, dynamodb: the streams into MySQL) and entity, by result: read, applied, "
+    "already_applied (the other side held it already), stale (the other side holds a newer "
+    "version), echo (a change the other direction made), skipped (nothing to carry this "
+    "way), failed.",
+    (*_CDC, "dal.result"),
+)
+CDC_LAG = MetricSpec(
+    "dal.cdc.lag",
+    "histogram",
+    "s",
+    "Lag of each applied batch of change data capture: from the source's commit of its "
+    "last change to the apply.",
+    ("dal.cdc.direction",),
+)
+CDC_LAG_CURRENT = MetricSpec(
+    "dal.cdc.lag.current",
+    "gauge",
+    "s",
+    "The lag of the last applied batch of each running change-data-capture reader.",
+    ("dal.cdc.direction",),
+)
+CDC_POSITION_AGE = MetricSpec(
+    "dal.cdc.position.age",
+    "gauge",
+    "s",
+    "Seconds since each running change-data-capture reader last saved its position "
+    "(an idle reader saves it every few seconds; a stuck one's age grows).",
+    ("dal.cdc.direction",),
+)
 
 METRICS: tuple[MetricSpec, ...] = (
     DURATION,
@@ -158,6 +199,10 @@ METRICS: tuple[MetricSpec, ...] = (
     BACKLOG,
     INTERNAL_ERRORS,
     MIGRATION_ROWS,
+    CDC_CHANGES,
+    CDC_LAG,
+    CDC_LAG_CURRENT,
+    CDC_POSITION_AGE,
 )
 """Every metric the layer exports."""
 

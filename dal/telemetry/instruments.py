@@ -21,6 +21,7 @@ from opentelemetry import metrics, trace
 from opentelemetry.metrics import CallbackOptions, Observation
 
 from dal.telemetry import catalog
+from dal.telemetry.cdc import CdcTelemetry
 from dal.telemetry.paths import DEFAULT_PATH_LIMIT, FieldPathCap
 from dal.telemetry.spans import Answers, CallScope, SpanScope
 
@@ -80,6 +81,8 @@ class Telemetry:
             spec.name: meter.create_counter(spec.name, unit=spec.unit, description=spec.description)
             for spec in counters
         }
+        self.cdc = CdcTelemetry(self, meter)
+        """The instruments of change data capture."""
         for spec, callback in (
             (catalog.BREAKERS, self._observe_breakers),
             (catalog.BACKLOG, self._observe_backlog),
@@ -133,14 +136,15 @@ class Telemetry:
 
         A bound method is held weakly: its object's end stops the reports too.
         """
-        return self._watch(self._breakers, source)
+        return self.watch_source(self._breakers, source)
 
     def watch_backlog(self, source: BacklogSource) -> Callable[[], None]:
         """Report the repair-log backlog ``source`` returns; call the result to stop."""
         self._backlog_cache = None
-        return self._watch(self._backlogs, source)
+        return self.watch_source(self._backlogs, source)
 
-    def _watch(self, sources: list[Callable[[], F | None]], source: F) -> Callable[[], None]:
+    def watch_source(self, sources: list[Callable[[], F | None]], source: F) -> Callable[[], None]:
+        """Add ``source`` to ``sources`` (a bound method weakly); call the result to remove it."""
         reference: Callable[[], F | None] = (
             weakref.WeakMethod(source) if inspect.ismethod(source) else _Strong(source)
         )
@@ -155,7 +159,7 @@ class Telemetry:
 
         return stop
 
-    def _live(self, references: list[Callable[[], F | None]]) -> list[F]:
+    def live_sources(self, references: list[Callable[[], F | None]]) -> list[F]:
         """The sources still alive (dead weak references are dropped)."""
         with self._lock:
             found = [(reference, reference()) for reference in references]
@@ -163,7 +167,7 @@ class Telemetry:
         return [source for _, source in found if source is not None]
 
     def _observe_breakers(self, options: CallbackOptions) -> Iterable[Observation]:
-        for source in self._live(self._breakers):
+        for source in self.live_sources(self._breakers):
             for key, state in source().items():
                 entity, _, kind = key.rpartition(".")
                 value = catalog.BREAKER_STATES.get(state, catalog.BREAKER_STATES["open"])
@@ -179,7 +183,7 @@ class Telemetry:
 
     def _read_backlog(self) -> list[tuple[int, Attributes]]:
         totals: dict[str, int] = {}
-        for source in self._live(self._backlogs):
+        for source in self.live_sources(self._backlogs):
             for entity, count in source().items():
                 totals[entity] = totals.get(entity, 0) + count
         return [(count, {"db.collection.name": entity}) for entity, count in sorted(totals.items())]

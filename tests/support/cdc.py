@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -109,6 +109,17 @@ def cdc_thread(
         thread.join(60)
 
 
+def wait_started(engine: Engine, errors: list[Any], timeout: float = 60.0) -> None:
+    """Wait until the MySQL CDC loop has saved the position it starts from."""
+    store = PositionStore(engine)
+    deadline = time.monotonic() + timeout
+    while store.load(MYSQL_READER) is None:
+        if errors:
+            raise AssertionError(f"change data capture failed: {errors[0]!r}") from errors[0]
+        assert time.monotonic() < deadline, "change data capture saved no position"
+        time.sleep(0.05)
+
+
 def wait_caught_up(engine: Engine, timeout: float = 120.0, errors: list[Any] | None = None) -> None:
     """Wait until the saved MySQL CDC position reaches where the log ends now."""
     target = current_position(engine)
@@ -122,6 +133,17 @@ def wait_caught_up(engine: Engine, timeout: float = 120.0, errors: list[Any] | N
             return
         time.sleep(0.1)
     raise AssertionError(f"change data capture did not reach {target} in {timeout:.0f}s")
+
+
+def drain(poll: Callable[[], int], quiet: float = 1.0, timeout: float = 60.0) -> None:
+    """Call ``poll`` (a stream reader's ``poll_once``) until it applies nothing for ``quiet``
+    seconds."""
+    quiet_since = time.monotonic()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() - quiet_since < quiet and time.monotonic() < deadline:
+        if poll():
+            quiet_since = time.monotonic()
+        time.sleep(0.2)
 
 
 def verify(tools: MigrationTools) -> VerifyReport:

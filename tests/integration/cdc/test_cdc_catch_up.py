@@ -19,7 +19,8 @@ from dal.cdc.mysql_service import BACKFILL_PREFIX, MysqlCdcOptions
 from dal.migrate.backfill import BackfillOptions
 from dal.migrate.tools import open_tools
 
-PROJECTS, LABELS, TICKETS = 10, 10_000, 300
+PROJECTS, LABELS, TICKETS = 100, 10_000, 300
+"""Labels spread over 100 projects: deleting project 1 cascades to its 100 labels."""
 
 
 def _writes_during_backfill(engine, stop: threading.Event) -> int:

@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from sqlalchemy import text
-from support.cdc import cdc_thread, seed, wait_caught_up
+from support.cdc import cdc_thread, drain, seed, wait_caught_up, wait_started
 
 from dal.cdc.dynamodb_service import DynamoCdc
 from dal.cdc.failures import FailureLog
@@ -58,22 +58,12 @@ class ExpiringOnce:
         return self._streams.get_records(**request)
 
 
-def _drain(service: DynamoCdc, seconds: float = 3.0) -> None:
-    """Poll until the streams are quiet for a moment."""
-    quiet_since = time.monotonic()
-    deadline = time.monotonic() + 60
-    while time.monotonic() - quiet_since < seconds and time.monotonic() < deadline:
-        if service.poll_once():
-            quiet_since = time.monotonic()
-        time.sleep(0.2)
-
-
 def test_live_direct_dynamodb_writes_reach_mysql_without_echo(settings, engine, flags_file) -> None:
     seed(engine, 1, 1, 6)  # tickets 1..6, all in project 1
     with open_tools(settings, workers=2) as tools:
         assert tools.backfill().run(BackfillOptions(mode="batch")).ok
         with cdc_thread(tools) as running:  # dual_write: MySQL -> DynamoDB
-            time.sleep(1.0)
+            wait_started(engine, running.errors)
             with engine.begin() as connection:
                 connection.execute(
                     text("UPDATE tickets SET title = 'from sql', version = 2 WHERE number = 1")
@@ -104,7 +94,7 @@ def test_live_direct_dynamodb_writes_reach_mysql_without_echo(settings, engine, 
         )
         tools.client.put(table, added)
         tools.client.delete(table, {"PK": {"S": "PROJECT#1"}, "SK": {"S": "TICKET#4"}})
-        _drain(service)
+        drain(service.poll_once)
 
         counts = service.metrics.snapshot()["counts"]
         assert recorder.records == []

@@ -2,7 +2,8 @@
 
 Five times: the process is killed, started again, and once it has caught up no
 change is lost (``dal verify`` finds no difference) and no item went back to an older
-version than a previous round saw. Then ``dal cdc health`` reports it healthy, and
+version than a previous round saw. Then ``dal cdc health`` reports it healthy, its
+Prometheus endpoint (``DAL_METRICS_PORT``) serves the change-data-capture metrics, and
 SIGTERM stops it cleanly (exit 0).
 """
 
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 from support.cdc import failing, seed, verify, wait_caught_up
+from support.prometheus import free_port, scrape, series
 from typer.testing import CliRunner
 
 from dal.cdc.checkpoints import PositionStore
@@ -135,6 +137,8 @@ def _versions(tools) -> dict[str, int]:
 
 def test_sigkill_at_random_points_loses_nothing(settings, engine, environment, tmp_path) -> None:
     log = tmp_path / "cdc.log"
+    port = free_port()
+    environment = {**environment, "DAL_METRICS_PORT": str(port)}
     seed(engine, 3, 3, TICKETS)
     random.seed(11)
     with open_tools(settings, workers=2) as tools:
@@ -146,11 +150,11 @@ def test_sigkill_at_random_points_loses_nothing(settings, engine, environment, t
             writer.start()
             seen: dict[str, int] = {}
             for _ in range(5):
-                time.sleep(random.uniform(0.3, 1.5))
+                time.sleep(random.uniform(0.2, 1.0))
                 process.send_signal(signal.SIGKILL)
                 process.wait(10)
                 process = _start(environment, log)
-                time.sleep(random.uniform(0.3, 1.0))
+                time.sleep(random.uniform(0.2, 0.6))
                 writer.pause()
                 _caught_up(engine, process, log)
                 assert failing(verify(tools)) == []
@@ -165,6 +169,12 @@ def test_sigkill_at_random_points_loses_nothing(settings, engine, environment, t
             health = CliRunner().invoke(app, ["cdc", "health"], env=environment)
             assert health.exit_code == 0, health.output
             assert "mysql" in health.output
+            found = series(scrape(port))
+            wanted = ('dal_cdc_direction="mysql"', 'dal_result="applied"')
+            changes = found["dal_cdc_changes_total"]
+            assert any(all(part in line for part in wanted) for line in changes), changes
+            assert found["dal_cdc_position_age_seconds"]
+            assert found["dal_cdc_lag_seconds_count"]
             process.send_signal(signal.SIGTERM)
             assert process.wait(30) == 0
         finally:

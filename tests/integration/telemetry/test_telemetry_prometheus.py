@@ -4,38 +4,18 @@ routed store serves calls over MariaDB and DynamoDB Local."""
 from __future__ import annotations
 
 import socket
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from dependency_injector import providers
+from support.prometheus import free_port, scrape, series
 from telemetry_helpers import new_ticket, numbers
 
 from dal.container import build_container
 from dal.routing import MemoryRecorder
 from dal.settings import Settings, SettingsError
 from dal.telemetry import default_telemetry, prometheus_names
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def scrape(port: int) -> str:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as answer:
-        assert answer.status == 200
-        return answer.read().decode()
-
-
-def series(body: str) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for line in body.splitlines():
-        if line and not line.startswith("#"):
-            found.setdefault(line.split("{")[0].split(" ")[0], []).append(line)
-    return found
 
 
 def test_the_endpoint_serves_the_routed_stores_metrics_until_shutdown(
