@@ -143,7 +143,7 @@ KINDS: dict[Kind, KindInfo] = {
     Kind.SET: KindInfo(
         Level.DIFFER,
         "a SET value: DynamoDB has no type that enforces its members",
-        frozenset({_S, AttributeType.SS, AttributeType.L}),
+        frozenset({AttributeType.L}),  # SS cannot hold an empty SET; S is not a set's form
     ),
     Kind.YEAR: KindInfo(
         Level.DIFFER, "a YEAR value: stored as a number, range not enforced", frozenset({_N, _S})
