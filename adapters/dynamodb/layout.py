@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -35,6 +35,7 @@ from adapters.dynamodb.values import (
     check_key,
     decode_item,
     encode_value,
+    format_duration,
     format_timestamp,
     parse_timestamp,
 )
@@ -465,6 +466,8 @@ def _scalar(value: Any) -> Any:
         return int(value)  # 1 or 0, as MySQL holds a boolean
     if isinstance(value, date | time):
         return value.isoformat()
+    if isinstance(value, timedelta):
+        return format_duration(value)
     if isinstance(value, str | int | Decimal):
         return value
     return None
@@ -531,6 +534,8 @@ def _parse_into(template: Template, text: str, row: Row) -> None:
 def _as_type(value: Any, kind: AttributeType) -> Any:
     """``value`` converted to the contract's attribute type."""
     if kind is AttributeType.S and not isinstance(value, str):
+        if isinstance(value, timedelta):
+            return format_duration(value)
         return format_timestamp(value) if isinstance(value, datetime) else str(value)
     if kind is AttributeType.N and isinstance(value, str):
         return Decimal(value)

@@ -18,7 +18,7 @@ which the domain models undo by quantizing money).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -34,6 +34,7 @@ __all__ = [
     "decode_item",
     "decode_value",
     "encode_value",
+    "format_duration",
     "format_timestamp",
     "parse_timestamp",
 ]
@@ -67,6 +68,19 @@ def parse_timestamp(text: str) -> datetime:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+def format_duration(value: timedelta) -> str:
+    """A MySQL TIME value as MySQL writes it: ``[-]H:MM:SS[.ffffff]`` (``-838:59:59``,
+    ``12:30:00.250000``), hours past 24 included; pydantic reads it back as the same
+    ``timedelta``."""
+    sign = "-" if value < timedelta(0) else ""
+    micros = abs(value) // timedelta(microseconds=1)
+    seconds, fraction = divmod(micros, 1_000_000)
+    minutes, second = divmod(seconds, 60)
+    hours, minute = divmod(minutes, 60)
+    text = f"{sign}{hours:02d}:{minute:02d}:{second:02d}"
+    return f"{text}.{fraction:06d}" if fraction else text
 
 
 # --- numbers -------------------------------------------------------------------------------
@@ -113,6 +127,8 @@ def encode_value(value: object, field: str) -> AttributeValue:
         return {"S": format_timestamp(value)}
     if isinstance(value, date):
         return {"S": value.isoformat()}  # a DATE column: YYYY-MM-DD, no zone
+    if isinstance(value, timedelta):
+        return {"S": format_duration(value)}  # a TIME column
     if isinstance(value, Mapping):
         return {"M": {str(k): encode_value(v, f"{field}.{k}") for k, v in value.items()}}
     if isinstance(value, (set, frozenset)):

@@ -8,6 +8,7 @@ from sqlalchemy import Engine, MetaData, Table, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.mysql.errors import translate
+from adapters.sql.readtypes import read_values_as_stored
 from interfaces.entities import EntitySpec
 
 __all__ = ["resolve_tables"]
@@ -40,6 +41,7 @@ def _reflect(engine: Engine, names: list[str]) -> dict[str, Table]:
             )
         metadata = MetaData()
         metadata.reflect(engine, only=names)
+        read_values_as_stored(metadata)
     except SQLAlchemyError as exc:
         raise translate(exc) from exc
     return {name: metadata.tables[name] for name in names}

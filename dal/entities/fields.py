@@ -9,7 +9,7 @@ One rule per type family, checked in order (a subclass before its base:
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, time
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -189,7 +189,7 @@ _RULES: tuple[tuple[type[TypeEngine[Any]], Callable[[TypeEngine[Any]], Any]], ..
     (sqltypes.String, _text),
     (sqltypes.DateTime, _constant(Timestamp)),
     (sqltypes.Date, _constant(date)),
-    (sqltypes.Time, _constant(time)),
+    (sqltypes.Time, _constant(timedelta)),
     (sqltypes.JSON, _constant(Any)),
     (sqltypes._Binary, _binary),
 )

@@ -6,8 +6,8 @@ SQLite reports none at all. :func:`reflect_tables` adds the collation the
 database actually uses to ``column.info["collation"]``: from
 ``information_schema.COLUMNS`` on MySQL/MariaDB, from the ``COLLATE`` clauses of
 the table's ``CREATE TABLE`` statement on SQLite. ``FLOAT`` and ``DOUBLE`` columns return
-floats (MySQL's reflection returns ``DOUBLE`` as a ``Decimal`` of ten places, which
-loses digits), as the model's ``float`` field holds them.
+floats and ``TIME`` columns ``timedelta`` values
+(:func:`adapters.sql.readtypes.read_values_as_stored`), as the model's fields hold them.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import re
 from collections.abc import Iterable, Iterator
 
 from sqlalchemy import Connection, Engine, MetaData, Table, bindparam, text
-from sqlalchemy import types as sqltypes
 from sqlalchemy.exc import NoSuchTableError
 
+from adapters.sql.readtypes import read_values_as_stored
 from dal.entities.collation import COLLATION_INFO
 from dal.entities.errors import DeclarationError
 
@@ -55,15 +55,8 @@ def reflect_tables(engine: Engine, names: Iterable[str]) -> dict[str, Table]:
         if missing:
             raise DeclarationError(f"the database has no table {', '.join(missing)}")
         _add_collations(connection, metadata)
-    _floats_as_floats(metadata)
+    read_values_as_stored(metadata)
     return tables
-
-
-def _floats_as_floats(metadata: MetaData) -> None:
-    for table in metadata.tables.values():
-        for column in table.columns:
-            if isinstance(column.type, sqltypes.Float) and column.type.asdecimal:
-                column.type.asdecimal = False
 
 
 def _add_collations(connection: Connection, metadata: MetaData) -> None:

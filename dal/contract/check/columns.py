@@ -6,8 +6,8 @@ more than SQLAlchemy's types) and the contract entities that store it, and gives
 one :class:`ColumnCheck` per column that needs one: a function from a value to
 the :class:`~dal.contract.check.kinds.Kind` it is (or None), and the kinds the
 contract already says how to store (:data:`~dal.contract.check.kinds.KINDS`).
-Values are as the driver returns them: ``Decimal``, ``float``, ``timedelta`` for
-TIME, ``str`` for a zero date.
+Values are as :func:`~dal.entities.reflect_tables` reads them: ``Decimal``,
+``float`` for FLOAT and DOUBLE, ``timedelta`` for TIME, ``str`` for a zero date.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Column, Table
-from sqlalchemy.types import Date, DateTime, Float, Numeric
+from sqlalchemy.types import Date, DateTime, Float, Numeric, Time
 
 from adapters.rules import number_problem
 from dal.contract import Attribute, AttributeType, DateFormat, Entity
@@ -45,6 +45,7 @@ ValueCheck = Callable[[Any], Kind | None]
 """What a (non-NULL) value of a column is, or None when it is safe."""
 
 _SIGNED_BIGINT = 2**63 - 1
+_PLAIN_TEXT = frozenset({Kind.ZERO_DATE, Kind.TIME, Kind.NEGATIVE_TIME})
 _MAX_DIGITS = 38
 _MARKED = {
     "enum": Kind.ENUM,
@@ -129,7 +130,7 @@ def _type_checks(column: Column[Any], entities: Sequence[Entity]) -> list[ValueC
         return [_always(_MARKED[name])]
     if name in _SPATIAL:
         return [_always(Kind.SPATIAL)]
-    if name == "time":
+    if name == "time" or isinstance(kind, Time):
         return [_time]
     if isinstance(kind, Float):
         return [_float_check(kind)]
@@ -167,24 +168,15 @@ def _unsigned(value: Any) -> Kind | None:
 
 
 def _float_check(kind: Float[Any]) -> ValueCheck:
-    """FLOAT values are refused as floats; a DOUBLE the driver layer turns into a Decimal
-    of a fixed scale (SQLAlchemy's ``asdecimal``) loses what that scale cannot hold."""
-    scale = getattr(kind, "_effective_decimal_return_scale", None) or 10
-    as_decimal = bool(kind.asdecimal)
+    """Every FLOAT/DOUBLE value, read as a float (:func:`dal.entities.reflect_tables`),
+    is one only a text attribute keeps exactly; NaN and infinity are flagged apart."""
 
     def check(value: Any) -> Kind | None:
         if isinstance(value, Decimal):
             return _decimal(value)
         if not isinstance(value, float):
             return None
-        if not math.isfinite(value):
-            return Kind.NOT_A_NUMBER
-        if not as_decimal:
-            return Kind.FLOAT
-        stored = Decimal(f"%.{scale}f" % value)
-        if number_problem(stored) is not None or float(stored) != value:
-            return Kind.FLOAT
-        return None
+        return Kind.FLOAT if math.isfinite(value) else Kind.NOT_A_NUMBER
 
     return check
 
@@ -254,7 +246,8 @@ def _copies(attribute: Attribute, column: str) -> bool:
 
 
 def _fits(kind: Kind, attribute: Attribute) -> bool:
-    """A zero date is kept as text only by a plain ``S`` copy (a date format cannot render it)."""
-    if kind is Kind.ZERO_DATE:
+    """A zero date and a TIME are kept as text only by a plain ``S`` copy (a date format
+    cannot render them)."""
+    if kind in _PLAIN_TEXT:
         return attribute.transformation is None and attribute.type is AttributeType.S
     return True

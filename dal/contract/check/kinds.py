@@ -12,8 +12,10 @@ is, or would make the two sides answer differently:
 "The contract says how" means the contract entity that stores the column maps it
 with an attribute of its own (a plain copy, no join or calculation) whose type is
 one of the kind's :attr:`KindInfo.accepted` types (``S`` keeps a number's exact
-value as text, and a zero date's text). A kind with no accepted type (an item
-over 400 KB, a TIME, an empty key, a key collision) can only be fixed in the data.
+value as text, a float's shortest exact text, a zero date's text and a TIME's
+``[-]H:MM:SS[.ffffff]``; ``L`` keeps a SET's members, an empty SET as an empty
+list). A kind with no accepted type (an item over 400 KB, an empty key, a key
+collision) can only be fixed in the data.
 """
 
 from __future__ import annotations
@@ -81,7 +83,8 @@ KINDS: dict[Kind, KindInfo] = {
     ),
     Kind.FLOAT: KindInfo(
         Level.LOSS,
-        "a binary FLOAT/DOUBLE value: the layer stores exact numbers only",
+        "a binary FLOAT/DOUBLE value: a DynamoDB number holds 38 digits within "
+        "1e-130..1e126 and the layer stores exact numbers only",
         frozenset({_S}),
     ),
     Kind.NOT_A_NUMBER: KindInfo(
@@ -105,9 +108,10 @@ KINDS: dict[Kind, KindInfo] = {
     Kind.TIME: KindInfo(
         Level.LOSS,
         "a TIME value (a duration, up to 838 hours): no DynamoDB type holds it as it is",
+        frozenset({_S}),
     ),
     Kind.NEGATIVE_TIME: KindInfo(
-        Level.LOSS, "a negative TIME value: no DynamoDB type holds it as it is"
+        Level.LOSS, "a negative TIME value: no DynamoDB type holds it as it is", frozenset({_S})
     ),
     Kind.FRACTION_DROPPED: KindInfo(
         Level.DIFFER,
@@ -138,8 +142,8 @@ KINDS: dict[Kind, KindInfo] = {
     ),
     Kind.SET: KindInfo(
         Level.DIFFER,
-        "a SET value: stored as its comma-separated text",
-        frozenset({_S, AttributeType.SS}),
+        "a SET value: DynamoDB has no type that enforces its members",
+        frozenset({AttributeType.L}),  # SS cannot hold an empty SET; S is not a set's form
     ),
     Kind.YEAR: KindInfo(
         Level.DIFFER, "a YEAR value: stored as a number, range not enforced", frozenset({_N, _S})

@@ -97,6 +97,8 @@ def _type_name(column: Column[Any]) -> str:
 Planned = tuple[str, str, Imports, int, str | None]
 
 _ANNOTATED = ("typing", "Annotated")
+_NUMBER_DIGITS = 38
+"""The most significant digits a DynamoDB number holds."""
 _FIELD = ("pydantic", "Field")
 
 
@@ -134,7 +136,7 @@ def _enum(kind: TypeEngine[Any]) -> Planned | None:
 
 
 def _set(kind: TypeEngine[Any]) -> Planned:
-    note = "SET: a list of its values (DynamoDB cannot store an empty set)"
+    note = "SET: a list of its members (DynamoDB cannot store an empty set)"
     return "L", "frozenset[str]", frozenset(), 32, note
 
 
@@ -149,8 +151,16 @@ def _decimal(kind: TypeEngine[Any]) -> Planned:
         return "N", "Decimal", frozenset({("decimal", "Decimal")}), 12, None
     scale = getattr(kind, "scale", None) or 0
     imports = frozenset({_ANNOTATED, ("decimal", "Decimal"), ("interfaces.types", "exact_decimal")})
-    size = precision // 2 + 2
-    return "N", f"Annotated[Decimal, exact_decimal({precision}, {scale})]", imports, size, None
+    annotation = f"Annotated[Decimal, exact_decimal({precision}, {scale})]"
+    if precision > _NUMBER_DIGITS:
+        note = f"DECIMAL({precision}, {scale}): its exact text (S), wider than a DynamoDB number"
+        return "S", annotation, imports, precision + 2, note
+    return "N", annotation, imports, precision // 2 + 2, None
+
+
+def _time(kind: TypeEngine[Any]) -> Planned:
+    note = "TIME: a duration (up to ±838 hours) as its text, e.g. -838:59:59 (S)"
+    return "S", "timedelta", frozenset({("datetime", "timedelta")}), 17, note
 
 
 def _json(kind: TypeEngine[Any]) -> Planned:
@@ -207,7 +217,7 @@ _RULES: tuple[tuple[type[TypeEngine[Any]], Callable[[TypeEngine[Any]], Planned |
     (sqltypes.String, _text),
     (sqltypes.DateTime, _constant("S", "Timestamp", "interfaces.types", 28)),
     (sqltypes.Date, _constant("S", "date", "datetime", 10)),
-    (sqltypes.Time, _constant("S", "time", "datetime", 15)),
+    (sqltypes.Time, _time),
     (sqltypes._Binary, _binary),
 )
 """(type family, rule), in order: the first rule of the type's families that gives a plan wins."""

@@ -32,6 +32,7 @@ AWKWARD_DDL = [
         rating FLOAT NULL,
         created_at DATETIME NOT NULL,
         updated_at DATETIME(6) NULL,
+        shift TIME NULL,
         version INT NOT NULL,
         UNIQUE KEY uq_people_email (email),
         CONSTRAINT fk_people_manager FOREIGN KEY (manager_id) REFERENCES people (id)
@@ -41,6 +42,7 @@ AWKWARD_DDL = [
         id INT PRIMARY KEY,
         name VARCHAR(60) COLLATE utf8mb4_unicode_ci NOT NULL,
         lead_id INT NULL,
+        days SET('mon', 'tue', 'wed') NOT NULL DEFAULT '',
         UNIQUE KEY uq_teams_name (name),
         CONSTRAINT fk_teams_lead FOREIGN KEY (lead_id) REFERENCES people (id) ON DELETE SET NULL
     )""",
@@ -106,14 +108,15 @@ AWKWARD_DDL = [
 
 AWKWARD_ROWS = [
     "INSERT INTO people (id, email, full_name, phone, nickname, born, active, manager_id, score,"
-    " rating, created_at, updated_at, version) VALUES"
+    " rating, created_at, updated_at, shift, version) VALUES"
     " (1, 'ada@example.com', 'Ada Lövelace 😀', '+44 1', '', '1000-01-01', 1, NULL, 1.5e100,"
-    " 3.25, '1000-01-01 00:00:00', '9999-12-31 23:59:59.999999', 1),"
+    " 3.25, '1000-01-01 00:00:00', '9999-12-31 23:59:59.999999', '-838:59:59', 1),"
     " (2, 'grace@example.com', '葛丽丝', NULL, NULL, '9999-12-31', 0, 1, -0.1, NULL,"
-    " '2026-03-04 05:06:07', NULL, 3),"
+    " '2026-03-04 05:06:07', NULL, '00:00:00', 3),"
     " (3, 'émile@example.com', '', '', 'x', NULL, 1, 2, 0, -1.5, '2026-03-04 05:06:07',"
-    " '2026-03-04 05:06:07.000001', 1)",
-    "INSERT INTO teams (id, name, lead_id) VALUES (10, 'Core', 1), (11, 'Ops ☃', NULL)",
+    " '2026-03-04 05:06:07.000001', '-00:00:01', 1)",
+    "INSERT INTO teams (id, name, lead_id, days) VALUES (10, 'Core', 1, 'mon,wed'),"
+    " (11, 'Ops ☃', NULL, '')",
     "UPDATE people SET team_id = 10 WHERE id IN (1, 2)",
     "INSERT INTO memberships VALUES (1, 10, 'admin', 1901), (2, 10, 'member', 2155),"
     " (2, 11, 'member', NULL)",
@@ -125,16 +128,18 @@ AWKWARD_ROWS = [
     " d, dt, ts, tags, doc, kind, label) VALUES"
     " (18446744073709551615, -128, 32767, -8388608, -9223372036854775808,"
     " 9999999999999999999999999999.9999999999, 0.000000000000000000000000000001, 255, 2155,"
-    " NULL, '1000-01-01', '1000-01-01 00:00:00.000001', '2038-01-19 03:14:07',"
+    " '838:59:59', '1000-01-01', '1000-01-01 00:00:00.000001', '2038-01-19 03:14:07',"
     " 'a,c', '{\"k\": [1, \"два\", null]}', 'x', 'max'),"
-    " (1, NULL, NULL, NULL, NULL, -0.0000000001, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
+    " (1, NULL, NULL, NULL, NULL, -0.0000000001, NULL, NULL, NULL, '-12:30:00.250', NULL, NULL,"
+    " NULL,"
     " '', NULL, NULL, ''),"
-    " (2, 0, 0, 0, 0, 0, 12345678901234567890.123456789012345678, 0, 1901, NULL,"
+    " (2, 0, 0, 0, 0, 0, 12345678901234567890.123456789012345678901234567890, 0, 1901,"
+    " '12:30:00.250',"
     " '9999-12-31', '9999-12-31 23:59:59.999999', '1970-01-01 00:00:01', 'b', '[]', 'y', 'ünï')",
     "INSERT INTO raw_events VALUES ('2026-01-01 00:00:00', 'no key')",
 ]
-"""Rows written straight in SQL, as the old application did. TIME values stay NULL: no
-DynamoDB type holds a duration, and `dal contract check` reports every one as lost."""
+"""Rows written straight in SQL, as the old application did: TIME values up to ±838 hours
+(kept as text), SET values (empty included), a DECIMAL(65, 30) of 50 digits (kept as text)."""
 
 
 def build(engine: Engine) -> None:

@@ -153,6 +153,33 @@ def test_the_draft_is_a_valid_contract_and_a_clean_module(
     assert "### documents (child)" in design
 
 
+def test_the_check_of_the_drafted_contract_finds_nothing_lost(
+    drafted: tuple[Engine, Path, str],
+) -> None:
+    engine, out, module = drafted
+    env = {
+        "DAL_MYSQL_URL": engine.url.render_as_string(hide_password=False),
+        "DAL_CONTRACT": str(out / "migration_contract.json"),
+        "DAL_DECLARATIONS": module,
+    }
+    checked = dal(env, "contract", "check", "--json")
+    assert checked.exit_code == 0, checked.output
+    report = json.loads(checked.stdout)
+    unhandled = [f for f in report["findings"] if not f["handled_by_contract"]]
+    assert unhandled == []
+    handled = {(f["table"], f["column"], f["kind"]) for f in report["findings"]}
+    assert {
+        ("people", "shift", "negative_time"),
+        ("people", "shift", "time"),
+        ("measurements", "t", "negative_time"),
+        ("measurements", "t", "time"),
+        ("measurements", "fine", "decimal_digits"),
+        ("measurements", "tags", "set"),
+        ("teams", "days", "set"),
+        ("people", "score", "float"),
+    } <= handled
+
+
 def test_backfill_verify_drift_repair_and_both_backends_answer_alike(
     drafted: tuple[Engine, Path, str], dynamodb_endpoint: str, table_prefix: str
 ) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -173,7 +173,9 @@ def test_enum_is_a_literal_of_its_values(kind: TypeEngine[Any]) -> None:
 def test_date_and_time() -> None:
     assert accepts(model_of(Date), date(2024, 2, 29)) == date(2024, 2, 29)
     assert accepts(model_of(Date), "2024-02-29") == date(2024, 2, 29)
-    assert accepts(model_of(Time), time(12, 30)) == time(12, 30)
+    duration = -timedelta(hours=838, minutes=59, seconds=59)
+    assert accepts(model_of(Time), duration) == duration
+    assert accepts(model_of(Time), "-838:59:59") == duration
 
 
 @pytest.mark.parametrize(
