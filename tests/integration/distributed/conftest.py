@@ -31,6 +31,7 @@ def dask() -> Iterator[Client]:
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     )
     with cluster, Client(cluster) as client:
+        client.wait_for_workers(2, timeout=120)
         yield client
 
 
