@@ -9,7 +9,8 @@ code   meaning
        differ from the contract (schema create)
 2      bad usage: options and arguments, settings (``DAL_*``), the flags file,
        a repair log, a thresholds file, records or a report folder that
-       cannot be read or written
+       cannot be read or written, Dask missing or workers that cannot import
+       the layer
 3      a backend cannot be used (MySQL or DynamoDB unreachable, an unknown
        host, refused credentials or access, a missing database or table), or
        the contract or the declarations do not fit the databases
@@ -64,6 +65,7 @@ def _usage_errors() -> tuple[type[BaseException], ...]:
     from alembic.util import CommandError
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
+    from dal.migrate.distributed import DaskUnavailable
     from dal.reporting import ReportInputError, ThresholdsError
     from dal.routing.flags import FlagsError
     from dal.routing.repairlog import RepairLogError
@@ -72,6 +74,7 @@ def _usage_errors() -> tuple[type[BaseException], ...]:
 
     return (
         UsageError,
+        DaskUnavailable,
         SettingsError,
         FlagsError,
         RepairLogError,

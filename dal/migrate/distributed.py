@@ -17,6 +17,7 @@ imports it only when a client is opened.
 
 from __future__ import annotations
 
+import importlib
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -45,14 +46,21 @@ from dal.settings import Settings
 if TYPE_CHECKING:
     from distributed import Client
 
-__all__ = ["DaskBackfill", "DaskVerifier", "dask_client", "default_segments"]
+__all__ = [
+    "DaskBackfill",
+    "DaskUnavailable",
+    "DaskVerifier",
+    "check_workers",
+    "dask_client",
+    "default_segments",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 
 class DaskUnavailable(RuntimeError):
-    """Dask distributed is not installed."""
+    """Dask distributed is not installed, or its workers cannot run the layer's tasks."""
 
 
 @contextmanager
@@ -88,6 +96,23 @@ def default_segments(client: Client, segments: int) -> int:
     return max(2, 2 * threads)
 
 
+def check_workers(client: Client) -> None:
+    """Raise :class:`DaskUnavailable` unless every worker can import the layer's tasks.
+
+    A worker without the package (or whose ``sys.path`` finds another module of
+    the same name first) cannot unpickle a segment task and drops its
+    connection, so the run would wait forever; asking first gives an error that
+    names the worker instead.
+    """
+    try:
+        client.run(importlib.import_module, "dal.migrate.tasks")
+    except Exception as exc:
+        raise DaskUnavailable(
+            f"a Dask worker cannot import the layer ({type(exc).__name__}: {exc}); "
+            "install dual-dal, at the same version, wherever the workers run"
+        ) from exc
+
+
 def run_tasks(
     client: Client,
     function: Callable[[T], R],
@@ -99,6 +124,7 @@ def run_tasks(
     """Run ``function`` on every task on the cluster; ``done`` sees each result as it comes."""
     from distributed import as_completed
 
+    check_workers(client)
     run = uuid.uuid4().hex[:8]  # a run's keys never meet a former run's results
     keys = [f"{name}-{run}" for name in names]
     futures = client.map(function, tasks, key=keys, retries=retries, pure=False)

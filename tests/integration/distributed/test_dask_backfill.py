@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -190,3 +191,41 @@ def test_the_commands_run_on_a_scheduler(
     assert kinds == ["missing_in_dynamodb", "missing_in_mysql"]
     assert repaired.exit_code == 0, repaired.output
     assert again.exit_code == 0, again.output
+
+
+def _hide_tasks() -> None:
+    sys.modules["dal.migrate.tasks"] = None  # type: ignore[assignment]  # import now fails
+
+
+def _show_tasks() -> None:
+    sys.modules.pop("dal.migrate.tasks", None)
+
+
+def test_workers_that_cannot_import_the_layer_stop_the_run_with_an_error(
+    dask: Client, settings: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker that cannot unpickle a task drops its connection; the run must not wait forever."""
+    fill(engine, Sizes(users=2, products=5))
+    for key, value in {
+        "DAL_MYSQL_URL": settings.mysql_url,
+        "DAL_DYNAMODB_ENDPOINT": settings.dynamodb_endpoint or "",
+        "DAL_TABLE_PREFIX": settings.table_prefix,
+        "DAL_CONTRACT": str(settings.contract),
+        "DAL_DECLARATIONS": settings.declarations or "",
+    }.items():
+        monkeypatch.setenv(key, value)
+    dask.run(_hide_tasks)
+    try:
+        started = time.monotonic()
+        result = runner.invoke(
+            app, ["backfill", "--engine", "dask", "--scheduler", dask.scheduler.address]
+        )
+        took = time.monotonic() - started
+    finally:
+        dask.run(_show_tasks)
+
+    assert result.exit_code == 2, result.output
+    assert "a Dask worker cannot import the layer" in result.output
+    assert "dal.migrate.tasks" in result.output
+    assert took < 60
+    assert len(dask.scheduler_info()["workers"]) == 2  # the workers are still there
