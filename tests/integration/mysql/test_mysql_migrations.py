@@ -12,6 +12,7 @@ from sqlalchemy import Engine, MetaData, inspect, text
 
 from adapters.mysql import create_engine
 from adapters.mysql.tables import id_blocks
+from dal.cdc.checkpoints import positions_table
 from dal.migrate.checkpoints import checkpoint_table
 from dal.migrations import LAYER
 from examples.store import NewCategory, NewOrder, NewOrderItem, NewProduct, NewUser, OrderStatus
@@ -47,12 +48,13 @@ def _schema(engine: Engine) -> dict[str, object]:
 
 
 def _layer_metadata() -> MetaData:
-    """Every table the layer uses: the adapter's and the backfill's checkpoint table."""
+    """Every table the layer uses: the adapter's, the backfill's checkpoints, CDC's positions."""
     combined = MetaData()
     for table in metadata.tables.values():
         table.to_metadata(combined)
     checkpoint_table.to_metadata(combined)
     id_blocks.to_metadata(combined)
+    positions_table.to_metadata(combined)
     return combined
 
 
