@@ -90,21 +90,49 @@ if TYPE_CHECKING:
     from dal.migrate.plan import SourcePlan
     from dal.migrate.tools import MigrationTools
 
-__all__ = ["Container", "build_container"]
+__all__ = ["POOL_MARGIN", "Container", "build_container", "connection_pool_size"]
 
 log = logging.getLogger("dal.container")
 
 # --- factories: the only imports of concrete adapters -------------------------------------
 
 
-def _mysql_engine(url: str | None, settings: Settings) -> Iterator[Engine]:
+POOL_MARGIN = 2
+"""Connections a pool keeps beyond one per application thread and shadow worker."""
+
+
+_DYNAMODB_POOL = 20  # the DynamoDB adapter's default pool, kept as the least
+
+
+def connection_pool_size(app_threads: int, shadow: ShadowSettings | None) -> int:
+    """A connection per application thread and shadow worker, plus :data:`POOL_MARGIN`.
+
+    The size of the MySQL pool and of the DynamoDB client's pool. A shadow read
+    takes a connection of its own while the caller holds one, so a pool sized for
+    the application's threads only would make callers wait for the shadow workers.
+    """
+    workers = (shadow if shadow is not None else ShadowSettings()).workers
+    return app_threads + workers + POOL_MARGIN
+
+
+def _mysql_engine(
+    url: str | None, settings: Settings, shadow: ShadowSettings | None
+) -> Iterator[Engine]:
     """The configured SQLAlchemy engine of the old store; disposed at shutdown.
 
-    SettingsError naming ``DAL_MYSQL_URL`` when it is not set.
+    Its pool is sized by :func:`connection_pool_size` from ``DAL_APP_THREADS`` and the
+    shadow pool (SQLite keeps its own pooling). SettingsError naming ``DAL_MYSQL_URL``
+    when it is not set.
     """
     from adapters.mysql import create_engine
 
-    engine = create_engine(require_mysql_url(url), timeouts=_sql_timeouts(settings))
+    url = require_mysql_url(url)
+    pool = (
+        {}
+        if url.startswith("sqlite")
+        else {"pool_size": connection_pool_size(settings.app_threads, shadow)}
+    )
+    engine = create_engine(url, timeouts=_sql_timeouts(settings), **pool)
     try:
         yield engine
     finally:
@@ -247,8 +275,9 @@ def _memory_entities(specs: Callable[[], Mapping[str, EntitySpec]], clock: Clock
     return DeferredRepositories(build)
 
 
-def _dynamodb_client(settings: Settings) -> DynamoClient:
-    """The layer's DynamoDB client (the adapter's retries and errors, the settings' timeouts)."""
+def _dynamodb_client(settings: Settings, shadow: ShadowSettings | None) -> DynamoClient:
+    """The layer's DynamoDB client (the adapter's retries and errors, the settings' timeouts),
+    with at least a connection per thread that may use it (:func:`connection_pool_size`)."""
     from adapters.dynamodb import DynamoClient, connect
 
     connection = connect(
@@ -256,6 +285,9 @@ def _dynamodb_client(settings: Settings) -> DynamoClient:
         settings.dynamodb_region,
         connect_timeout=settings.dynamodb_connect_timeout,
         read_timeout=settings.dynamodb_read_timeout,
+        max_pool_connections=max(
+            _DYNAMODB_POOL, connection_pool_size(settings.app_threads, shadow)
+        ),
     )
     return DynamoClient(connection)
 
@@ -559,12 +591,15 @@ class Container(containers.DeclarativeContainer):
     clock = providers.ThreadSafeSingleton(SystemClock)
 
     # old store: MySQL/MariaDB (or SQLite) through SQLAlchemy
-    mysql_engine = providers.Resource(_mysql_engine, settings.provided.mysql_url, settings)
+    shadow_settings = providers.ThreadSafeSingleton(_shadow_settings, settings)  # DAL_SECONDARY_*
+    mysql_engine = providers.Resource(
+        _mysql_engine, settings.provided.mysql_url, settings, shadow_settings
+    )  # pooled for DAL_APP_THREADS and the shadow workers
 
     # ids: from the allocator DAL_ID_SOURCE names; id_handover (below) syncs the two sides
     mysql_id_allocator = providers.ThreadSafeSingleton(_sql_id_allocator, mysql_engine)
     sequences_table = providers.ThreadSafeSingleton(_sequences_table_creator, settings)
-    dynamodb_client = providers.ThreadSafeSingleton(_dynamodb_client, settings)
+    dynamodb_client = providers.ThreadSafeSingleton(_dynamodb_client, settings, shadow_settings)
     dynamodb_id_allocator = providers.ThreadSafeSingleton(
         _dynamodb_id_allocator, settings, dynamodb_client, sequences_table
     )
@@ -626,7 +661,6 @@ class Container(containers.DeclarativeContainer):
     repair_log: providers.Provider[RepairLog | Path | None] = providers.ThreadSafeSingleton(
         _repair_log, settings
     )
-    shadow_settings = providers.ThreadSafeSingleton(_shadow_settings, settings)  # DAL_SECONDARY_*
     compare_settings = providers.ThreadSafeSingleton(_compare_settings, contract, declarations)
     replaying_clock = providers.ThreadSafeSingleton(ReplayingClock, clock)
     replaying_ids = providers.ThreadSafeSingleton(ReplayingIdAllocator, id_allocator)

@@ -75,6 +75,7 @@ __all__ = [
     "CONTRACT_FILE_NAME",
     "ENV_PREFIX",
     "ID_SOURCES",
+    "MAX_APP_THREADS",
     "MAX_TIMEOUT",
     "SETTINGS_FILE_VARIABLE",
     "IdSource",
@@ -107,6 +108,8 @@ _REGION = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 _TABLE_PREFIX = re.compile(r"[A-Za-z0-9_.-]*")
 _TABLE_PREFIX_MAX = 200  # DynamoDB table names are at most 255 characters
 _MAX_PORT = 65535
+MAX_APP_THREADS = 1024
+"""The most application threads ``DAL_APP_THREADS`` accepts (each may hold a MySQL connection)."""
 MAX_TIMEOUT = 3600.0
 """The longest timeout or budget a setting accepts, in seconds."""
 _TIMEOUTS = (
@@ -244,6 +247,32 @@ class Settings(BaseSettings):
         if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= _MAX_PORT:
             raise ValueError(f"{key}: must be a port number from 1 to {_MAX_PORT}, got {value!r}")
         return port
+
+    app_threads: int = Field(
+        default=8,
+        description=(
+            "How many of the application's threads use the store at once; the MySQL pool "
+            "holds a connection for each, one for each shadow worker and a margin."
+        ),
+    )
+
+    @field_validator("app_threads", mode="before")
+    @classmethod
+    def _check_app_threads(cls, value: Any) -> Any:
+        if _empty_to_none(value) is None:
+            return cls.model_fields["app_threads"].default
+        key = _key("app_threads")
+        try:
+            threads = int(str(value).strip()) if isinstance(value, str) else value
+        except ValueError:
+            raise ValueError(
+                f"{key}: must be a whole number of threads such as 8, got {value!r}"
+            ) from None
+        if isinstance(threads, bool) or not isinstance(threads, int):
+            raise ValueError(f"{key}: must be a whole number of threads such as 8, got {value!r}")
+        if not 1 <= threads <= MAX_APP_THREADS:
+            raise ValueError(f"{key}: must be from 1 to {MAX_APP_THREADS}, got {value!r}")
+        return threads
 
     records_rotate_mb: float = Field(
         default=64.0,

@@ -38,6 +38,7 @@ from dal.routing.replay import ReplayingClock, ReplayingIdAllocator, replay_scop
 from dal.routing.router import Router
 from dal.routing.shadow import CircuitBreaker, ShadowSettings
 from dal.routing.stages import PLANS, Plan, Side, Stage
+from dal.routing.workcontext import carry
 
 __all__ = [
     "PLANS",
@@ -79,6 +80,7 @@ __all__ = [
     "Stage",
     "StaticFlags",
     "Verdict",
+    "carry",
     "parse_flags",
     "replay_scope",
     "to_json",

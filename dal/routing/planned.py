@@ -2,12 +2,18 @@
 
 Each side's call is a client span (a child of the routed call's span) and one record
 of the duration histogram, fed by the same timer as the router's own metrics.
+
+A routed store's call made outside its unit of work runs each side's call in a
+unit of work of its own (:meth:`Planned._own_unit_of_work`): the first side's is
+committed, and its MySQL connection back in the pool, before the second side is
+called. Inside ``with store.unit_of_work():`` the sides' calls join the caller's.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from dal.routing.calls import Operation, Targets
@@ -16,6 +22,7 @@ from dal.routing.flags import FlagSnapshot
 from dal.routing.services import Services
 from dal.routing.shadow import Work
 from dal.routing.stages import PLANS, Plan, Side, Stage
+from dal.routing.uow import current_unit_of_work
 
 __all__ = ["Planned"]
 
@@ -51,7 +58,8 @@ class Planned:
         started = time.perf_counter()
         try:
             with metrics.telemetry.side(side.value, stage.value, ANSWER_ERRORS):
-                value = targets.method(side, operation.name)(*args, **kwargs)
+                with self._own_unit_of_work(targets, side):
+                    value = targets.method(side, operation.name)(*args, **kwargs)
         except BaseException as exc:
             elapsed = time.perf_counter() - started
             metrics.called(side.value, elapsed, stage.value)
@@ -66,6 +74,18 @@ class Planned:
         if deliver is not None:
             deliver(outcome)
         return outcome
+
+    @staticmethod
+    def _own_unit_of_work(targets: Targets, side: Side) -> AbstractContextManager[None]:
+        """``side``'s unit of work for one call made outside the routed unit of work.
+
+        Nothing (the call joins the caller's) inside a routed unit of work, or when
+        the routed object has no units of work (:meth:`Router.route`).
+        """
+        units = targets.units_of_work
+        if units is None or current_unit_of_work() is not None:
+            return nullcontext()
+        return units[side]()
 
     def _submit(
         self,

@@ -7,8 +7,9 @@ deadline; a secondary slower than the budget is abandoned: its result is
 discarded when it finally comes, and the timeout is reported when the deadline
 passes, not when the slow call returns. :meth:`ShadowRunner.flush` waits until
 every accepted piece of work has finished or been abandoned. Work and its
-timeout run in copies of the submitter's context (:mod:`contextvars`), so they
-see the caller's span and correlation id.
+timeout run in a context built by :func:`~dal.routing.workcontext.work_context`:
+they see the caller's span and correlation id, but not the caller's unit of
+work, session or deadline.
 
 :class:`CircuitBreaker` opens after ``threshold`` consecutive failures or
 timeouts and lets a single probe through after ``cooldown`` seconds. A call
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from dal.routing.timers import ErrorHook, Scheduler, Timer
+from dal.routing.workcontext import work_context
 
 __all__ = [
     "Attempt",
@@ -332,14 +334,14 @@ class ShadowRunner:
         if self._closed:
             return None
         self._ensure_workers()
-        timeout_context = contextvars.copy_context()
-        attempt = Attempt(self, lambda: timeout_context.run(on_timeout))
+        context = work_context()
+        attempt = Attempt(self, lambda: context.copy().run(on_timeout))
         if budget is not None:
             attempt._deadline = time.monotonic() + budget  # before a worker can take it
         with self._idle:
             self._pending += 1
         try:
-            self._queue.put_nowait((attempt, work, contextvars.copy_context()))
+            self._queue.put_nowait((attempt, work, context.copy()))
         except queue.Full:
             self._settled()
             return None

@@ -11,6 +11,13 @@ skipped (and logged for repair) so that a failing secondary does not slow
 callers down. When both sides returned a value, the two results are compared
 off the request path.
 
+Outside a routed unit of work each side's write runs in a unit of work of its
+own (:class:`~dal.routing.planned.Planned`): the authoritative side commits, and
+gives its MySQL connection back to the pool, before the second side is written,
+so a slow DynamoDB write does not keep a MySQL connection from other callers. A
+write inside ``with store.unit_of_work():`` joins the caller's units of work,
+which commit when the block ends (:mod:`dal.routing.uow`).
+
 The second write has a time budget (:attr:`ShadowSettings.secondary_write_seconds`):
 it runs within that deadline (:func:`interfaces.deadline`), which the adapters
 honour on the calling thread, so a unit of work's session never leaves the
@@ -108,8 +115,11 @@ class Writes(Planned):
         metrics = operation.metrics
         started = time.perf_counter()
         try:
-            with deadline(budget), known_result(value), metrics.telemetry.side(
-                side.value, stage.value, ANSWER_ERRORS
+            with (
+                deadline(budget),
+                known_result(value),
+                metrics.telemetry.side(side.value, stage.value, ANSWER_ERRORS),
+                self._own_unit_of_work(targets, side),
             ):
                 result = targets.method(side, operation.name)(*args, **kwargs)
         except Exception as exc:

@@ -6,7 +6,8 @@ OpenTelemetry SDK records the call's span; without one there is no valid trace
 id, and the router makes an id of the same shape for the call itself.
 
 The id lives in a context variable: work handed to the router's shadow pool
-runs in a copy of the caller's context, so it sees the caller's id (and span).
+runs in a context that carries the caller's id and span
+(:func:`dal.routing.workcontext.work_context`).
 :class:`CorrelationFilter` puts the id on every log record as
 ``correlation_id`` for a formatter to show.
 """

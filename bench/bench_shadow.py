@@ -1,0 +1,291 @@
+"""Benchmark: what shadow reads and dual writes cost the caller, with the real clients.
+
+The store's ``users`` on MariaDB (old) and DynamoDB Local (new), built as the
+container builds them (one replaying clock and id allocator on both sides), each
+call made outside a unit of work (so each side's call is a unit of work of its
+own), with the router's default shadow settings (4 workers, a queue of 16):
+
+* **latency**: ``users.get`` of a random seeded user by 1, 8 and 16 threads at
+  ``off`` and at ``shadow`` (the caller gets MySQL's answer; DynamoDB is read off
+  the request path and compared): the caller's p50 and p99 at each stage, their
+  ratio, and the share of reads actually compared (comparisons recorded / reads),
+  with the reasons the others were dropped;
+* **mix**: 80% ``users.get``, 20% ``users.set_super_admin`` (each thread on users
+  of its own) by 8 and 16 threads through the routed store at ``off``,
+  ``dual_write``, ``shadow`` and ``live``, against the MySQL store alone (each call
+  in its unit of work): throughput, its ratio to direct MySQL, and p99.
+
+Every cell runs for ``--seconds``; the MySQL pool is sized by
+:func:`dal.container.connection_pool_size` for the largest thread count. Run::
+
+    PYTHONPATH=$PWD .venv/bin/python bench/bench_shadow.py
+    ... --quick                                  # a smoke run
+    ... --url mysql+pymysql://root@127.0.0.1:3306/ --endpoint http://127.0.0.1:8000
+
+Without ``--endpoint`` (or ``DAL_TEST_DYNAMODB_URL``) DynamoDB Local is started from
+the npm package's jar and stopped afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import random
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from adapters.mysql import SqlIdAllocator, create_engine
+from dal.aws import dynamodb_client
+from dal.container import connection_pool_size
+from dal.contract import load_contract
+from dal.local import mariadb
+from dal.local.dynamodb_local import DynamoDBLocal
+from dal.routing import (
+    MemoryRecorder,
+    ReplayingClock,
+    ReplayingIdAllocator,
+    Router,
+    ShadowSettings,
+    StaticFlags,
+)
+from dal.schema import create_tables, drop_tables
+from examples.store import CONTRACT, NewUser, Store
+from examples.store.dynamodb import build_store as dynamo_store
+from examples.store.migrations import upgrade
+from examples.store.sql import build_store as mysql_store
+from interfaces import SystemClock
+
+ENTITIES = ("users", "categories", "products", "carts", "orders")
+READ_SHARE = 0.8
+
+Call = Callable[[random.Random, list[int]], object]
+
+
+@dataclass(frozen=True)
+class Run:
+    """What a configuration did in one cell: every call's latency, over ``seconds``."""
+
+    latencies: list[float]
+    seconds: float
+
+    @property
+    def calls(self) -> int:
+        return len(self.latencies)
+
+    @property
+    def throughput(self) -> float:
+        return self.calls / self.seconds
+
+    def percentile(self, share: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+@contextmanager
+def database(server_url: str, threads: int) -> Iterator[Engine]:
+    name = f"dal_bench_shadow_{uuid.uuid4().hex[:8]}"
+    url = mariadb.create_database(server_url, name)
+    engine = create_engine(url, pool_size=connection_pool_size(threads, ShadowSettings()))
+    try:
+        upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        mariadb.drop_database(server_url, name)
+
+
+@contextmanager
+def dynamodb(endpoint: str | None) -> Iterator[str]:
+    if endpoint:
+        yield endpoint
+        return
+    with DynamoDBLocal() as server:
+        yield server.endpoint
+
+
+def hammer(threads: int, seconds: float, call: Call, partitions: list[list[int]]) -> Run:
+    """``threads`` threads making ``call`` for ``seconds``; thread ``t`` gets partition ``t``."""
+    latencies: list[list[float]] = [[] for _ in range(threads)]
+    errors: list[BaseException] = []
+    start = threading.Barrier(threads + 1)
+    stop = threading.Event()
+
+    def work(number: int) -> None:
+        rng = random.Random(number)
+        own = partitions[number % len(partitions)]
+        mine = latencies[number]
+        start.wait()
+        try:
+            while not stop.is_set():
+                began = time.perf_counter()
+                call(rng, own)
+                mine.append(time.perf_counter() - began)
+        except BaseException as error:
+            errors.append(error)
+
+    workers = [threading.Thread(target=work, args=(n,), daemon=True) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    start.wait()
+    began = time.perf_counter()
+    time.sleep(seconds)
+    stop.set()
+    for worker in workers:
+        worker.join()
+    elapsed = time.perf_counter() - began
+    if errors:
+        raise RuntimeError(f"{len(errors)} calls failed, first: {errors[0]!r}") from errors[0]
+    return Run([value for own in latencies for value in own], elapsed)
+
+
+class Bench:
+    """The two stores, a router per stage, and the seeded users."""
+
+    def __init__(self, old: Store, new: Store, stack: ExitStack) -> None:
+        self.old = old
+        self.new = new
+        self._stack = stack
+        self.user_ids: list[int] = []
+
+    def routed(self, stage: str) -> tuple[Store, Router, MemoryRecorder]:
+        recorder = MemoryRecorder()
+        router = Router(
+            StaticFlags(dict.fromkeys(ENTITIES, stage)), recorder, metrics_interval=None
+        )
+        self._stack.callback(router.close)
+        return router.route_store(self.old, self.new), router, recorder
+
+    def seed(self, count: int) -> None:
+        store, router, recorder = self.routed("dual_write")
+        for _ in range(count):
+            name = f"b{uuid.uuid4().hex[:12]}"
+            user = store.users.create(
+                NewUser(username=name, email=f"{name}@example.com", password_hash="h" * 20)
+            )
+            self.user_ids.append(user.id)
+        router.flush(60)
+        if recorder.errors:
+            raise RuntimeError(f"seeding failed on a side: {recorder.errors[0]}")
+
+    def partitions(self, threads: int) -> list[list[int]]:
+        return [self.user_ids[t::threads] for t in range(threads)]
+
+
+def reads(store: Store) -> Call:
+    def call(rng: random.Random, own: list[int]) -> object:
+        return store.users.get(rng.choice(own))
+
+    return call
+
+
+def mix(store: Store, direct: bool) -> Call:
+    def one(rng: random.Random, own: list[int]) -> object:
+        user_id = rng.choice(own)
+        if rng.random() < READ_SHARE:
+            return store.users.get(user_id)
+        return store.users.set_super_admin(user_id, rng.random() < 0.5)
+
+    if not direct:
+        return one
+
+    def in_unit_of_work(rng: random.Random, own: list[int]) -> object:
+        with store.unit_of_work():
+            return one(rng, own)
+
+    return in_unit_of_work
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:8.2f}"
+
+
+def latency_table(bench: Bench, thread_counts: list[int], seconds: float) -> None:
+    print("\nCaller latency of users.get, shadow vs off (ms; ratio = shadow / off)")
+    print(
+        f"{'threads':>7} {'p50 off':>8} {'p50 shd':>8} {'ratio':>6} "
+        f"{'p99 off':>8} {'p99 shd':>8} {'ratio':>6} {'compared':>9}  dropped"
+    )
+    for threads in thread_counts:
+        partitions = bench.partitions(threads)
+        off_store, _, _ = bench.routed("off")
+        shadow_store, router, recorder = bench.routed("shadow")
+        off = hammer(threads, seconds, reads(off_store), partitions)
+        shadow = hammer(threads, seconds, reads(shadow_store), partitions)
+        router.flush(60)
+        compared = sum(1 for c in recorder.comparisons if c.operation == "get")
+        dropped: Counter[str] = Counter()
+        for drop in recorder.drops:
+            dropped[drop.reason] += drop.count
+        p50 = shadow.percentile(0.5) / off.percentile(0.5)
+        p99 = shadow.percentile(0.99) / off.percentile(0.99)
+        reasons = ", ".join(f"{reason} {count}" for reason, count in dropped.most_common()) or "-"
+        print(
+            f"{threads:>7} {ms(off.percentile(0.5))} {ms(shadow.percentile(0.5))} {p50:6.2f} "
+            f"{ms(off.percentile(0.99))} {ms(shadow.percentile(0.99))} {p99:6.2f} "
+            f"{compared / shadow.calls:9.1%}  {reasons} (of {shadow.calls} reads)"
+        )
+
+
+def mix_table(bench: Bench, thread_counts: list[int], seconds: float) -> None:
+    print("\n80/20 read/write mix of users: throughput against direct MySQL")
+    print(f"{'threads':>7} {'config':<12} {'ops/s':>8} {'x direct':>8} {'p99 ms':>8}")
+    for threads in thread_counts:
+        partitions = bench.partitions(threads)
+        runs = {"direct MySQL": hammer(threads, seconds, mix(bench.old, True), partitions)}
+        for stage in ("off", "dual_write", "shadow", "live"):
+            store, router, _ = bench.routed(stage)
+            runs[stage] = hammer(threads, seconds, mix(store, False), partitions)
+            router.flush(60)
+        direct = runs["direct MySQL"].throughput
+        for label, run in runs.items():
+            print(
+                f"{threads:>7} {label:<12} {run.throughput:8.0f} {run.throughput / direct:8.2f} "
+                f"{ms(run.percentile(0.99))}"
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument(
+        "--url",
+        default=os.environ.get("DAL_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/"),
+    )
+    parser.add_argument("--endpoint", default=os.environ.get("DAL_TEST_DYNAMODB_URL"))
+    parser.add_argument("--seconds", type=float, default=4.0, help="length of each cell")
+    parser.add_argument("--users", type=int, default=320, help="users seeded on both sides")
+    parser.add_argument("--quick", action="store_true", help="short cells, few users")
+    options = parser.parse_args()
+    logging.getLogger("dal").setLevel(logging.ERROR)  # failures are counted, not printed
+    seconds, users = (1.0, 64) if options.quick else (options.seconds, options.users)
+    latency_threads, mix_threads = [1, 8, 16], [8, 16]
+    prefix = f"bench_shadow_{uuid.uuid4().hex[:6]}_"
+    contract = load_contract(CONTRACT)
+    with ExitStack() as stack:
+        engine = stack.enter_context(database(options.url, max(latency_threads)))
+        endpoint = stack.enter_context(dynamodb(options.endpoint))
+        client = dynamodb_client(endpoint, "us-east-1")
+        create_tables(client, contract, prefix)
+        stack.callback(drop_tables, client, contract, prefix)
+        clock = ReplayingClock(SystemClock())
+        ids = ReplayingIdAllocator(SqlIdAllocator(engine))
+        old = mysql_store(engine, clock=clock, ids=ids)
+        new = dynamo_store(
+            contract=contract, table_prefix=prefix, endpoint=endpoint, clock=clock, ids=ids
+        )
+        bench = Bench(old, new, stack)
+        bench.seed(users)
+        print(f"{users} users; {seconds:g} s per cell; {os.cpu_count()} CPUs")
+        latency_table(bench, latency_threads, seconds)
+        mix_table(bench, mix_threads, seconds)
+
+
+if __name__ == "__main__":
+    main()
