@@ -3,7 +3,7 @@
 #
 #   make test    lint, type-check and run every test against real servers
 #   make demo    run the demonstration into out/demo
-#   make lint    ruff and mypy only
+#   make lint    ruff (lint and format check) and mypy only
 #   make bench   run every benchmark (bench/bench_*.py)
 #   make clean   remove build and test leftovers (distclean: the virtualenv too)
 
@@ -69,6 +69,7 @@ chromium:
 
 lint: venv
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 format: venv
