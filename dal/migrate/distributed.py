@@ -7,7 +7,7 @@ submits one :func:`~dal.migrate.tasks.backfill_segment` per range;
 :class:`DaskVerifier` submits one :func:`~dal.migrate.tasks.verify_segment` per
 part and merges the reports, and a repair that uses it verifies on the
 cluster and writes from the calling process. Tasks carry their names into the
-Dask dashboard (``backfill-products-3-of-8``); a task that raises is retried
+Dask dashboard (``backfill-invoices-3-of-8``); a task that raises is retried
 ``retries`` times, and a task whose worker died is run again on another worker
 by the scheduler; either way a backfill segment resumes from its checkpoint.
 

@@ -39,7 +39,7 @@ class BackfillTask:
 
     @property
     def name(self) -> str:
-        """The task's name (``backfill-products-3-of-8``), unique within a run."""
+        """The task's name (``backfill-invoices-3-of-8``), unique within a run."""
         segment = self.segment
         return f"backfill-{segment.entity}-{segment.segment}-of-{segment.segments}"
 

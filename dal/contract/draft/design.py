@@ -5,7 +5,7 @@
 * placement (:mod:`dal.contract.draft.ownership`): aggregate roots get partitions
   of their own (``USERS#{id}``, sort key ``#META``); owned children and
   many-to-many join tables live in their root's item collection (partition key
-  ``USERS#{user_id}``, sort key ``ORDERS#{id}``);
+  ``USERS#{user_id}``, sort key ``INVOICES#{id}``);
 * one GSI slot per lookup a partition key cannot answer: each secondary index,
   unique index and foreign key (a named access pattern each), and the key of a
   child whose item key holds more than its own key. Slots are overloaded: the

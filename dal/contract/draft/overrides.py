@@ -5,13 +5,13 @@
     layout = "aggregate"            # or "single", "per-table"
     table_name = "Main"             # the one table of the single-table layout
 
-    [tables.products]
+    [tables.articles]
     placement = "root"              # root, child (with parent) or skip
     dynamodb_table = "Catalog"      # a root's DynamoDB table
 
-    [tables.order_lines]
+    [tables.invoice_lines]
     placement = "child"
-    parent = "orders"               # needs a foreign key to the parent's primary key
+    parent = "invoices"             # needs a foreign key to the parent's primary key
 
     [tables.people]
     sensitive = ["nickname"]        # more sensitive columns
