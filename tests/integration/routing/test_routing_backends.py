@@ -15,55 +15,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
+from support.stores import store_sides
 
 from dal import (
     Category,
     MemoryRecorder,
     RepairLog,
-    ReplayingClock,
-    ReplayingIdAllocator,
     Router,
     ShadowSettings,
     StaticFlags,
 )
 from examples.store import NewCategory, NewProduct, NewUser, Store
-from interfaces import SystemClock
 
 ROOT = Path(__file__).parents[3]
 STAGES = ("dual_write", "shadow", "live", "rampdown")
 
 
 @pytest.fixture(scope="module")
-def engine(mysql_url: str) -> Iterator[Any]:
-    from adapters.mysql import create_engine
-    from examples.store.migrations import upgrade
-
-    engine = create_engine(mysql_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def sides(engine: Any, dynamodb_endpoint: str, table_prefix: str) -> tuple[Store, Store]:
-    from adapters.mysql import SqlIdAllocator
-    from dal.aws import dynamodb_client
-    from dal.contract import load_contract
-    from dal.schema import create_tables
-    from examples.store import CONTRACT as STORE_CONTRACT
-    from examples.store.dynamodb import build_store as dynamo_store
-    from examples.store.sql import build_store as mysql_store
-
-    contract = load_contract(STORE_CONTRACT)
-    prefix = table_prefix + "router_"
-    create_tables(dynamodb_client(dynamodb_endpoint, "us-east-1"), contract, prefix)
-    clock = ReplayingClock(SystemClock())
-    ids = ReplayingIdAllocator(SqlIdAllocator(engine))
-    old = mysql_store(engine, clock=clock, ids=ids)
-    new = dynamo_store(
-        contract=contract, table_prefix=prefix, endpoint=dynamodb_endpoint, clock=clock, ids=ids
-    )
-    return old, new
+def sides(engine: Engine, dynamodb_endpoint: str, table_prefix: str) -> tuple[Store, Store]:
+    return store_sides(engine, dynamodb_endpoint, table_prefix + "router_")
 
 
 @pytest.fixture

@@ -4,44 +4,22 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
+from support.stores import store_sides
 
-from dal import MemoryRecorder, RepairLog, ReplayingClock, ReplayingIdAllocator, Router, StaticFlags
+from dal import MemoryRecorder, RepairLog, Router, StaticFlags
 from examples.store import NewCategory, NewProduct, NewUser, Store
-from interfaces import Backoff, SystemClock, run_in_unit_of_work
+from interfaces import Backoff, run_in_unit_of_work
 
 
-@pytest.fixture
-def sides(
-    mysql_url: str, dynamodb_endpoint: str, table_prefix: str
-) -> Iterator[tuple[Store, Store]]:
-    from adapters.mysql import SqlIdAllocator, create_engine
-    from dal.aws import dynamodb_client
-    from dal.contract import load_contract
-    from dal.schema import create_tables
-    from examples.store import CONTRACT as STORE_CONTRACT
-    from examples.store.dynamodb import build_store as dynamo_store
-    from examples.store.migrations import upgrade
-    from examples.store.sql import build_store as mysql_store
-
-    engine = create_engine(mysql_url)
-    upgrade(engine)
-    contract = load_contract(STORE_CONTRACT)
-    prefix = table_prefix + "retry_"
-    create_tables(dynamodb_client(dynamodb_endpoint, "us-east-1"), contract, prefix)
-    clock = ReplayingClock(SystemClock())
-    ids = ReplayingIdAllocator(SqlIdAllocator(engine))
-    old = mysql_store(engine, clock=clock, ids=ids)
-    new = dynamo_store(
-        contract=contract, table_prefix=prefix, endpoint=dynamodb_endpoint, clock=clock, ids=ids
-    )
-    yield old, new
-    engine.dispose()
+@pytest.fixture(scope="module")
+def sides(engine: Engine, dynamodb_endpoint: str, table_prefix: str) -> tuple[Store, Store]:
+    return store_sides(engine, dynamodb_endpoint, table_prefix + "retry_")
 
 
 def test_a_deadlocked_routed_unit_of_work_runs_again_on_both_sides(

@@ -10,25 +10,22 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event
+from support.stores import store_sides
 
 from dal import (
     Category,
     MemoryRecorder,
     RepairLog,
-    ReplayingClock,
-    ReplayingIdAllocator,
     Router,
     ShadowSettings,
     StaticFlags,
 )
 from examples.store import NewUser, Store
-from interfaces import SystemClock
 
 ENTITIES = ("users", "categories", "products", "carts")
 
@@ -38,36 +35,8 @@ class Rollback(Exception):
 
 
 @pytest.fixture(scope="module")
-def engine(mysql_url: str) -> Iterator[Engine]:
-    from adapters.mysql import create_engine
-    from examples.store.migrations import upgrade
-
-    created = create_engine(mysql_url)
-    upgrade(created)
-    yield created
-    created.dispose()
-
-
-@pytest.fixture(scope="module")
 def sides(engine: Engine, dynamodb_endpoint: str, table_prefix: str) -> tuple[Store, Store]:
-    from adapters.mysql import SqlIdAllocator
-    from dal.aws import dynamodb_client
-    from dal.contract import load_contract
-    from dal.schema import create_tables
-    from examples.store import CONTRACT
-    from examples.store.dynamodb import build_store as dynamo_store
-    from examples.store.sql import build_store as mysql_store
-
-    contract = load_contract(CONTRACT)
-    prefix = table_prefix + "shadowctx_"
-    create_tables(dynamodb_client(dynamodb_endpoint, "us-east-1"), contract, prefix)
-    clock = ReplayingClock(SystemClock())
-    ids = ReplayingIdAllocator(SqlIdAllocator(engine))
-    old = mysql_store(engine, clock=clock, ids=ids)
-    new = dynamo_store(
-        contract=contract, table_prefix=prefix, endpoint=dynamodb_endpoint, clock=clock, ids=ids
-    )
-    return old, new
+    return store_sides(engine, dynamodb_endpoint, table_prefix + "shadowctx_")
 
 
 def _router(stage: str, recorder: MemoryRecorder, tmp_path: Path) -> Router:
