@@ -153,10 +153,8 @@ def _kill_a_worker_mid_segment(dask: Client, store: CheckpointStore) -> int:
     raise AssertionError("no segment checkpointed a page in time")
 
 
-def test_the_commands_run_on_a_scheduler(
-    dask: Client, settings: Settings, engine: Engine, raw: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    fill(engine, Sizes(users=4, products=30))
+def in_environment(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``settings`` as the ``DAL_*`` variables the commands read."""
     for key, value in {
         "DAL_MYSQL_URL": settings.mysql_url,
         "DAL_DYNAMODB_ENDPOINT": settings.dynamodb_endpoint or "",
@@ -165,6 +163,13 @@ def test_the_commands_run_on_a_scheduler(
         "DAL_DECLARATIONS": settings.declarations or "",
     }.items():
         monkeypatch.setenv(key, value)
+
+
+def test_the_commands_run_on_a_scheduler(
+    dask: Client, settings: Settings, engine: Engine, raw: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fill(engine, Sizes(users=4, products=30))
+    in_environment(settings, monkeypatch)
     on = ["--engine", "dask", "--scheduler", dask.scheduler.address]
 
     copied = runner.invoke(app, ["backfill", *on, "--segments", "2", "--threads", "2"])
@@ -206,14 +211,7 @@ def test_workers_that_cannot_import_the_layer_stop_the_run_with_an_error(
 ) -> None:
     """A worker that cannot unpickle a task drops its connection; the run must not wait forever."""
     fill(engine, Sizes(users=2, products=5))
-    for key, value in {
-        "DAL_MYSQL_URL": settings.mysql_url,
-        "DAL_DYNAMODB_ENDPOINT": settings.dynamodb_endpoint or "",
-        "DAL_TABLE_PREFIX": settings.table_prefix,
-        "DAL_CONTRACT": str(settings.contract),
-        "DAL_DECLARATIONS": settings.declarations or "",
-    }.items():
-        monkeypatch.setenv(key, value)
+    in_environment(settings, monkeypatch)
     dask.run(_hide_tasks)
     try:
         started = time.monotonic()
