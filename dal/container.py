@@ -110,8 +110,9 @@ def connection_pool_size(app_threads: int, shadow: ShadowSettings | None) -> int
     The size of the MySQL pool and of the DynamoDB client's pool. A shadow read
     takes a connection of its own while the caller holds one, so a pool sized for
     the application's threads only would make callers wait for the shadow workers.
+    The shadow pool counts at its largest (``max_workers``): under load it grows to it.
     """
-    workers = (shadow if shadow is not None else ShadowSettings()).workers
+    workers = (shadow if shadow is not None else ShadowSettings()).max_workers
     return app_threads + workers + POOL_MARGIN
 
 

@@ -34,15 +34,16 @@ def test_a_value_that_is_no_thread_count_is_refused_naming_the_key(
 
 
 def test_the_pool_holds_a_connection_per_thread_and_shadow_worker_plus_a_margin() -> None:
-    assert connection_pool_size(16, ShadowSettings(workers=6)) == 16 + 6 + POOL_MARGIN
-    assert connection_pool_size(1, None) == 1 + ShadowSettings().workers + POOL_MARGIN
+    shadow = ShadowSettings(workers=6, max_workers=10)
+    assert connection_pool_size(16, shadow) == 16 + 10 + POOL_MARGIN  # the shadow pool's bound
+    assert connection_pool_size(1, None) == 1 + ShadowSettings().max_workers + POOL_MARGIN
 
 
 def test_the_containers_mysql_engine_is_pooled_for_the_threads_and_its_shadow_pool() -> None:
     container = build_container(Settings(mysql_url=MYSQL_URL, app_threads=12))
-    container.shadow_settings.override(ShadowSettings(workers=3))
+    container.shadow_settings.override(ShadowSettings(workers=3, max_workers=5))
     try:
         pool = container.mysql_engine().pool
-        assert pool.size() == 12 + 3 + POOL_MARGIN  # type: ignore[attr-defined]
+        assert pool.size() == 12 + 5 + POOL_MARGIN  # type: ignore[attr-defined]
     finally:
         container.shutdown_resources()
