@@ -506,5 +506,5 @@ class ShadowRunner:
             except BaseException as exc:  # a worker must survive whatever the work raises
                 self._on_error("shadow work", exc)
             finally:
+                self._done()  # free before settled: once flushed, no worker is busy
                 attempt.settle()
-                self._done()
