@@ -372,7 +372,8 @@ class ShadowRunner:
     def submit(
         self, work: Work, *, budget: float | None, on_timeout: Callable[[], None]
     ) -> Attempt | None:
-        """Queue ``work``; None (at once) when the queue is full or the runner closed.
+        """Queue ``work``; None (at once) when the pool is at its bound and its queue is
+        full, when the runner is closed, or when no worker thread can be started.
 
         ``budget`` seconds, counted from now, are allowed until the work calls
         :meth:`Attempt.end_budget`; past them ``on_timeout`` runs and the work's
@@ -390,8 +391,17 @@ class ShadowRunner:
             with self._idle:
                 self._pending += 1
             self._queue.append((attempt, work, context.copy()))
-            self._grow()
-            self._work_ready.notify()
+            failure = self._grow()
+            unserved = failure is not None and self._size == 0
+            if unserved:
+                self._queue.pop()
+            else:
+                self._work_ready.notify()
+        if failure is not None:
+            self._on_error("shadow pool", failure)
+        if unserved:
+            self._settled()
+            return None
         if budget is not None:
             attempt._arm(budget)
         return attempt
@@ -440,27 +450,32 @@ class ShadowRunner:
         unclaimed = len(self._queue) - self._free
         return self._size >= settings.max_workers and unclaimed >= settings.queue_size
 
-    def _grow(self) -> None:
+    def _grow(self) -> RuntimeError | None:
         """Start the first workers, or one more when queued work outnumbers free workers.
 
-        Called with the lock held.
+        Called with the lock held. Returns the error of a thread that could not start
+        (the pool stays as it was), else None.
         """
         settings = self.settings
         wanted = settings.workers if self._size < settings.workers else self._size + 1
         if self._size >= settings.workers and (
             len(self._queue) <= self._free or self._size >= settings.max_workers
         ):
-            return
+            return None
         self._threads = [thread for thread in self._threads if thread.is_alive()]
         while self._size < wanted:
             worker = threading.Thread(
                 target=self._work, name=f"dal-shadow-{next(self._numbers)}", daemon=True
             )
+            try:
+                worker.start()
+            except RuntimeError as error:  # the process cannot start another thread
+                return error
             self._size += 1
             self._free += 1
             self._largest = max(self._largest, self._size)
             self._threads.append(worker)
-            worker.start()
+        return None
 
     def _take(self) -> _Queued | None:
         """The next piece of work for this worker; None when it must exit.

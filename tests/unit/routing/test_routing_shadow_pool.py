@@ -234,3 +234,41 @@ def test_max_workers_below_workers_is_refused_naming_both() -> None:
     with pytest.raises(ValueError, match="idle_timeout out of range"):
         ShadowSettings(idle_timeout=0)
     assert ShadowSettings(workers=5, max_workers=5).max_workers == 5
+
+
+class _Unstartable(threading.Thread):
+    """A thread class whose shadow workers cannot start while ``refuse`` is set."""
+
+    refuse = threading.Event()
+
+    def start(self) -> None:
+        if self.name.startswith("dal-shadow-") and self.refuse.is_set():
+            raise RuntimeError("can't start new thread")
+        super().start()
+
+
+def test_a_worker_that_cannot_start_is_reported_and_never_reaches_the_caller(monkeypatch):
+    monkeypatch.setattr(threading, "Thread", _Unstartable)
+    errors: list[tuple[str, BaseException]] = []
+    runner = ShadowRunner(
+        ShadowSettings(workers=1, max_workers=2, queue_size=2),
+        lambda operation, error: errors.append((operation, error)),
+    )
+    work = Blocking()
+    try:
+        _Unstartable.refuse.set()
+        assert runner.submit(work, budget=None, on_timeout=lambda: None) is None  # no worker
+        assert runner.flush(DEADLINE)  # the refused work is not pending
+        _Unstartable.refuse.clear()
+        _submit(runner, work)
+        work.wait_started(1)
+        _Unstartable.refuse.set()
+        _submit(runner, work)  # no second worker, but the first will take it: queued
+        assert runner.pool() == PoolState(workers=1, busy=1, queued=1, largest=1)
+        assert [operation for operation, _ in errors] == ["shadow pool", "shadow pool"]
+    finally:
+        _Unstartable.refuse.clear()
+        work.release.set()
+        runner.close(timeout=DEADLINE)
+    assert runner.flush(DEADLINE)
+    assert len(work.threads) == 1
