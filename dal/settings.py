@@ -6,26 +6,26 @@ env file (``file`` argument or ``DAL_SETTINGS_FILE``), the defaults.
 
 Keys (see ``config/settings.example.env``):
 
-=========================  ======================================  =============================
-key                        default                                 meaning
-=========================  ======================================  =============================
-``DAL_MYSQL_URL``          none: required by what reads MySQL      SQLAlchemy URL of the old store
-``DAL_DYNAMODB_ENDPOINT``  empty (real AWS)                        DynamoDB endpoint URL
-``DAL_DYNAMODB_REGION``    ``us-east-1``                           AWS region
-``DAL_TABLE_PREFIX``       empty                                   prefix of every DynamoDB table
-``DAL_CONTRACT``           ``config/migration_contract.json``      the migration contract
-``DAL_FLAGS``              empty (none)                            stage flags file
-``DAL_ID_SOURCE``          ``mysql``                               new ids: mysql or dynamodb
-``DAL_DECLARATIONS``       empty (defaults from the contract)      ``module[:NAME]`` of entity specs
-``DAL_REPAIR_LOG``         ``var/dal/repair-log``                  the router's repair log; ``off``
-``DAL_RECORDS``            ``var/dal/records``                     the router's records; ``off``
-``DAL_RECORDS_ROTATE_MB``  ``64``                                  size of a records file to rotate
-``DAL_METRICS_PORT``       empty (no endpoint)                     Prometheus endpoint's port
-``DAL_APP_THREADS``        ``8``                                   application threads (MySQL pool)
-``DAL_SHADOW_WORKERS``     ``4``                                   threads the shadow pool starts
-``DAL_SHADOW_MAX_WORKERS`` ``16``                                  the most it grows to
-``DAL_SHADOW_QUEUE``       ``16``                                  shadow work waiting at the most
-=========================  ======================================  =============================
+==========================  =====================================  =============================
+key                         default                                meaning
+==========================  =====================================  =============================
+``DAL_MYSQL_URL``           none: required by what reads MySQL     SQLAlchemy URL of the old store
+``DAL_DYNAMODB_ENDPOINT``   empty (real AWS)                       DynamoDB endpoint URL
+``DAL_DYNAMODB_REGION``     ``us-east-1``                          AWS region
+``DAL_TABLE_PREFIX``        empty                                  prefix of every DynamoDB table
+``DAL_CONTRACT``            ``config/migration_contract.json``     the migration contract
+``DAL_FLAGS``               empty (none)                           stage flags file
+``DAL_ID_SOURCE``           ``mysql``                              new ids: mysql or dynamodb
+``DAL_DECLARATIONS``        empty (defaults from the contract)     ``module[:NAME]`` of entity specs
+``DAL_REPAIR_LOG``          ``var/dal/repair-log``                 the router's repair log; ``off``
+``DAL_RECORDS``             ``var/dal/records``                    the router's records; ``off``
+``DAL_RECORDS_ROTATE_MB``   ``64``                                 size of a records file to rotate
+``DAL_METRICS_PORT``        empty (no endpoint)                    Prometheus endpoint's port
+``DAL_APP_THREADS``         ``8``                                  application threads (MySQL pool)
+``DAL_SHADOW_WORKERS``      ``4``                                  threads the shadow pool starts
+``DAL_SHADOW_MAX_WORKERS``  ``16``                                 the most it grows to
+``DAL_SHADOW_QUEUE``        ``16``                                 shadow work waiting at the most
+==========================  =====================================  =============================
 
 The shadow pool (``docs/router.md``) starts ``DAL_SHADOW_WORKERS`` threads and, while
 work waits and every worker is busy, grows to ``DAL_SHADOW_MAX_WORKERS`` (at least
