@@ -3,23 +3,27 @@
 The store's ``users`` on MariaDB (old) and DynamoDB Local (new), built as the
 container builds them (one replaying clock and id allocator on both sides), each
 call made outside a unit of work (so each side's call is a unit of work of its
-own), with the router's default shadow settings (4 workers, a queue of 16):
+own), with the router's default shadow settings (a pool of 4 workers that grows up
+to 16 while work waits, a queue of 16; ``--workers``, ``--max-workers`` and
+``--queue`` change them):
 
 * **latency**: ``users.get`` of a random seeded user by 1, 8 and 16 threads at
   ``off`` and at ``shadow`` (the caller gets MySQL's answer; DynamoDB is read off
   the request path and compared): the caller's p50 and p99 at each stage, their
-  ratio, and the share of reads actually compared (comparisons recorded / reads),
-  with the reasons the others were dropped;
+  ratio, the share of reads actually compared (comparisons recorded / reads),
+  the largest the shadow pool grew, and the reasons the others were dropped;
 * **mix**: 80% ``users.get``, 20% ``users.set_super_admin`` (each thread on users
   of its own) by 8 and 16 threads through the routed store at ``off``,
   ``dual_write``, ``shadow`` and ``live``, against the MySQL store alone (each call
-  in its unit of work): throughput, its ratio to direct MySQL, and p99.
+  in its unit of work): throughput, its ratio to direct MySQL, p99, and the largest
+  the shadow pool grew.
 
 Every cell runs for ``--seconds``; the MySQL pool is sized by
 :func:`dal.container.connection_pool_size` for the largest thread count. Run::
 
     PYTHONPATH=$PWD .venv/bin/python bench/bench_shadow.py
     ... --quick                                  # a smoke run
+    ... --max-workers 4                          # a fixed pool of 4, as before it grew
     ... --url mysql+pymysql://root@127.0.0.1:3306/ --endpoint http://127.0.0.1:8000
 
 Without ``--endpoint`` (or ``DAL_TEST_DYNAMODB_URL``) DynamoDB Local is started from
@@ -90,10 +94,10 @@ class Run:
 
 
 @contextmanager
-def database(server_url: str, threads: int) -> Iterator[Engine]:
+def database(server_url: str, threads: int, shadow: ShadowSettings) -> Iterator[Engine]:
     name = f"dal_bench_shadow_{uuid.uuid4().hex[:8]}"
     url = mariadb.create_database(server_url, name)
-    engine = create_engine(url, pool_size=connection_pool_size(threads, ShadowSettings()))
+    engine = create_engine(url, pool_size=connection_pool_size(threads, shadow))
     try:
         upgrade(engine)
         yield engine
@@ -149,16 +153,20 @@ def hammer(threads: int, seconds: float, call: Call, partitions: list[list[int]]
 class Bench:
     """The two stores, a router per stage, and the seeded users."""
 
-    def __init__(self, old: Store, new: Store, stack: ExitStack) -> None:
+    def __init__(self, old: Store, new: Store, stack: ExitStack, shadow: ShadowSettings) -> None:
         self.old = old
         self.new = new
+        self.shadow = shadow
         self._stack = stack
         self.user_ids: list[int] = []
 
     def routed(self, stage: str) -> tuple[Store, Router, MemoryRecorder]:
         recorder = MemoryRecorder()
         router = Router(
-            StaticFlags(dict.fromkeys(ENTITIES, stage)), recorder, metrics_interval=None
+            StaticFlags(dict.fromkeys(ENTITIES, stage)),
+            recorder,
+            shadow=self.shadow,
+            metrics_interval=None,
         )
         self._stack.callback(router.close)
         return router.route_store(self.old, self.new), router, recorder
@@ -211,7 +219,7 @@ def latency_table(bench: Bench, thread_counts: list[int], seconds: float) -> Non
     print("\nCaller latency of users.get, shadow vs off (ms; ratio = shadow / off)")
     print(
         f"{'threads':>7} {'p50 off':>8} {'p50 shd':>8} {'ratio':>6} "
-        f"{'p99 off':>8} {'p99 shd':>8} {'ratio':>6} {'compared':>9}  dropped"
+        f"{'p99 off':>8} {'p99 shd':>8} {'ratio':>6} {'compared':>9} {'pool':>4}  dropped"
     )
     for threads in thread_counts:
         partitions = bench.partitions(threads)
@@ -230,25 +238,28 @@ def latency_table(bench: Bench, thread_counts: list[int], seconds: float) -> Non
         print(
             f"{threads:>7} {ms(off.percentile(0.5))} {ms(shadow.percentile(0.5))} {p50:6.2f} "
             f"{ms(off.percentile(0.99))} {ms(shadow.percentile(0.99))} {p99:6.2f} "
-            f"{compared / shadow.calls:9.1%}  {reasons} (of {shadow.calls} reads)"
+            f"{compared / shadow.calls:9.1%} {router.shadow_pool().largest:>4}  "
+            f"{reasons} (of {shadow.calls} reads)"
         )
 
 
 def mix_table(bench: Bench, thread_counts: list[int], seconds: float) -> None:
     print("\n80/20 read/write mix of users: throughput against direct MySQL")
-    print(f"{'threads':>7} {'config':<12} {'ops/s':>8} {'x direct':>8} {'p99 ms':>8}")
+    print(f"{'threads':>7} {'config':<12} {'ops/s':>8} {'x direct':>8} {'p99 ms':>8} {'pool':>4}")
     for threads in thread_counts:
         partitions = bench.partitions(threads)
         runs = {"direct MySQL": hammer(threads, seconds, mix(bench.old, True), partitions)}
+        pools = {"direct MySQL": "-"}
         for stage in ("off", "dual_write", "shadow", "live"):
             store, router, _ = bench.routed(stage)
             runs[stage] = hammer(threads, seconds, mix(store, False), partitions)
             router.flush(60)
+            pools[stage] = str(router.shadow_pool().largest)
         direct = runs["direct MySQL"].throughput
         for label, run in runs.items():
             print(
                 f"{threads:>7} {label:<12} {run.throughput:8.0f} {run.throughput / direct:8.2f} "
-                f"{ms(run.percentile(0.99))}"
+                f"{ms(run.percentile(0.99))} {pools[label]:>4}"
             )
 
 
@@ -262,14 +273,31 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=4.0, help="length of each cell")
     parser.add_argument("--users", type=int, default=320, help="users seeded on both sides")
     parser.add_argument("--quick", action="store_true", help="short cells, few users")
+    defaults = ShadowSettings()
+    parser.add_argument(
+        "--workers", type=int, default=defaults.workers, help="shadow workers to start with"
+    )
+    parser.add_argument(
+        "--max-workers", type=int, default=None, help="the most the shadow pool grows to"
+    )
+    parser.add_argument(
+        "--queue", type=int, default=defaults.queue_size, help="shadow work that may wait"
+    )
     options = parser.parse_args()
+    shadow = ShadowSettings(
+        workers=options.workers,
+        max_workers=max(options.workers, defaults.max_workers)
+        if options.max_workers is None
+        else options.max_workers,
+        queue_size=options.queue,
+    )
     logging.getLogger("dal").setLevel(logging.ERROR)  # failures are counted, not printed
     seconds, users = (1.0, 64) if options.quick else (options.seconds, options.users)
     latency_threads, mix_threads = [1, 8, 16], [8, 16]
     prefix = f"bench_shadow_{uuid.uuid4().hex[:6]}_"
     contract = load_contract(CONTRACT)
     with ExitStack() as stack:
-        engine = stack.enter_context(database(options.url, max(latency_threads)))
+        engine = stack.enter_context(database(options.url, max(latency_threads), shadow))
         endpoint = stack.enter_context(dynamodb(options.endpoint))
         client = dynamodb_client(endpoint, "us-east-1")
         create_tables(client, contract, prefix)
@@ -280,9 +308,13 @@ def main() -> None:
         new = dynamo_store(
             contract=contract, table_prefix=prefix, endpoint=endpoint, clock=clock, ids=ids
         )
-        bench = Bench(old, new, stack)
+        bench = Bench(old, new, stack, shadow)
         bench.seed(users)
-        print(f"{users} users; {seconds:g} s per cell; {os.cpu_count()} CPUs")
+        print(
+            f"{users} users; {seconds:g} s per cell; {os.cpu_count()} CPUs; shadow pool of "
+            f"{shadow.workers} growing to {shadow.max_workers} workers, a queue of "
+            f"{shadow.queue_size}"
+        )
         latency_table(bench, latency_threads, seconds)
         mix_table(bench, mix_threads, seconds)
 

@@ -110,8 +110,9 @@ def connection_pool_size(app_threads: int, shadow: ShadowSettings | None) -> int
     The size of the MySQL pool and of the DynamoDB client's pool. A shadow read
     takes a connection of its own while the caller holds one, so a pool sized for
     the application's threads only would make callers wait for the shadow workers.
+    The shadow pool counts at its largest (``max_workers``): under load it grows to it.
     """
-    workers = (shadow if shadow is not None else ShadowSettings()).workers
+    workers = (shadow if shadow is not None else ShadowSettings()).max_workers
     return app_threads + workers + POOL_MARGIN
 
 
@@ -418,8 +419,12 @@ def _unwritable(field: str, what: str, path: Path, error: OSError) -> SettingsEr
 
 
 def _shadow_settings(settings: Settings) -> ShadowSettings | None:
-    """The router's limits: ``DAL_SECONDARY_WRITE_BUDGET`` and ``DAL_SECONDARY_SLOW_THRESHOLD``."""
+    """The router's limits: ``DAL_SHADOW_WORKERS``, ``DAL_SHADOW_MAX_WORKERS``,
+    ``DAL_SHADOW_QUEUE``, ``DAL_SECONDARY_WRITE_BUDGET`` and ``DAL_SECONDARY_SLOW_THRESHOLD``."""
     return ShadowSettings(
+        workers=settings.shadow_workers,
+        max_workers=settings.shadow_max_workers,
+        queue_size=settings.shadow_queue,
         write_budget=settings.secondary_write_budget,
         slow_call=settings.secondary_slow_threshold,
     )
@@ -591,10 +596,11 @@ class Container(containers.DeclarativeContainer):
     clock = providers.ThreadSafeSingleton(SystemClock)
 
     # old store: MySQL/MariaDB (or SQLite) through SQLAlchemy
-    shadow_settings = providers.ThreadSafeSingleton(_shadow_settings, settings)  # DAL_SECONDARY_*
+    # DAL_SHADOW_* and DAL_SECONDARY_*
+    shadow_settings = providers.ThreadSafeSingleton(_shadow_settings, settings)
     mysql_engine = providers.Resource(
         _mysql_engine, settings.provided.mysql_url, settings, shadow_settings
-    )  # pooled for DAL_APP_THREADS and the shadow workers
+    )  # pooled for DAL_APP_THREADS and the shadow pool at its largest
 
     # ids: from the allocator DAL_ID_SOURCE names; id_handover (below) syncs the two sides
     mysql_id_allocator = providers.ThreadSafeSingleton(_sql_id_allocator, mysql_engine)

@@ -6,22 +6,31 @@ env file (``file`` argument or ``DAL_SETTINGS_FILE``), the defaults.
 
 Keys (see ``config/settings.example.env``):
 
-=========================  ======================================  =============================
-key                        default                                 meaning
-=========================  ======================================  =============================
-``DAL_MYSQL_URL``          none: required by what reads MySQL      SQLAlchemy URL of the old store
-``DAL_DYNAMODB_ENDPOINT``  empty (real AWS)                        DynamoDB endpoint URL
-``DAL_DYNAMODB_REGION``    ``us-east-1``                           AWS region
-``DAL_TABLE_PREFIX``       empty                                   prefix of every DynamoDB table
-``DAL_CONTRACT``           ``config/migration_contract.json``      the migration contract
-``DAL_FLAGS``              empty (none)                            stage flags file
-``DAL_ID_SOURCE``          ``mysql``                               new ids: mysql or dynamodb
-``DAL_DECLARATIONS``       empty (defaults from the contract)      ``module[:NAME]`` of entity specs
-``DAL_REPAIR_LOG``         ``var/dal/repair-log``                  the router's repair log; ``off``
-``DAL_RECORDS``            ``var/dal/records``                     the router's records; ``off``
-``DAL_RECORDS_ROTATE_MB``  ``64``                                  size of a records file to rotate
-``DAL_METRICS_PORT``       empty (no endpoint)                     Prometheus endpoint's port
-=========================  ======================================  =============================
+==========================  =====================================  =============================
+key                         default                                meaning
+==========================  =====================================  =============================
+``DAL_MYSQL_URL``           none: required by what reads MySQL     SQLAlchemy URL of the old store
+``DAL_DYNAMODB_ENDPOINT``   empty (real AWS)                       DynamoDB endpoint URL
+``DAL_DYNAMODB_REGION``     ``us-east-1``                          AWS region
+``DAL_TABLE_PREFIX``        empty                                  prefix of every DynamoDB table
+``DAL_CONTRACT``            ``config/migration_contract.json``     the migration contract
+``DAL_FLAGS``               empty (none)                           stage flags file
+``DAL_ID_SOURCE``           ``mysql``                              new ids: mysql or dynamodb
+``DAL_DECLARATIONS``        empty (defaults from the contract)     ``module[:NAME]`` of entity specs
+``DAL_REPAIR_LOG``          ``var/dal/repair-log``                 the router's repair log; ``off``
+``DAL_RECORDS``             ``var/dal/records``                    the router's records; ``off``
+``DAL_RECORDS_ROTATE_MB``   ``64``                                 size of a records file to rotate
+``DAL_METRICS_PORT``        empty (no endpoint)                    Prometheus endpoint's port
+``DAL_APP_THREADS``         ``8``                                  application threads (MySQL pool)
+``DAL_SHADOW_WORKERS``      ``4``                                  threads the shadow pool starts
+``DAL_SHADOW_MAX_WORKERS``  ``16``                                 the most it grows to
+``DAL_SHADOW_QUEUE``        ``16``                                 shadow work waiting at the most
+==========================  =====================================  =============================
+
+The shadow pool (``docs/router.md``) starts ``DAL_SHADOW_WORKERS`` threads and, while
+work waits and every worker is busy, grows to ``DAL_SHADOW_MAX_WORKERS`` (at least
+``DAL_SHADOW_WORKERS``; the MySQL pool counts this many); once there, up to
+``DAL_SHADOW_QUEUE`` pieces of work wait and more are dropped as ``pool_full``.
 
 ``DAL_METRICS_PORT`` (1-65535) starts a Prometheus endpoint of the layer's OpenTelemetry
 metrics on that port when the container builds the router (``docs/telemetry.md``); unset,
@@ -66,7 +75,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -76,6 +85,8 @@ __all__ = [
     "ENV_PREFIX",
     "ID_SOURCES",
     "MAX_APP_THREADS",
+    "MAX_SHADOW_QUEUE",
+    "MAX_SHADOW_WORKERS",
     "MAX_TIMEOUT",
     "SETTINGS_FILE_VARIABLE",
     "IdSource",
@@ -112,6 +123,15 @@ MAX_APP_THREADS = 1024
 """The most application threads ``DAL_APP_THREADS`` accepts (each may hold a MySQL connection)."""
 MAX_TIMEOUT = 3600.0
 """The longest timeout or budget a setting accepts, in seconds."""
+MAX_SHADOW_WORKERS = 256
+"""The most shadow workers ``DAL_SHADOW_WORKERS`` and ``DAL_SHADOW_MAX_WORKERS`` accept."""
+MAX_SHADOW_QUEUE = 65536
+"""The longest shadow queue ``DAL_SHADOW_QUEUE`` accepts."""
+_SHADOW_COUNTS = {
+    "shadow_workers": MAX_SHADOW_WORKERS,
+    "shadow_max_workers": MAX_SHADOW_WORKERS,
+    "shadow_queue": MAX_SHADOW_QUEUE,
+}
 _TIMEOUTS = (
     "mysql_connect_timeout",
     "mysql_read_timeout",
@@ -273,6 +293,55 @@ class Settings(BaseSettings):
         if not 1 <= threads <= MAX_APP_THREADS:
             raise ValueError(f"{key}: must be from 1 to {MAX_APP_THREADS}, got {value!r}")
         return threads
+
+    shadow_workers: int = Field(
+        default=4,
+        description="Threads the shadow pool starts with (and never shrinks below).",
+    )
+    shadow_max_workers: int = Field(
+        default=16,
+        description=(
+            "The most threads the shadow pool grows to while work waits and every worker "
+            "is busy; at least shadow_workers. The MySQL pool counts this many."
+        ),
+    )
+    shadow_queue: int = Field(
+        default=16,
+        description=(
+            "Shadow work that may wait once the pool is at its largest; more is dropped "
+            "at once (pool_full)."
+        ),
+    )
+
+    @field_validator(*_SHADOW_COUNTS, mode="before")
+    @classmethod
+    def _check_shadow_count(cls, value: Any, info: ValidationInfo) -> Any:
+        field = str(info.field_name)
+        if _empty_to_none(value) is None:
+            return cls.model_fields[field].default
+        key = _key(field)
+        most = _SHADOW_COUNTS[field]
+        example = cls.model_fields[field].default
+        try:
+            count = int(str(value).strip()) if isinstance(value, str) else value
+        except ValueError:
+            raise ValueError(
+                f"{key}: must be a whole number such as {example}, got {value!r}"
+            ) from None
+        if isinstance(count, bool) or not isinstance(count, int):
+            raise ValueError(f"{key}: must be a whole number such as {example}, got {value!r}")
+        if not 1 <= count <= most:
+            raise ValueError(f"{key}: must be from 1 to {most}, got {value!r}")
+        return count
+
+    @model_validator(mode="after")
+    def _check_shadow_pool(self) -> Settings:
+        if self.shadow_max_workers < self.shadow_workers:
+            raise ValueError(
+                f"{_key('shadow_max_workers')}: must be at least {_key('shadow_workers')} "
+                f"({self.shadow_workers}), got {self.shadow_max_workers}"
+            )
+        return self
 
     records_rotate_mb: float = Field(
         default=64.0,
@@ -531,5 +600,6 @@ def _describe(error: ValidationError) -> str:
         field = str(problem["loc"][0]) if problem["loc"] else "settings"
         key = _key(field)
         message = problem["msg"].removeprefix("Value error, ")
-        lines.append(message if message.startswith(key) else f"{key}: {message}")
+        named = message.startswith(key) or (not problem["loc"] and message.startswith(ENV_PREFIX))
+        lines.append(message if named else f"{key}: {message}")
     return "; ".join(lines)

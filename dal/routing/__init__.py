@@ -36,7 +36,7 @@ from dal.routing.registry import DeferredRepositories, RoutedRepositories
 from dal.routing.repairlog import RepairEntry, RepairLog, RepairLogError
 from dal.routing.replay import ReplayingClock, ReplayingIdAllocator, replay_scope
 from dal.routing.router import Router
-from dal.routing.shadow import CircuitBreaker, ShadowSettings
+from dal.routing.shadow import CircuitBreaker, PoolState, ShadowSettings
 from dal.routing.stages import PLANS, Plan, Side, Stage
 from dal.routing.workcontext import carry
 
@@ -65,6 +65,7 @@ __all__ = [
     "MultiRecorder",
     "Outcome",
     "Plan",
+    "PoolState",
     "Record",
     "Recorder",
     "Redactor",

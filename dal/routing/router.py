@@ -34,7 +34,7 @@ from dal.routing.recording import Recorder
 from dal.routing.registry import RoutedRepositories, check_same_entities
 from dal.routing.repairlog import RepairLog
 from dal.routing.services import RaisedHook, Services
-from dal.routing.shadow import ShadowSettings
+from dal.routing.shadow import PoolState, ShadowSettings
 from dal.routing.stages import PLANS, Side
 from dal.routing.uow import RoutedUnitOfWork
 from dal.routing.writes import Writes
@@ -125,6 +125,10 @@ class Router(ClosedOnExit):
     def telemetry(self) -> Telemetry:
         """The OpenTelemetry instruments and tracer the router reports through."""
         return self._services.telemetry
+
+    def shadow_pool(self) -> PoolState:
+        """The shadow pool now: its workers, the busy ones, queued work, its largest size."""
+        return self._services.runner.pool()
 
     @property
     def repair_log(self) -> RepairLog | None:

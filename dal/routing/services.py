@@ -85,15 +85,23 @@ class Services:
         self._drop_interval = drop_interval
         self._drops: dict[_DROP_KEY, _DropTally] = {}
         self._drops_lock = threading.Lock()
-        self._unwatch = [self.telemetry.watch_breakers(self.breakers.states)]
+        self._unwatch = [
+            self.telemetry.watch_breakers(self.breakers.states),
+            self.telemetry.watch_shadow_pool(self._pool_threads),
+        ]
         if repair_log is not None:
             self._unwatch.append(self.telemetry.watch_backlog(self._backlog))
 
     def stop_watching(self) -> None:
-        """Stop reporting this router's breakers and repair-log backlog."""
+        """Stop reporting this router's breakers, shadow pool and repair-log backlog."""
         for stop in self._unwatch:
             stop()
         self._unwatch.clear()
+
+    def _pool_threads(self) -> dict[str, int]:
+        """The shadow pool's threads: ``{"busy": ..., "idle": ...}``."""
+        pool = self.runner.pool()
+        return {"busy": pool.busy, "idle": pool.workers - pool.busy}
 
     def _backlog(self) -> dict[str, int]:
         """The repair log's pending entries per entity, 0 for a routed entity without any

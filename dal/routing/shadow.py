@@ -1,7 +1,9 @@
-"""Shadow work off the request path: a bounded pool, a time budget, circuit breakers.
+"""Shadow work off the request path: a pool bounded in size, a time budget, circuit breakers.
 
-:class:`ShadowRunner` accepts work for its pool (or refuses it at once when the
-pool and its queue are full: the caller never waits). Each accepted piece of
+:class:`ShadowRunner` accepts work for its pool, which grows with queued work up to
+``max_workers`` threads and shrinks back to ``workers`` when they idle (or refuses
+work at once when the pool is at its bound and its queue is full: the caller never
+waits). Each accepted piece of
 work gets an :class:`Attempt` whose budgeted part must finish before a
 deadline; a secondary slower than the budget is abandoned: its result is
 discarded when it finally comes, and the timeout is reported when the deadline
@@ -21,9 +23,10 @@ slow is stopped like one that fails.
 from __future__ import annotations
 
 import contextvars
-import queue
+import itertools
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -35,6 +38,7 @@ __all__ = [
     "Attempt",
     "Breakers",
     "CircuitBreaker",
+    "PoolState",
     "ShadowRunner",
     "ShadowSettings",
 ]
@@ -44,7 +48,10 @@ __all__ = [
 class ShadowSettings:
     """Limits of shadow work.
 
-    ``workers`` threads take work from a queue of ``queue_size``; ``budget``
+    ``workers`` threads take work from a queue of ``queue_size``; while work is
+    queued and every worker is busy the pool grows, a thread at a time, up to
+    ``max_workers``, and a thread beyond ``workers`` that finds no work for
+    ``idle_timeout`` seconds exits (:class:`ShadowRunner`); ``budget``
     seconds are allowed from submission until the secondary answers;
     ``breaker_threshold`` consecutive failures open an entity's breaker for
     ``breaker_cooldown`` seconds; a worker waits at most ``primary_wait``
@@ -61,7 +68,9 @@ class ShadowSettings:
     """
 
     workers: int = 4
+    max_workers: int = 16
     queue_size: int = 16
+    idle_timeout: float = 5.0
     budget: float = 1.0
     breaker_threshold: int = 5
     breaker_cooldown: float = 30.0
@@ -75,6 +84,7 @@ class ShadowSettings:
         checks = {
             "workers": self.workers >= 1,
             "queue_size": self.queue_size >= 1,
+            "idle_timeout": self.idle_timeout > 0,
             "budget": self.budget > 0,
             "breaker_threshold": self.breaker_threshold >= 1,
             "breaker_cooldown": self.breaker_cooldown >= 0,
@@ -83,9 +93,13 @@ class ShadowSettings:
             "write_budget": self.write_budget is None or self.write_budget > 0,
             "slow_call": self.slow_call is None or self.slow_call > 0,
         }
-        wrong = [name for name, ok in checks.items() if not ok]
+        wrong = [f"{name} out of range" for name, ok in checks.items() if not ok]
+        if self.max_workers < self.workers:
+            wrong.append(
+                f"max_workers ({self.max_workers}) must be at least workers ({self.workers})"
+            )
         if wrong:
-            raise ValueError(f"invalid shadow settings: {', '.join(wrong)} out of range")
+            raise ValueError(f"invalid shadow settings: {'; '.join(wrong)}")
 
     @property
     def secondary_write_seconds(self) -> float:
@@ -303,29 +317,63 @@ Work = Callable[[Attempt], None]
 _Queued = tuple[Attempt, Work, contextvars.Context]
 
 
+@dataclass(frozen=True)
+class PoolState:
+    """A snapshot of a :class:`ShadowRunner`'s pool.
+
+    ``workers`` threads are in the pool now, ``busy`` of them running work;
+    ``queued`` pieces of work wait for a worker; ``largest`` is the most workers
+    the pool has had at once since it started.
+    """
+
+    workers: int
+    busy: int
+    queued: int
+    largest: int
+
+
 class ShadowRunner:
-    """A bounded pool of daemon workers plus deadlines and flush accounting."""
+    """A pool of daemon workers that grows with load, plus deadlines and flush accounting.
+
+    The pool starts ``settings.workers`` threads with the first piece of work.
+    When work is queued and no worker is free to take it, another thread starts,
+    up to ``settings.max_workers``; a worker that has waited ``settings.idle_timeout``
+    seconds without work exits while the pool holds more than ``settings.workers``.
+    Once the pool is at ``max_workers``, at most ``settings.queue_size`` pieces of work
+    wait (beyond those free workers are about to take); more are refused at once.
+    """
 
     def __init__(self, settings: ShadowSettings, on_error: ErrorHook) -> None:
         self.settings = settings
         self.scheduler = Scheduler("dal-shadow-timer", on_error)
         self._on_error = on_error
-        self._queue: queue.Queue[_Queued | None] = queue.Queue(settings.queue_size)
-        self._workers: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._work_ready = threading.Condition(self._lock)
+        self._queue: deque[_Queued] = deque()
+        self._threads: list[threading.Thread] = []  # started and not yet joined
+        self._size = 0  # workers in the pool (a retiring worker has left it)
+        self._free = 0  # workers waiting for work
+        self._largest = 0
+        self._numbers = itertools.count()
         self._idle = threading.Condition()
         self._pending = 0
         self._closed = False
-        self._start_lock = threading.Lock()
 
     @property
     def closed(self) -> bool:
         """Whether :meth:`close` was called."""
         return self._closed
 
+    def pool(self) -> PoolState:
+        """The pool's size, busy workers, queued work and largest size so far."""
+        with self._lock:
+            return PoolState(self._size, self._size - self._free, len(self._queue), self._largest)
+
     def submit(
         self, work: Work, *, budget: float | None, on_timeout: Callable[[], None]
     ) -> Attempt | None:
-        """Queue ``work``; None (at once) when the pool is full or closed.
+        """Queue ``work``; None (at once) when the pool is at its bound and its queue is
+        full, when the runner is closed, or when no worker thread can be started.
 
         ``budget`` seconds, counted from now, are allowed until the work calls
         :meth:`Attempt.end_budget`; past them ``on_timeout`` runs and the work's
@@ -333,16 +381,25 @@ class ShadowRunner:
         """
         if self._closed:
             return None
-        self._ensure_workers()
         context = work_context()
         attempt = Attempt(self, lambda: context.copy().run(on_timeout))
         if budget is not None:
             attempt._deadline = time.monotonic() + budget  # before a worker can take it
-        with self._idle:
-            self._pending += 1
-        try:
-            self._queue.put_nowait((attempt, work, context.copy()))
-        except queue.Full:
+        with self._lock:
+            if self._closed or self._full():
+                return None
+            with self._idle:
+                self._pending += 1
+            self._queue.append((attempt, work, context.copy()))
+            failure = self._grow()
+            unserved = failure is not None and self._size == 0
+            if unserved:
+                self._queue.pop()
+            else:
+                self._work_ready.notify()
+        if failure is not None:
+            self._on_error("shadow pool", failure)
+        if unserved:
             self._settled()
             return None
         if budget is not None:
@@ -354,22 +411,31 @@ class ShadowRunner:
         with self._idle:
             return self._idle.wait_for(lambda: self._pending == 0, timeout)
 
-    def close(self) -> None:
-        """Stop accepting work, drop what is queued, stop idle workers and the timer thread."""
-        self._closed = True
-        while True:
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
-                break
-            if item is not None:
-                item[0].settle()
-        for _ in self._workers:
-            try:
-                self._queue.put_nowait(None)
-            except queue.Full:
-                break
+    def close(self, timeout: float | None = 5.0) -> bool:
+        """Stop accepting work, drop what is queued, stop the workers and the timer thread.
+
+        Waits up to ``timeout`` seconds (None: no limit) for every worker to exit:
+        idle ones exit at once, busy ones when their work returns. False when a
+        worker was still running work at the end (a hung secondary call); it exits
+        when the call returns.
+        """
+        with self._lock:
+            self._closed = True
+            dropped = list(self._queue)
+            self._queue.clear()
+            self._work_ready.notify_all()
+            threads = list(self._threads)
+        for attempt, _, _ in dropped:
+            attempt.settle()
         self.scheduler.close()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        current = threading.current_thread()
+        for thread in threads:
+            if thread is not current:
+                thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        with self._lock:
+            self._threads = [thread for thread in self._threads if thread.is_alive()]
+            return not self._threads
 
     def _settled(self) -> None:
         with self._idle:
@@ -377,20 +443,76 @@ class ShadowRunner:
             if self._pending == 0:
                 self._idle.notify_all()
 
-    def _ensure_workers(self) -> None:
-        if self._workers:
-            return
-        with self._start_lock:
-            for number in range(self.settings.workers - len(self._workers)):
-                worker = threading.Thread(
-                    target=self._work, name=f"dal-shadow-{number}", daemon=True
-                )
+    def _full(self) -> bool:
+        """Whether work must be refused: the pool is at ``max_workers`` and ``queue_size``
+        pieces of work wait beyond those the free workers are about to take (lock held)."""
+        settings = self.settings
+        unclaimed = len(self._queue) - self._free
+        return self._size >= settings.max_workers and unclaimed >= settings.queue_size
+
+    def _grow(self) -> RuntimeError | None:
+        """Start the first workers, or one more when queued work outnumbers free workers.
+
+        Called with the lock held. Returns the error of a thread that could not start
+        (the pool stays as it was), else None.
+        """
+        settings = self.settings
+        wanted = settings.workers if self._size < settings.workers else self._size + 1
+        if self._size >= settings.workers and (
+            len(self._queue) <= self._free or self._size >= settings.max_workers
+        ):
+            return None
+        self._threads = [thread for thread in self._threads if thread.is_alive()]
+        while self._size < wanted:
+            worker = threading.Thread(
+                target=self._work, name=f"dal-shadow-{next(self._numbers)}", daemon=True
+            )
+            try:
                 worker.start()
-                self._workers.append(worker)
+            except RuntimeError as error:  # the process cannot start another thread
+                return error
+            self._size += 1
+            self._free += 1
+            self._largest = max(self._largest, self._size)
+            self._threads.append(worker)
+        return None
+
+    def _take(self) -> _Queued | None:
+        """The next piece of work for this worker; None when it must exit.
+
+        A free worker waits for work; past ``idle_timeout`` seconds without any it
+        leaves the pool, unless the pool is at its ``workers``.
+        """
+        settings = self.settings
+        with self._lock:
+            idle_since = time.monotonic()
+            while not self._queue:
+                if self._closed:
+                    self._leave()
+                    return None
+                left = idle_since + settings.idle_timeout - time.monotonic()
+                if left <= 0:
+                    if self._size > settings.workers:
+                        self._leave()
+                        return None
+                    idle_since = time.monotonic()
+                    left = settings.idle_timeout
+                self._work_ready.wait(left)
+            self._free -= 1
+            return self._queue.popleft()
+
+    def _leave(self) -> None:
+        """This free worker leaves the pool (called with the lock held)."""
+        self._size -= 1
+        self._free -= 1
+
+    def _done(self) -> None:
+        with self._lock:
+            self._free += 1
 
     def _work(self) -> None:
-        while not self._closed:
-            item = self._queue.get()
+        while True:
+            item = self._take()
             if item is None:
                 return
             attempt, work, context = item
@@ -399,4 +521,5 @@ class ShadowRunner:
             except BaseException as exc:  # a worker must survive whatever the work raises
                 self._on_error("shadow work", exc)
             finally:
+                self._done()  # free before settled: once flushed, no worker is busy
                 attempt.settle()

@@ -21,6 +21,7 @@ __all__ = [
     "CDC_LAG_BUCKETS",
     "DURATION_BUCKETS",
     "METRICS",
+    "WORKER_STATES",
     "MetricSpec",
     "prometheus_name",
     "prometheus_names",
@@ -54,6 +55,9 @@ commit times are whole seconds, so nothing finer than a tenth of one."""
 
 BREAKER_STATES = {"closed": 0, "half_open": 1, "open": 2}
 """The value ``dal.breaker.state`` reports for each state of a circuit breaker."""
+
+WORKER_STATES = ("busy", "idle")
+"""The values of ``dal.worker.state`` on ``dal.shadow.workers``."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,14 @@ BREAKERS = MetricSpec(
     "{state}",
     "State of each circuit breaker of secondary calls: 0 closed, 1 half open, 2 open.",
     ("db.collection.name", "dal.breaker"),
+)
+SHADOW_WORKERS = MetricSpec(
+    "dal.shadow.workers",
+    "gauge",
+    "{thread}",
+    "Threads in the shadow pool of the process's routers, busy (running shadow work) or "
+    "idle; their sum is the pool's size, which grows with queued work up to max_workers.",
+    ("dal.worker.state",),
 )
 REPAIRS = MetricSpec(
     "dal.repair_log.appended",
@@ -194,6 +206,7 @@ METRICS: tuple[MetricSpec, ...] = (
     DROPS,
     ERRORS,
     BREAKERS,
+    SHADOW_WORKERS,
     REPAIRS,
     REPAIRS_LOST,
     BACKLOG,

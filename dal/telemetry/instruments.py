@@ -36,6 +36,8 @@ BreakerSource = Callable[[], Mapping[str, str]]
 """Returns ``{"entity.read": "closed", ...}`` (see ``Breakers.states``)."""
 BacklogSource = Callable[[], Mapping[str, int]]
 """Returns the pending repair entries per entity."""
+PoolSource = Callable[[], Mapping[str, int]]
+"""Returns a shadow pool's threads by state: ``{"busy": 3, "idle": 1}``."""
 
 Attributes = dict[str, str]
 F = TypeVar("F", bound=Callable[..., Any])
@@ -67,6 +69,7 @@ class Telemetry:
         self._lock = threading.Lock()
         self._breakers: list[Callable[[], BreakerSource | None]] = []
         self._backlogs: list[Callable[[], BacklogSource | None]] = []
+        self._pools: list[Callable[[], PoolSource | None]] = []
         self._backlog_interval = backlog_interval
         self._backlog_cache: tuple[float, list[tuple[int, Attributes]]] | None = None
         spec = catalog.DURATION
@@ -86,6 +89,7 @@ class Telemetry:
         for spec, callback in (
             (catalog.BREAKERS, self._observe_breakers),
             (catalog.BACKLOG, self._observe_backlog),
+            (catalog.SHADOW_WORKERS, self._observe_pools),
         ):
             meter.create_observable_gauge(
                 spec.name, callbacks=[callback], unit=spec.unit, description=spec.description
@@ -143,6 +147,11 @@ class Telemetry:
         self._backlog_cache = None
         return self.watch_source(self._backlogs, source)
 
+    def watch_shadow_pool(self, source: PoolSource) -> Callable[[], None]:
+        """Report the shadow pool threads ``source`` returns (summed over every source);
+        call the result to stop. A bound method is held weakly."""
+        return self.watch_source(self._pools, source)
+
     def watch_source(self, sources: list[Callable[[], F | None]], source: F) -> Callable[[], None]:
         """Add ``source`` to ``sources`` (a bound method weakly); call the result to remove it."""
         reference: Callable[[], F | None] = (
@@ -172,6 +181,16 @@ class Telemetry:
                 entity, _, kind = key.rpartition(".")
                 value = catalog.BREAKER_STATES.get(state, catalog.BREAKER_STATES["open"])
                 yield Observation(value, {"db.collection.name": entity, "dal.breaker": kind})
+
+    def _observe_pools(self, options: CallbackOptions) -> Iterable[Observation]:
+        sources = self.live_sources(self._pools)
+        if not sources:
+            return []
+        totals = dict.fromkeys(catalog.WORKER_STATES, 0)
+        for source in sources:
+            for state, count in source().items():
+                totals[state] = totals.get(state, 0) + count
+        return [Observation(count, {"dal.worker.state": state}) for state, count in totals.items()]
 
     def _observe_backlog(self, options: CallbackOptions) -> Iterable[Observation]:
         now = time.monotonic()

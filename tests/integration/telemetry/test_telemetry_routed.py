@@ -103,6 +103,8 @@ def test_a_workload_through_all_six_stages_exports_the_catalogs_metrics(sides, s
     assert compared == expected
     breakers = {(p["dal.breaker"], p["db.collection.name"]) for p in found["dal.breaker.state"][1]}
     assert breakers == {("read", "tickets"), ("write", "tickets")}
+    pool_states = {p["dal.worker.state"] for p in found["dal.shadow.workers"][1]}
+    assert pool_states == {"busy", "idle"}  # the shadow pools' threads, by state
     shown = repr(found)
     for number in keys.values():  # no value of an entity: neither its key nor its fields
         assert f"OTEL-{number}" not in shown

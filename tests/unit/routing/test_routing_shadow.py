@@ -50,7 +50,7 @@ def test_a_secondary_answering_after_its_budget_is_not_compared(rig_factory):
 
 
 def test_a_full_pool_drops_the_shadow_and_counts_it(rig_factory):
-    settings = ShadowSettings(workers=1, queue_size=1, budget=30)
+    settings = ShadowSettings(workers=1, max_workers=1, queue_size=1, budget=30)
     rig = rig_factory({"notes": Stage.SHADOW}, shadow=settings)
     seed(rig.old, rig.new)
     gate = threading.Event()

@@ -119,7 +119,7 @@ def test_slow_shadow_reads_open_the_read_breaker(rig_factory):
 
 
 def test_a_hung_shadow_read_ends_at_its_budget(rig_factory):
-    settings = ShadowSettings(budget=0.2, workers=1)
+    settings = ShadowSettings(budget=0.2, workers=1, max_workers=1)
     rig = rig_factory({"notes": Stage.SHADOW}, shadow=settings)
     seed(rig.old, rig.new)
     behaviour = rig.new.behave("get", delay=30.0, honours_deadline=True)

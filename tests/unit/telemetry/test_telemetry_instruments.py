@@ -74,6 +74,17 @@ def test_breakers_and_backlog_are_observed_until_their_source_stops(telemetry, r
     assert collected(reader).get("dal.breaker.state", []) == []
 
 
+def test_shadow_pools_are_observed_summed_over_their_sources_until_they_stop(telemetry, reader):
+    assert collected(reader).get("dal.shadow.workers", []) == []  # no router: no series
+    stop_one = telemetry.watch_shadow_pool(lambda: {"busy": 3, "idle": 1})
+    stop_two = telemetry.watch_shadow_pool(lambda: {"busy": 2, "idle": 2})
+    found = sorted(collected(reader)["dal.shadow.workers"], key=lambda pair: pair[1])
+    assert found == [({"dal.worker.state": "idle"}, 3), ({"dal.worker.state": "busy"}, 5)]
+    stop_one()
+    stop_two()
+    assert collected(reader).get("dal.shadow.workers", []) == []
+
+
 def test_a_router_dropped_without_closing_is_no_longer_observed(telemetry, reader):
     class Breakers:
         def states(self) -> dict[str, str]:
