@@ -127,7 +127,8 @@ MAX_SHADOW_WORKERS = 256
 """The most shadow workers ``DAL_SHADOW_WORKERS`` and ``DAL_SHADOW_MAX_WORKERS`` accept."""
 MAX_SHADOW_QUEUE = 65536
 """The longest shadow queue ``DAL_SHADOW_QUEUE`` accepts."""
-_SHADOW_COUNTS = {
+_COUNTS = {
+    "app_threads": MAX_APP_THREADS,
     "shadow_workers": MAX_SHADOW_WORKERS,
     "shadow_max_workers": MAX_SHADOW_WORKERS,
     "shadow_queue": MAX_SHADOW_QUEUE,
@@ -276,24 +277,6 @@ class Settings(BaseSettings):
         ),
     )
 
-    @field_validator("app_threads", mode="before")
-    @classmethod
-    def _check_app_threads(cls, value: Any) -> Any:
-        if _empty_to_none(value) is None:
-            return cls.model_fields["app_threads"].default
-        key = _key("app_threads")
-        try:
-            threads = int(str(value).strip()) if isinstance(value, str) else value
-        except ValueError:
-            raise ValueError(
-                f"{key}: must be a whole number of threads such as 8, got {value!r}"
-            ) from None
-        if isinstance(threads, bool) or not isinstance(threads, int):
-            raise ValueError(f"{key}: must be a whole number of threads such as 8, got {value!r}")
-        if not 1 <= threads <= MAX_APP_THREADS:
-            raise ValueError(f"{key}: must be from 1 to {MAX_APP_THREADS}, got {value!r}")
-        return threads
-
     shadow_workers: int = Field(
         default=4,
         description="Threads the shadow pool starts with (and never shrinks below).",
@@ -313,14 +296,14 @@ class Settings(BaseSettings):
         ),
     )
 
-    @field_validator(*_SHADOW_COUNTS, mode="before")
+    @field_validator(*_COUNTS, mode="before")
     @classmethod
-    def _check_shadow_count(cls, value: Any, info: ValidationInfo) -> Any:
+    def _check_count(cls, value: Any, info: ValidationInfo) -> Any:
         field = str(info.field_name)
         if _empty_to_none(value) is None:
             return cls.model_fields[field].default
         key = _key(field)
-        most = _SHADOW_COUNTS[field]
+        most = _COUNTS[field]
         example = cls.model_fields[field].default
         try:
             count = int(str(value).strip()) if isinstance(value, str) else value
