@@ -17,7 +17,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-from-pyproject
 PYTEST_ARGS ?=
 
-.PHONY: venv servers mariadb install-mariadb dynamodb-local chromium lint format test demo bench clean distclean
+.PHONY: venv servers mariadb install-mariadb dynamodb-local chromium promtool lint format test demo bench clean distclean
 
 venv: $(STAMP)
 
@@ -67,6 +67,32 @@ chromium:
 	apt-get update; \
 	DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
 
+# Prometheus's promtool for the tests of the alert rules in config/, unless DAL_TEST_PROMTOOL
+# names one or it is on the PATH: the binary alone, unpacked from Debian's prometheus package
+# into the cache (nothing is installed and no server is started).
+PROMTOOL_CACHE := $(HOME)/.cache/dual-dal/promtool
+promtool:
+	@if [ -n "$${DAL_TEST_PROMTOOL:-}" ] || command -v promtool >/dev/null \
+		|| [ -x "$(PROMTOOL_CACHE)/usr/bin/promtool" ]; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null; then \
+		echo "promtool is not installed: install prometheus, or set DAL_TEST_PROMTOOL" >&2; \
+		exit 1; \
+	fi; \
+	work=$$(mktemp -d); \
+	cd "$$work"; \
+	if ! apt-get download prometheus >/dev/null 2>&1; then \
+		if [ "$$(id -u)" != 0 ]; then \
+			echo "promtool: apt-get download prometheus failed: run apt-get update, or set DAL_TEST_PROMTOOL" >&2; \
+			exit 1; \
+		fi; \
+		apt-get update >/dev/null; \
+		apt-get download prometheus; \
+	fi; \
+	mkdir -p "$(PROMTOOL_CACHE)"; \
+	dpkg-deb -x prometheus_*.deb "$(PROMTOOL_CACHE)"; \
+	rm -rf "$$work"; \
+	"$(PROMTOOL_CACHE)/usr/bin/promtool" --version | head -1
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -76,7 +102,7 @@ format: venv
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: lint servers chromium
+test: lint servers chromium promtool
 	DAL_TEST_REQUIRE_SERVERS=1 $(BIN)/pytest $(PYTEST_ARGS)
 
 demo: venv dynamodb-local

@@ -5,19 +5,21 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from servers import servers_required
+from support.promtool import find_promtool
 
 from dal.telemetry import METRICS, prometheus_names
 
 CONFIG = Path(__file__).parents[3] / "config"
 DASHBOARD = CONFIG / "grafana-dashboard.json"
 ALERTS = CONFIG / "prometheus-alerts.yml"
+ALERT_TESTS = CONFIG / "prometheus-alerts.test.yml"
 
 EXPORTED = set().union(*prometheus_names().values())
 LABELS = {name.replace(".", "_") for spec in METRICS for name in spec.attributes} | {"le"}
@@ -95,12 +97,45 @@ def test_the_metric_name_check_would_catch_a_misspelt_name():
     assert labels_of('x{db_collection_nme="a"}') - LABELS == {"db_collection_nme"}
 
 
-@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool is not installed")
-def test_promtool_accepts_the_alert_rules():
+@pytest.fixture(scope="module")
+def promtool() -> str:
+    found = find_promtool()
+    if found is None:
+        reason = "no promtool: run make promtool, install prometheus, or set DAL_TEST_PROMTOOL"
+        if servers_required():
+            pytest.fail(f"{reason} (DAL_TEST_REQUIRE_SERVERS=1)", pytrace=False)
+        pytest.skip(reason)
+    return found
+
+
+def test_promtool_accepts_the_alert_rules(promtool: str) -> None:
     checked = subprocess.run(
-        ["promtool", "check", "rules", str(ALERTS)], capture_output=True, text=True, check=False
+        [promtool, "check", "rules", str(ALERTS)], capture_output=True, text=True, check=False
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_every_alert_fires_in_the_rules_unit_tests(promtool: str) -> None:
+    """promtool's unit tests of the rules pass, and they expect every alert at least once."""
+    rules = yaml.safe_load(ALERTS.read_text())
+    alerts = {rule["alert"] for group in rules["groups"] for rule in group["rules"]}
+    cases = yaml.safe_load(ALERT_TESTS.read_text())["tests"]
+    fired = {
+        check["alertname"]
+        for case in cases
+        for check in case["alert_rule_test"]
+        if check["exp_alerts"]
+    }
+    tested = subprocess.run(
+        [promtool, "test", "rules", ALERT_TESTS.name],
+        cwd=CONFIG,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+    assert fired == alerts
 
 
 def test_the_telemetry_page_documents_every_metric():
