@@ -36,17 +36,6 @@ DEADLINE = 120.0  # seconds: generous bounds on a loaded machine, never reached 
 
 
 @pytest.fixture(scope="module")
-def engine(mysql_url: str) -> Iterator[Engine]:
-    from adapters.mysql import create_engine
-    from examples.store.migrations import upgrade
-
-    created = create_engine(mysql_url)
-    upgrade(created)
-    yield created
-    created.dispose()
-
-
-@pytest.fixture(scope="module")
 def prefix(dynamodb_endpoint: str, table_prefix: str) -> str:
     from dal.aws import dynamodb_client
     from dal.contract import load_contract
