@@ -18,12 +18,22 @@ to 16 while work waits, a queue of 16; ``--workers``, ``--max-workers`` and
   in its unit of work): throughput, its ratio to direct MySQL, p99, and the largest
   the shadow pool grew.
 
-Every cell runs for ``--seconds``; the MySQL pool is sized by
+* **rate**: ``users.get`` by 8 threads at offered rates of ``--rates`` reads per
+  second in all (each thread on a fixed schedule; a missed slot is skipped, not
+  made up), at ``off`` and at ``shadow`` with the thread pool and with
+  ``--processes`` worker processes (``DAL_SHADOW_PROCESSES``; niced by each of
+  ``--nice``): the caller's p50 and p99 against ``off`` at the same rate, the share
+  of reads compared and the reasons the others were dropped. Each process-mode
+  router is warmed up (its workers started) before it is measured.
+
+``--tables`` picks the tables (default: all three). Every cell runs for
+``--seconds``; the MySQL pool is sized by
 :func:`dal.container.connection_pool_size` for the largest thread count. Run::
 
     PYTHONPATH=$PWD .venv/bin/python bench/bench_shadow.py
     ... --quick                                  # a smoke run
     ... --max-workers 4                          # a fixed pool of 4, as before it grew
+    ... --tables rate --processes 2 --nice 0,10  # threads against worker processes
     ... --url mysql+pymysql://root@127.0.0.1:3306/ --endpoint http://127.0.0.1:8000
 
 Without ``--endpoint`` (or ``DAL_TEST_DYNAMODB_URL``) DynamoDB Local is started from
@@ -33,6 +43,8 @@ the npm package's jar and stopped afterwards.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import functools
 import logging
 import os
 import random
@@ -57,6 +69,7 @@ from dal.routing import (
     ReplayingClock,
     ReplayingIdAllocator,
     Router,
+    ShadowParts,
     ShadowSettings,
     StaticFlags,
 )
@@ -150,26 +163,107 @@ def hammer(threads: int, seconds: float, call: Call, partitions: list[list[int]]
     return Run([value for own in latencies for value in own], elapsed)
 
 
+def paced(
+    threads: int, seconds: float, rate: float, call: Call, partitions: list[list[int]]
+) -> Run:
+    """``threads`` threads making ``rate`` calls per second in all, each on a fixed schedule."""
+    latencies: list[list[float]] = [[] for _ in range(threads)]
+    errors: list[BaseException] = []
+    interval = threads / rate
+    start = threading.Barrier(threads + 1)
+    stop = threading.Event()
+
+    def work(number: int) -> None:
+        rng = random.Random(number)
+        own = partitions[number % len(partitions)]
+        mine = latencies[number]
+        start.wait()
+        due = time.perf_counter() + interval * number / threads
+        try:
+            while not stop.is_set():
+                now = time.perf_counter()
+                if now < due:
+                    time.sleep(due - now)
+                elif now - due > interval:  # a missed slot is skipped, not made up
+                    due = now
+                began = time.perf_counter()
+                call(rng, own)
+                mine.append(time.perf_counter() - began)
+                due += interval
+        except BaseException as error:
+            errors.append(error)
+
+    workers = [threading.Thread(target=work, args=(n,), daemon=True) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    start.wait()
+    began = time.perf_counter()
+    time.sleep(seconds)
+    stop.set()
+    for worker in workers:
+        worker.join()
+    elapsed = time.perf_counter() - began
+    if errors:
+        raise RuntimeError(f"{len(errors)} calls failed, first: {errors[0]!r}") from errors[0]
+    return Run([value for own in latencies for value in own], elapsed)
+
+
+def worker_parts(url: str, endpoint: str, prefix: str, pool: int) -> ShadowParts:
+    """A shadow worker process's stores: the bench's database and tables (its factory)."""
+    engine = create_engine(url, pool_size=pool)
+    clock = ReplayingClock(SystemClock())
+    ids = ReplayingIdAllocator(SqlIdAllocator(engine))
+    old = mysql_store(engine, clock=clock, ids=ids)
+    new = dynamo_store(
+        contract=load_contract(CONTRACT),
+        table_prefix=prefix,
+        endpoint=endpoint,
+        clock=clock,
+        ids=ids,
+    )
+    return ShadowParts(old=old, new=new, close=engine.dispose)
+
+
 class Bench:
     """The two stores, a router per stage, and the seeded users."""
 
-    def __init__(self, old: Store, new: Store, stack: ExitStack, shadow: ShadowSettings) -> None:
+    def __init__(
+        self,
+        old: Store,
+        new: Store,
+        stack: ExitStack,
+        shadow: ShadowSettings,
+        factory: functools.partial[ShadowParts] | None = None,
+    ) -> None:
         self.old = old
         self.new = new
         self.shadow = shadow
+        self.factory = factory
         self._stack = stack
         self.user_ids: list[int] = []
 
-    def routed(self, stage: str) -> tuple[Store, Router, MemoryRecorder]:
+    def routed(
+        self, stage: str, shadow: ShadowSettings | None = None
+    ) -> tuple[Store, Router, MemoryRecorder]:
         recorder = MemoryRecorder()
+        shadow = shadow or self.shadow
         router = Router(
             StaticFlags(dict.fromkeys(ENTITIES, stage)),
             recorder,
-            shadow=self.shadow,
+            shadow=shadow,
             metrics_interval=None,
+            shadow_factory=self.factory if shadow.processes else None,
         )
         self._stack.callback(router.close)
-        return router.route_store(self.old, self.new), router, recorder
+        store = router.route_store(self.old, self.new)
+        if shadow.processes and stage != "off":  # start the workers before measuring
+            for user_id in self.user_ids[:50]:
+                store.users.get(user_id)
+            router.flush(120)
+            router.metrics.operation("users", "get")  # counted from here on
+            recorder.clear()
+            router = _fresh_counts(router)
+        return store, router, recorder
 
     def seed(self, count: int) -> None:
         store, router, recorder = self.routed("dual_write")
@@ -243,6 +337,60 @@ def latency_table(bench: Bench, thread_counts: list[int], seconds: float) -> Non
         )
 
 
+def _fresh_counts(router: Router) -> Router:
+    """``router`` with its counters of ``users.get`` noted, so a cell reports its own."""
+    stats = router.metrics.snapshot()["operations"].get("users.get", {})
+    _BASELINE[id(router)] = (stats.get("comparisons", 0), Counter(stats.get("shadow", {})))
+    return router
+
+
+_BASELINE: dict[int, tuple[int, Counter[str]]] = {}
+
+
+def shadow_counts(router: Router) -> tuple[int, Counter[str]]:
+    """Comparisons and drops by reason of ``users.get`` since the router's warm-up."""
+    stats = router.metrics.snapshot()["operations"].get("users.get", {})
+    compared0, dropped0 = _BASELINE.get(id(router), (0, Counter()))
+    dropped = Counter(stats.get("shadow", {}))
+    dropped.subtract(dropped0)
+    return stats.get("comparisons", 0) - compared0, +dropped
+
+
+def rate_table(
+    bench: Bench, rates: list[float], threads: int, seconds: float, processes: int, nices: list[int]
+) -> None:
+    print(
+        f"\nCaller latency of users.get at offered rates, {threads} threads: shadow vs off "
+        "(ms; ratio = shadow / off at the same rate)"
+    )
+    print(
+        f"{'offered':>7} {'mode':<16} {'ops/s':>6} {'p50 off':>8} {'p50 shd':>8} {'ratio':>6} "
+        f"{'p99 off':>8} {'p99 shd':>8} {'ratio':>6} {'compared':>9}  dropped"
+    )
+    partitions = bench.partitions(threads)
+    modes: list[tuple[str, ShadowSettings]] = [("threads", bench.shadow)]
+    for nice in nices:
+        settings = dataclasses.replace(bench.shadow, processes=processes, nice=nice)
+        modes.append((f"{processes} procs nice {nice}", settings))
+    for rate in rates:
+        off_store, _, _ = bench.routed("off")
+        off = paced(threads, seconds, rate, reads(off_store), partitions)
+        for label, settings in modes:
+            store, router, _ = bench.routed("shadow", settings)
+            shadow = paced(threads, seconds, rate, reads(store), partitions)
+            router.flush(120)
+            compared, dropped = shadow_counts(router)
+            router.close()
+            reasons = ", ".join(f"{r} {c}" for r, c in dropped.most_common()) or "-"
+            print(
+                f"{rate:>7.0f} {label:<16} {shadow.throughput:6.0f} {ms(off.percentile(0.5))} "
+                f"{ms(shadow.percentile(0.5))} {shadow.percentile(0.5) / off.percentile(0.5):6.2f} "
+                f"{ms(off.percentile(0.99))} {ms(shadow.percentile(0.99))} "
+                f"{shadow.percentile(0.99) / off.percentile(0.99):6.2f} "
+                f"{compared / shadow.calls:9.1%}  {reasons} (of {shadow.calls} reads)"
+            )
+
+
 def mix_table(bench: Bench, thread_counts: list[int], seconds: float) -> None:
     print("\n80/20 read/write mix of users: throughput against direct MySQL")
     print(f"{'threads':>7} {'config':<12} {'ops/s':>8} {'x direct':>8} {'p99 ms':>8} {'pool':>4}")
@@ -283,7 +431,20 @@ def main() -> None:
     parser.add_argument(
         "--queue", type=int, default=defaults.queue_size, help="shadow work that may wait"
     )
+    parser.add_argument(
+        "--processes", type=int, default=2, help="shadow worker processes in the rate table"
+    )
+    parser.add_argument(
+        "--nice", default="0,10", help="niceness of the worker processes, one row each: 0,10"
+    )
+    parser.add_argument(
+        "--rates", default="200,500,1000", help="offered reads per second in the rate table"
+    )
+    parser.add_argument(
+        "--tables", default="latency,mix,rate", help="which tables: latency, mix, rate"
+    )
     options = parser.parse_args()
+    tables = set(options.tables.split(","))
     shadow = ShadowSettings(
         workers=options.workers,
         max_workers=max(options.workers, defaults.max_workers)
@@ -308,15 +469,24 @@ def main() -> None:
         new = dynamo_store(
             contract=contract, table_prefix=prefix, endpoint=endpoint, clock=clock, ids=ids
         )
-        bench = Bench(old, new, stack, shadow)
+        url = engine.url.render_as_string(hide_password=False)
+        pool = connection_pool_size(shadow.workers, shadow)
+        factory = functools.partial(worker_parts, url, endpoint, prefix, pool)
+        bench = Bench(old, new, stack, shadow, factory)
         bench.seed(users)
         print(
             f"{users} users; {seconds:g} s per cell; {os.cpu_count()} CPUs; shadow pool of "
             f"{shadow.workers} growing to {shadow.max_workers} workers, a queue of "
             f"{shadow.queue_size}"
         )
-        latency_table(bench, latency_threads, seconds)
-        mix_table(bench, mix_threads, seconds)
+        if "latency" in tables:
+            latency_table(bench, latency_threads, seconds)
+        if "mix" in tables:
+            mix_table(bench, mix_threads, seconds)
+        if "rate" in tables:
+            rates = [float(rate) for rate in options.rates.split(",")]
+            nices = [int(nice) for nice in options.nice.split(",")]
+            rate_table(bench, rates, 8, seconds, options.processes, nices)
 
 
 if __name__ == "__main__":

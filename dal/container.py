@@ -49,6 +49,7 @@ the first id). ``container.id_handover()`` compares and syncs the two (``docs/id
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -70,6 +71,7 @@ from dal.routing import (
     ReplayingClock,
     ReplayingIdAllocator,
     Router,
+    ShadowParts,
     ShadowSettings,
     StaticFlags,
 )
@@ -427,7 +429,29 @@ def _shadow_settings(settings: Settings) -> ShadowSettings | None:
         queue_size=settings.shadow_queue,
         write_budget=settings.secondary_write_budget,
         slow_call=settings.secondary_slow_threshold,
+        processes=settings.shadow_processes,
+        process_threads=settings.shadow_workers,
+        nice=settings.shadow_nice,
     )
+
+
+def shadow_parts(settings: Settings) -> ShadowParts:
+    """A shadow worker process's parts, built from ``settings`` as the container builds
+    the routed stores: the stores of both sides and the records (``DAL_RECORDS``; a
+    folder gets a file per process). Closing them shuts that container down.
+
+    The factory of the container's router with ``DAL_SHADOW_PROCESSES`` (as
+    ``functools.partial(shadow_parts, settings)``); an application that overrides the
+    container's stores gives its router a factory of its own.
+    """
+    container = build_container(settings)
+    old = container.routed_old_store()
+    new = container.routed_new_store()
+
+    def close() -> None:
+        container.shutdown_resources()
+
+    return ShadowParts(old=old, new=new, recorder=container.recorder(), close=close)
 
 
 def _telemetry(settings: Settings) -> Iterator[Telemetry]:
@@ -464,8 +488,16 @@ def _router(
     shadow: ShadowSettings | None,
     eventually_consistent: tuple[str, ...],
     telemetry: Telemetry,
+    settings: Settings,
 ) -> Iterator[Router]:
-    """The migration router; closed (its shadow work flushed) at shutdown."""
+    """The migration router; closed (its shadow work flushed) at shutdown.
+
+    With ``DAL_SHADOW_PROCESSES`` its worker processes build their parts from ``settings``
+    (:func:`shadow_parts`).
+    """
+    factory = None
+    if shadow is not None and shadow.processes > 0:
+        factory = functools.partial(shadow_parts, settings)
     router = Router(
         flags,
         recorder,
@@ -474,6 +506,7 @@ def _router(
         shadow=shadow,
         eventually_consistent=eventually_consistent,
         telemetry=telemetry,
+        shadow_factory=factory,
     )
     try:
         yield router
@@ -695,6 +728,7 @@ class Container(containers.DeclarativeContainer):
         shadow_settings,
         eventually_consistent,
         telemetry,
+        settings,
     )
     routed_store = providers.ThreadSafeSingleton(
         _routed_store, routed_old_store, routed_new_store, router

@@ -25,12 +25,20 @@ key                         default                                meaning
 ``DAL_SHADOW_WORKERS``      ``4``                                  threads the shadow pool starts
 ``DAL_SHADOW_MAX_WORKERS``  ``16``                                 the most it grows to
 ``DAL_SHADOW_QUEUE``        ``16``                                 shadow work waiting at the most
+``DAL_SHADOW_PROCESSES``    ``0`` (the thread pool)                shadow worker processes
+``DAL_SHADOW_NICE``         ``0``                                  their lower priority (os.nice)
 ==========================  =====================================  =============================
 
 The shadow pool (``docs/router.md``) starts ``DAL_SHADOW_WORKERS`` threads and, while
 work waits and every worker is busy, grows to ``DAL_SHADOW_MAX_WORKERS`` (at least
 ``DAL_SHADOW_WORKERS``; the MySQL pool counts this many); once there, up to
 ``DAL_SHADOW_QUEUE`` pieces of work wait and more are dropped as ``pool_full``.
+``DAL_SHADOW_PROCESSES`` (0 to 64) above 0 runs shadow reads in that many worker
+processes instead (``dal.routing.processes``): the caller runs the primary read and
+enqueues the job; at most ``DAL_SHADOW_QUEUE`` jobs are pending (more are dropped as
+``queue_full`` and lower the adaptive sampling); each process runs
+``DAL_SHADOW_WORKERS`` reads at once and builds the stores from these settings.
+``DAL_SHADOW_NICE`` (0 to 19) lowers the worker processes' scheduling priority.
 
 ``DAL_METRICS_PORT`` (1-65535) starts a Prometheus endpoint of the layer's OpenTelemetry
 metrics on that port when the container builds the router (``docs/telemetry.md``); unset,
@@ -85,6 +93,8 @@ __all__ = [
     "ENV_PREFIX",
     "ID_SOURCES",
     "MAX_APP_THREADS",
+    "MAX_NICE",
+    "MAX_SHADOW_PROCESSES",
     "MAX_SHADOW_QUEUE",
     "MAX_SHADOW_WORKERS",
     "MAX_TIMEOUT",
@@ -127,6 +137,11 @@ MAX_SHADOW_WORKERS = 256
 """The most shadow workers ``DAL_SHADOW_WORKERS`` and ``DAL_SHADOW_MAX_WORKERS`` accept."""
 MAX_SHADOW_QUEUE = 65536
 """The longest shadow queue ``DAL_SHADOW_QUEUE`` accepts."""
+MAX_SHADOW_PROCESSES = 64
+"""The most shadow worker processes ``DAL_SHADOW_PROCESSES`` accepts."""
+MAX_NICE = 19
+"""The largest ``DAL_SHADOW_NICE`` (the lowest priority)."""
+_ZERO_OR_MORE = {"shadow_processes": MAX_SHADOW_PROCESSES, "shadow_nice": MAX_NICE}
 _COUNTS = {
     "app_threads": MAX_APP_THREADS,
     "shadow_workers": MAX_SHADOW_WORKERS,
@@ -296,14 +311,27 @@ class Settings(BaseSettings):
         ),
     )
 
-    @field_validator(*_COUNTS, mode="before")
+    shadow_processes: int = Field(
+        default=0,
+        description=(
+            "Shadow worker processes; 0 runs shadow reads on the thread pool. Above 0 the "
+            "caller only enqueues each shadow read for a worker process."
+        ),
+    )
+    shadow_nice: int = Field(
+        default=0,
+        description="How much the shadow worker processes lower their priority (os.nice).",
+    )
+
+    @field_validator(*_COUNTS, *_ZERO_OR_MORE, mode="before")
     @classmethod
     def _check_count(cls, value: Any, info: ValidationInfo) -> Any:
         field = str(info.field_name)
         if _empty_to_none(value) is None:
             return cls.model_fields[field].default
         key = _key(field)
-        most = _COUNTS[field]
+        least = 0 if field in _ZERO_OR_MORE else 1
+        most = _ZERO_OR_MORE.get(field) or _COUNTS[field]
         example = cls.model_fields[field].default
         try:
             count = int(str(value).strip()) if isinstance(value, str) else value
@@ -313,8 +341,8 @@ class Settings(BaseSettings):
             ) from None
         if isinstance(count, bool) or not isinstance(count, int):
             raise ValueError(f"{key}: must be a whole number such as {example}, got {value!r}")
-        if not 1 <= count <= most:
-            raise ValueError(f"{key}: must be from 1 to {most}, got {value!r}")
+        if not least <= count <= most:
+            raise ValueError(f"{key}: must be from {least} to {most}, got {value!r}")
         return count
 
     @model_validator(mode="after")

@@ -16,6 +16,7 @@ from dal.routing.flags import (
     parse_flags,
 )
 from dal.routing.metrics import Metrics
+from dal.routing.processes import ProcessPoolState, ShadowFactory, ShadowParts
 from dal.routing.recording import (
     Category,
     Comparison,
@@ -66,6 +67,7 @@ __all__ = [
     "Outcome",
     "Plan",
     "PoolState",
+    "ProcessPoolState",
     "Record",
     "Recorder",
     "Redactor",
@@ -76,6 +78,8 @@ __all__ = [
     "ReplayingIdAllocator",
     "RoutedRepositories",
     "Router",
+    "ShadowFactory",
+    "ShadowParts",
     "ShadowSettings",
     "Side",
     "Stage",

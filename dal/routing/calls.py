@@ -29,6 +29,9 @@ class Operation:
     metrics: OperationMetrics
     key_fields: tuple[str, ...] | None = None
     """The fields that make the key of the entity a command returns (None: guess)."""
+    route: str = ""
+    """The routed Protocol (``module:qualname``): tells apart an entity's typed and generic
+    repositories, whose operations may share names."""
     key: str = field(init=False)
     """``entity.operation``, the flags key of this operation."""
 

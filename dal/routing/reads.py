@@ -7,6 +7,10 @@ secondary. The worker then waits for the primary's outcome, compares, and
 records. A read the flags sample out, an open circuit breaker, a full pool or
 a unit of work that has already written skips the shadow read (counted).
 
+With shadow processes (``ShadowSettings.processes``, :mod:`dal.routing.processes`) the
+primary runs first and the caller only enqueues the job with its outcome; a worker
+process runs the same :class:`_ShadowRead` with that outcome already delivered.
+
 The secondary read runs within the deadline of its budget (:func:`interfaces.deadline`),
 so an adapter that honours it frees the worker when the budget ends; a read that
 answered slower than the slow-call threshold is still compared, and counts as a
@@ -18,9 +22,9 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from dal.routing.calls import Operation, Targets
 from dal.routing.compare import ANSWER_ERRORS, Outcome, Verdict, oriented
@@ -31,10 +35,36 @@ from dal.routing.services import Services
 from dal.routing.shadow import Attempt
 from dal.routing.stages import PLANS, Side, Stage
 from dal.routing.uow import current_unit_of_work
+from dal.telemetry.correlation import current_correlation_id
 from dal.telemetry.spans import failed
 from interfaces.deadlines import deadline
 
-__all__ = ["Reads"]
+if TYPE_CHECKING:
+    from dal.routing.processes import ShadowJob, ShadowProcesses
+
+__all__ = ["Reads", "Rules", "eventually_consistent"]
+
+
+class Rules(Protocol):
+    """The flags' comparison rules of an operation (a :class:`FlagSnapshot` is one)."""
+
+    def ignore_rules(self, entity: str, operation: str) -> tuple[str, ...]:
+        """Path patterns left out of the comparison."""
+        ...
+
+    def unordered_paths(self, entity: str, operation: str) -> tuple[str, ...]:
+        """Paths of lists compared regardless of order."""
+        ...
+
+
+def eventually_consistent(services: Services, operation: Operation, args: tuple[Any, ...]) -> bool:
+    """Whether a difference in this read is re-read once before it counts."""
+    entity, name = operation.entity, operation.name
+    reads = services.eventually_consistent
+    if (entity, name) in reads:
+        return True
+    named = args[0] if name == "query" and args else None
+    return isinstance(named, str) and (entity, f"query.{named}") in reads
 
 
 class Reads(Planned):
@@ -45,6 +75,11 @@ class Reads(Planned):
     ) -> Any:
         """Run one query and return the primary side's answer."""
         snapshot, stage, plan = self._plan(operation)
+        processes = self._services.processes
+        if plan.shadow is not None and processes is not None:
+            return self._call_offloaded(
+                processes, targets, operation, stage, snapshot, args, kwargs
+            )
         with operation.metrics.telemetry.routed(stage.value, ANSWER_ERRORS):
             shadow = None
             if plan.shadow is not None:
@@ -56,6 +91,101 @@ class Reads(Planned):
             primary = plan.returned
             outcome = self._call_primary(targets, operation, primary, stage, args, kwargs, deliver)
         return outcome.value
+
+    def _call_offloaded(
+        self,
+        processes: ShadowProcesses,
+        targets: Targets,
+        operation: Operation,
+        stage: Stage,
+        snapshot: FlagSnapshot,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> Any:
+        """The primary read, then the shadow read handed to a worker process with its outcome."""
+        primary = PLANS[stage].returned
+        with operation.metrics.telemetry.routed(stage.value, ANSWER_ERRORS):
+            skip = self._skip_reason(operation, snapshot)
+            if skip is None and not processes.sampling.admit():
+                skip = "sampled_adaptive"
+            if skip is not None:
+                operation.metrics.shadow(skip, stage.value)
+                return self._call_primary(targets, operation, primary, stage, args, kwargs).value
+            delivered: list[Outcome] = []
+            try:
+                outcome = self._call_primary(
+                    targets, operation, primary, stage, args, kwargs, delivered.append
+                )
+            finally:
+                if delivered and delivered[0].answered:
+                    self._enqueue(processes, operation, stage, snapshot, args, kwargs, delivered[0])
+        return outcome.value
+
+    def _enqueue(
+        self,
+        processes: ShadowProcesses,
+        operation: Operation,
+        stage: Stage,
+        snapshot: FlagSnapshot,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        primary: Outcome,
+    ) -> None:
+        from dal.routing.processes import ShadowJob
+
+        entity, name = operation.entity, operation.name
+        try:
+            job = ShadowJob(
+                entity=entity,
+                route=operation.route,
+                operation=name,
+                stage=stage.value,
+                args=args,
+                kwargs=kwargs,
+                primary=primary,
+                ignore=tuple(snapshot.ignore_rules(entity, name)),
+                unordered=tuple(snapshot.unordered_paths(entity, name)),
+                reread=eventually_consistent(self._services, operation, args),
+                correlation_id=current_correlation_id(),
+            )
+            processes.submit(operation, stage, job)
+        except Exception as exc:
+            self._services.raised("shadow start", exc)
+
+    def start_job(
+        self,
+        targets: Targets,
+        operation: Operation,
+        job: ShadowJob,
+        rules: Rules,
+        on_settled: Callable[[], None],
+    ) -> bool:
+        """Run ``job`` (in a worker process) on this router's pool, its primary delivered.
+
+        False (the drop counted) when it did not start; else ``on_settled`` runs once it is over.
+        """
+        services = self._services
+        stage = Stage(job.stage)
+        breaker = services.breakers.get(operation.entity, "read")
+        if not breaker.allow():
+            services.dropped(operation, stage, "circuit_open")
+            return False
+        read = _ShadowRead(
+            services, targets, operation, stage, rules, job.args, job.kwargs, reread=job.reread
+        )
+        runner = services.runner
+        attempt = runner.submit(
+            read.run,
+            budget=services.settings.budget,
+            on_timeout=read.timed_out,
+            on_settled=on_settled,
+        )
+        if attempt is None:
+            breaker.release()
+            services.dropped(operation, stage, "closed" if runner.closed else "pool_full")
+            return False
+        read.deliver(job.primary)
+        return True
 
     def _start_shadow(
         self,
@@ -101,11 +231,14 @@ class _ShadowRead:
         targets: Targets,
         operation: Operation,
         stage: Stage,
-        snapshot: FlagSnapshot,
+        snapshot: Rules,
         args: tuple[Any, ...],
         kwargs: Mapping[str, Any],
+        *,
+        reread: bool | None = None,
     ) -> None:
         self._services = services
+        self._reread_wanted = reread
         self._targets = targets
         self._operation = operation
         self._stage = stage
@@ -198,12 +331,9 @@ class _ShadowRead:
         return False
 
     def _eventually_consistent(self) -> bool:
-        entity, name = self._operation.entity, self._operation.name
-        reads = self._services.eventually_consistent
-        if (entity, name) in reads:
-            return True
-        named = self._args[0] if name == "query" and self._args else None
-        return isinstance(named, str) and (entity, f"query.{named}") in reads
+        if self._reread_wanted is not None:
+            return self._reread_wanted
+        return eventually_consistent(self._services, self._operation, self._args)
 
     def _compare(self, old: Outcome, new: Outcome) -> Verdict | None:
         entity, name = self._operation.entity, self._operation.name

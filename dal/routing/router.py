@@ -18,6 +18,7 @@ import functools
 import inspect
 import os
 import re
+import time
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -28,8 +29,9 @@ from dal.routing.closing import ClosedOnExit
 from dal.routing.compare import Comparator, CompareSettings
 from dal.routing.flags import FlagSource
 from dal.routing.metrics import Metrics
+from dal.routing.processes import ProcessPoolState, ShadowFactory, ShadowProcesses
 from dal.routing.proxy import RoutedBase, protocol_operations, routed_class
-from dal.routing.reads import Reads
+from dal.routing.reads import Reads, Rules
 from dal.routing.recording import Recorder
 from dal.routing.registry import RoutedRepositories, check_same_entities
 from dal.routing.repairlog import RepairLog
@@ -45,6 +47,8 @@ from interfaces.repository import Repositories, Repository
 
 if TYPE_CHECKING:
     from typing_extensions import TypeForm
+
+    from dal.routing.processes import ShadowJob
 
 __all__ = ["Router"]
 
@@ -80,7 +84,13 @@ class Router(ClosedOnExit):
     ``metrics_interval`` seconds (None: only on flush); ``on_raised(operation,
     error)`` hears of every failure of the router's own machinery; ``telemetry``
     (default: :func:`~dal.telemetry.default_telemetry`, the global OpenTelemetry
-    providers) receives its metrics and spans.
+    providers) receives its metrics and spans; ``metrics`` (default: new ones on
+    ``telemetry``) are the counters it keeps.
+
+    With ``shadow.processes`` above 0, shadow reads run in worker processes
+    (:mod:`dal.routing.processes`) that build their side of the work from
+    ``shadow_factory``, a picklable callable returning
+    :class:`~dal.routing.processes.ShadowParts` (ValueError without one).
     """
 
     def __init__(
@@ -95,9 +105,16 @@ class Router(ClosedOnExit):
         metrics_interval: float | None = 60.0,
         on_raised: RaisedHook | None = None,
         telemetry: Telemetry | None = None,
+        metrics: Metrics | None = None,
+        shadow_factory: ShadowFactory | None = None,
     ) -> None:
         if metrics_interval is not None and metrics_interval <= 0:
             raise ValueError(f"metrics_interval must be positive, got {metrics_interval}")
+        if shadow is not None and shadow.processes > 0 and shadow_factory is None:
+            raise ValueError(
+                f"shadow.processes is {shadow.processes}: the worker processes need a "
+                "shadow_factory (a picklable callable returning ShadowParts)"
+            )
         self._services = Services(
             flags=flags,
             recorder=recorder,
@@ -107,8 +124,17 @@ class Router(ClosedOnExit):
             eventually_consistent=_reads(eventually_consistent),
             on_raised=on_raised,
             telemetry=telemetry,
+            metrics=metrics,
         )
+        self._unwatch_sampling: Callable[[], None] = _nothing
+        if shadow_factory is not None and self._services.settings.processes > 0:
+            processes = ShadowProcesses(self._services, shadow_factory)
+            self._services.processes = processes
+            self._unwatch_sampling = self._services.telemetry.watch_shadow_sampling(
+                processes.sampling_factor
+            )
         self._reads = Reads(self._services)
+        self._routes: dict[tuple[str, str, str], tuple[Targets, Operation]] = {}
         self._writes = Writes(self._services)
         self._metrics_interval = metrics_interval
         self._periodic_started = False
@@ -129,6 +155,31 @@ class Router(ClosedOnExit):
     def shadow_pool(self) -> PoolState:
         """The shadow pool now: its workers, the busy ones, queued work, its largest size."""
         return self._services.runner.pool()
+
+    def shadow_processes(self) -> ProcessPoolState | None:
+        """The shadow worker processes now (None in thread mode)."""
+        processes = self._services.processes
+        return None if processes is None else processes.state()
+
+    def routed_target(self, entity: str, route: str, name: str) -> tuple[Targets, Operation] | None:
+        """The targets and operation routed for ``entity``'s Protocol ``route`` (its
+        ``module:qualname``) and operation ``name``, if routed yet (worker processes use it)."""
+        return self._routes.get((entity, route, name))
+
+    def start_shadow_job(
+        self,
+        targets: Targets,
+        operation: Operation,
+        job: ShadowJob,
+        rules: Rules,
+        on_settled: Callable[[], None],
+    ) -> bool:
+        """Start a job a caller's router handed to this (worker process's) router.
+
+        False when it did not start (the drop counted); else ``on_settled`` runs when it
+        is over.
+        """
+        return self._reads.start_job(targets, operation, job, rules, on_settled)
 
     @property
     def repair_log(self) -> RepairLog | None:
@@ -197,7 +248,12 @@ class Router(ClosedOnExit):
 
         Returns False when ``timeout`` seconds passed first.
         """
+        deadline = None if timeout is None else time.monotonic() + timeout
         done = self._services.runner.flush(timeout)
+        processes = self._services.processes
+        if processes is not None:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            done = processes.flush(left) and done
         self._services.flush_drops()
         self._services.emit_metrics()
         return done
@@ -212,6 +268,10 @@ class Router(ClosedOnExit):
         self._closed = True
         self.flush(timeout)
         self._services.runner.close()
+        if self._services.processes is not None:
+            self._services.processes.close(timeout)
+            self._unwatch_sampling()
+            self._services.flush_drops()
         self._services.stop_watching()
 
     def raised(self, operation: str, error: BaseException) -> None:
@@ -281,6 +341,8 @@ class Router(ClosedOnExit):
             Side.NEW: _methods(protocol, names, new, "new"),
         }
         targets = Targets(entity, methods, units_of_work)
+        for operation in operations:
+            self._routes[(entity, operation.route, operation.name)] = (targets, operation)
         calls = {
             operation.name: functools.partial(self._dispatcher(operation), targets, operation)
             for operation in operations
@@ -300,6 +362,7 @@ class Router(ClosedOnExit):
                 signature=inspect.signature(member),
                 metrics=self._services.metrics.operation(entity, name),
                 key_fields=key_fields,
+                route=route_name(protocol),
             )
             for name, (kind, member) in protocol_operations(protocol).items()
         ]
@@ -321,6 +384,15 @@ class Router(ClosedOnExit):
         self._services.runner.scheduler.call_every(
             self._metrics_interval, self._services.emit_metrics
         )
+
+
+def _nothing() -> None:
+    """Nothing to stop."""
+
+
+def route_name(protocol: type) -> str:
+    """``module:qualname`` of a routed Protocol."""
+    return f"{protocol.__module__}:{protocol.__qualname__}"
 
 
 def _methods(protocol: type, names: list[str], implementation: object, side: str) -> dict[str, Any]:

@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dal.routing.calls import Operation, result_key
 from dal.routing.compare import Comparator, Outcome, Verdict
@@ -38,6 +38,9 @@ from dal.routing.repairlog import RepairEntry, RepairLog, call_key, entity_versi
 from dal.routing.shadow import Breakers, ShadowRunner, ShadowSettings
 from dal.routing.stages import Side, Stage
 from dal.telemetry import Telemetry, correlation_fields, current_correlation_id
+
+if TYPE_CHECKING:
+    from dal.routing.processes import ShadowProcesses
 
 __all__ = ["NO_STAGE", "RaisedHook", "Services"]
 
@@ -69,6 +72,7 @@ class Services:
         on_raised: RaisedHook | None,
         drop_interval: float = 1.0,
         telemetry: Telemetry | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.flags = flags
         self.recorder = recorder
@@ -77,10 +81,12 @@ class Services:
         self.settings = settings
         self.eventually_consistent: set[tuple[str, str]] = set(eventually_consistent)
         """(entity, operation) reads re-read once; a named query is ``query.<name>``."""
-        self.metrics = Metrics(telemetry)
+        self.metrics = metrics if metrics is not None else Metrics(telemetry)
         self.telemetry = self.metrics.telemetry
         self.breakers = Breakers(settings)
         self.runner = ShadowRunner(settings, self.raised)
+        self.processes: ShadowProcesses | None = None
+        """The shadow worker processes, when ``settings.processes`` is above 0."""
         self._on_raised = on_raised
         self._drop_interval = drop_interval
         self._drops: dict[_DROP_KEY, _DropTally] = {}

@@ -65,6 +65,14 @@ class ShadowSettings:
     one that exceeds it fails and goes to the repair log. A secondary call
     slower than ``slow_call`` seconds (default: the budget of its kind, reads'
     or writes') counts as a failure for its breaker even when it answered.
+
+    ``processes`` above 0 moves shadow reads to that many worker processes
+    (:mod:`dal.routing.processes`): the caller runs the primary read, then only
+    enqueues the job; at most ``queue_size`` jobs are pending across the processes
+    (more are dropped as ``queue_full`` and lower the adaptive sampling), each
+    process runs ``process_threads`` reads at once, and lowers its priority by
+    ``nice`` (:func:`os.nice`; 0 leaves it). With 0 (the default) shadow reads run
+    on the thread pool above.
     """
 
     workers: int = 4
@@ -79,6 +87,9 @@ class ShadowSettings:
     break_writes: bool = True
     write_budget: float | None = None
     slow_call: float | None = None
+    processes: int = 0
+    process_threads: int = 4
+    nice: int = 0
 
     def __post_init__(self) -> None:
         checks = {
@@ -92,6 +103,9 @@ class ShadowSettings:
             "reread_delay": self.reread_delay >= 0,
             "write_budget": self.write_budget is None or self.write_budget > 0,
             "slow_call": self.slow_call is None or self.slow_call > 0,
+            "processes": self.processes >= 0,
+            "process_threads": self.process_threads >= 1,
+            "nice": 0 <= self.nice <= 19,
         }
         wrong = [f"{name} out of range" for name, ok in checks.items() if not ok]
         if self.max_workers < self.workers:
@@ -247,9 +261,15 @@ class _Phase(Enum):
 class Attempt:
     """One piece of shadow work and its deadline; exactly one of finishing or expiring wins."""
 
-    def __init__(self, runner: ShadowRunner, on_timeout: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        runner: ShadowRunner,
+        on_timeout: Callable[[], None],
+        on_settled: Callable[[], None] | None = None,
+    ) -> None:
         self._runner = runner
         self._on_timeout = on_timeout
+        self._on_settled = on_settled
         self._lock = threading.Lock()
         self._phase = _Phase.QUEUED
         self._timer: Timer | None = None
@@ -300,7 +320,7 @@ class Attempt:
         try:
             self._on_timeout()
         finally:
-            self._runner._settled()
+            self._finished()
 
     def settle(self) -> None:
         """The work is over (called by the runner); idempotent, a no-op once expired."""
@@ -310,7 +330,15 @@ class Attempt:
             self._phase = _Phase.SETTLED
             if self._timer is not None:
                 self._timer.cancel()
-        self._runner._settled()
+        self._finished()
+
+    def _finished(self) -> None:
+        """Tell the runner (and ``on_settled``) that this attempt is over (exactly once)."""
+        try:
+            if self._on_settled is not None:
+                self._on_settled()
+        finally:
+            self._runner._settled()
 
 
 Work = Callable[[Attempt], None]
@@ -370,19 +398,25 @@ class ShadowRunner:
             return PoolState(self._size, self._size - self._free, len(self._queue), self._largest)
 
     def submit(
-        self, work: Work, *, budget: float | None, on_timeout: Callable[[], None]
+        self,
+        work: Work,
+        *,
+        budget: float | None,
+        on_timeout: Callable[[], None],
+        on_settled: Callable[[], None] | None = None,
     ) -> Attempt | None:
         """Queue ``work``; None (at once) when the pool is at its bound and its queue is
         full, when the runner is closed, or when no worker thread can be started.
 
         ``budget`` seconds, counted from now, are allowed until the work calls
         :meth:`Attempt.end_budget`; past them ``on_timeout`` runs and the work's
-        result is dropped. ``budget=None`` means no deadline.
+        result is dropped. ``budget=None`` means no deadline. ``on_settled`` runs once
+        when the work is over (finished, abandoned or dropped at close).
         """
         if self._closed:
             return None
         context = work_context()
-        attempt = Attempt(self, lambda: context.copy().run(on_timeout))
+        attempt = Attempt(self, lambda: context.copy().run(on_timeout), on_settled)
         if budget is not None:
             attempt._deadline = time.monotonic() + budget  # before a worker can take it
         with self._lock:

@@ -102,7 +102,8 @@ DROPS = MetricSpec(
     "counter",
     "{call}",
     "Shadow work that did not happen, by reason (pool_full, timeout, circuit_open, "
-    "sampled_out, dirty_unit_of_work, primary_lost, closed).",
+    "sampled_out, sampled_adaptive, queue_full, worker_lost, dirty_unit_of_work, "
+    "primary_lost, closed).",
     (*_CALL, "dal.reason"),
 )
 ERRORS = MetricSpec(
@@ -126,6 +127,14 @@ SHADOW_WORKERS = MetricSpec(
     "Threads in the shadow pool of the process's routers, busy (running shadow work) or "
     "idle; their sum is the pool's size, which grows with queued work up to max_workers.",
     ("dal.worker.state",),
+)
+SHADOW_SAMPLING = MetricSpec(
+    "dal.shadow.sampling",
+    "gauge",
+    "{factor}",
+    "Adaptive sampling factor of each router's shadow worker processes: the share of the "
+    "reads the flags sample that are handed to them (lowered when their queue is full).",
+    (),
 )
 REPAIRS = MetricSpec(
     "dal.repair_log.appended",
@@ -207,6 +216,7 @@ METRICS: tuple[MetricSpec, ...] = (
     ERRORS,
     BREAKERS,
     SHADOW_WORKERS,
+    SHADOW_SAMPLING,
     REPAIRS,
     REPAIRS_LOST,
     BACKLOG,
