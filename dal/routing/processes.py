@@ -77,6 +77,8 @@ log = logging.getLogger("dal.routing")
 
 _START_METHOD = "spawn"
 _POLL = 0.2
+_SEND_INTERVAL = 0.02
+"""Seconds a worker lets completed jobs gather before it sends them back."""
 """Seconds the results thread waits at most before it looks at the workers again."""
 
 
@@ -138,10 +140,12 @@ class ProcessPoolState:
 class AdaptiveSampling:
     """A factor on the configured sampling ratio: multiplicative decrease, additive increase.
 
-    :meth:`full` (the queue refused a job) multiplies it by ``decrease`` (at most once
-    per ``cooldown`` seconds, never below ``floor``); :meth:`room` (a job was queued
-    with the queue at most half full) adds ``increase`` (never above 1). :meth:`admit`
-    lets a read through with the factor's probability.
+    :meth:`full` (the queue refused a job) multiplies it by ``decrease``; :meth:`room`
+    (the queue is at most half full) adds ``increase``; each at most once per
+    ``cooldown`` seconds (a burst of refusals is one decrease; the factor climbs back
+    at a pace set by time, not by how many reads it lets through), never below
+    ``floor`` nor above 1. :meth:`admit` lets a read through with the factor's
+    probability.
     """
 
     def __init__(
@@ -149,7 +153,7 @@ class AdaptiveSampling:
         *,
         floor: float = 0.01,
         decrease: float = 0.5,
-        increase: float = 0.01,
+        increase: float = 0.05,
         cooldown: float = 0.05,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -161,6 +165,7 @@ class AdaptiveSampling:
         self._lock = threading.Lock()
         self._factor = 1.0
         self._last_decrease = float("-inf")
+        self._last_increase = float("-inf")
 
     @property
     def factor(self) -> float:
@@ -186,6 +191,12 @@ class AdaptiveSampling:
         if self._factor >= 1.0:
             return
         with self._lock:
+            now = self._clock()
+            if now - self._last_increase < self._cooldown or now - self._last_decrease < (
+                self._cooldown
+            ):
+                return
+            self._last_increase = now
             self._factor = min(1.0, self._factor + self._increase)
 
 
@@ -234,6 +245,13 @@ class ShadowProcesses:
 
     # --- the request path ----------------------------------------------------------------
 
+    def admit(self) -> bool:
+        """Whether the adaptive sampling lets this read through (raising its factor first
+        while the queue is at most half full)."""
+        if self._pending * 2 <= self._settings.queue_size:
+            self.sampling.room()
+        return self.sampling.admit()
+
     def submit(
         self,
         operation: Operation,
@@ -270,7 +288,6 @@ class ShadowProcesses:
                 if worker is not None:
                     worker.pending[number] = (operation, stage)
                     self._pending += 1
-                    pending = self._pending
         if worker is None:
             if self._closed:
                 services.dropped(operation, stage, "closed")
@@ -285,8 +302,6 @@ class ShadowProcesses:
             services.raised("shadow job", exc)
             services.dropped(operation, stage, "worker_lost")
             return False
-        if pending * 2 <= limit:
-            self.sampling.room()
         return True
 
     # --- state, flush and close ----------------------------------------------------------
@@ -420,17 +435,17 @@ class ShadowProcesses:
             self._services.raised("shadow results", exc)
 
     def _handle(self, worker: _Worker, message: object) -> None:
-        if not isinstance(message, tuple) or not message or message[0] != "done":
+        if not isinstance(message, tuple) or len(message) != 2 or message[0] != "done":
             return
-        _, number, events = message
-        with self._lock:
-            known = number in worker.pending
-        if known:
-            try:
-                _apply(self._services, pickle.loads(events))
-            except Exception as exc:
-                self._services.raised("shadow results", exc)
-            self._done(worker, number)
+        for number, events in message[1]:
+            with self._lock:
+                known = number in worker.pending
+            if known:
+                try:
+                    _apply(self._services, pickle.loads(events))
+                except Exception as exc:
+                    self._services.raised("shadow results", exc)
+                self._done(worker, number)
 
     def _done(self, worker: _Worker, number: int) -> None:
         with self._lock:
@@ -512,12 +527,22 @@ _JOB: contextvars.ContextVar[int | None] = contextvars.ContextVar("dal_shadow_jo
 
 
 class _Events:
-    """The events of each job not yet sent back, and the pipe to send them on."""
+    """The events of each job not yet sent back, and the pipe to send them on.
 
-    def __init__(self, results: Connection) -> None:
+    Completed jobs are sent in batches, at most every ``interval`` seconds, so the
+    caller's process wakes up to apply them a few dozen times a second, not once a read.
+    """
+
+    def __init__(self, results: Connection, interval: float = _SEND_INTERVAL) -> None:
         self._results = results
+        self._interval = interval
         self._lock = threading.Lock()
+        self._ready = threading.Condition(self._lock)
         self._by_job: dict[int | None, list[tuple[Any, ...]]] = {}
+        self._outbox: list[tuple[int, bytes]] = []
+        self._stopped = False
+        self._sender = threading.Thread(target=self._send, name="dal-shadow-send", daemon=True)
+        self._sender.start()
 
     def add(self, event: tuple[Any, ...]) -> None:
         job = _JOB.get()
@@ -525,11 +550,31 @@ class _Events:
             self._by_job.setdefault(job, []).append(event)
 
     def done(self, job: int) -> None:
-        """Send job ``job``'s events (and any counted outside a job) with its completion."""
+        """Queue job ``job``'s events (and any counted outside a job) with its completion."""
         with self._lock:
             events = self._by_job.pop(job, []) + self._by_job.pop(None, [])
-            payload = _dumps_events(events)
-            self._results.send(("done", job, payload))
+            self._outbox.append((job, _dumps_events(events)))
+            if len(self._outbox) == 1:
+                self._ready.notify()
+
+    def close(self) -> None:
+        """Send what is left and stop the sending thread."""
+        with self._lock:
+            self._stopped = True
+            self._ready.notify()
+        self._sender.join()
+
+    def _send(self) -> None:
+        while True:
+            with self._lock:
+                self._ready.wait_for(lambda: self._outbox or self._stopped)
+                batch, self._outbox = self._outbox, []
+                stopped = self._stopped
+            if batch:
+                self._results.send(("done", batch))
+            if stopped:
+                return
+            time.sleep(self._interval)  # let completions gather into the next batch
 
 
 def _dumps_events(events: list[tuple[Any, ...]]) -> bytes:
@@ -740,4 +785,5 @@ def _worker_main(
         worker.router.flush()
     finally:
         worker.close()
+        events.close()
         results.close()

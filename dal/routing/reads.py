@@ -106,7 +106,7 @@ class Reads(Planned):
         primary = PLANS[stage].returned
         with operation.metrics.telemetry.routed(stage.value, ANSWER_ERRORS):
             skip = self._skip_reason(operation, snapshot)
-            if skip is None and not processes.sampling.admit():
+            if skip is None and not processes.admit():
                 skip = "sampled_adaptive"
             if skip is not None:
                 operation.metrics.shadow(skip, stage.value)

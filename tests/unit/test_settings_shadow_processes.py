@@ -105,9 +105,15 @@ def test_adaptive_sampling_halves_when_full_and_climbs_back_when_there_is_room()
         now[0] += 1.0
         sampling.full()
     assert sampling.factor == 0.1  # never below the floor
+    sampling.room()  # within the cool-down of the decrease
+    assert sampling.factor == 0.1
+    now[0] += 1.0
     sampling.room()
     assert sampling.factor == pytest.approx(0.35)
+    sampling.room()  # one increase per cool-down
+    assert sampling.factor == pytest.approx(0.35)
     for _ in range(10):
+        now[0] += 1.0
         sampling.room()
     assert sampling.factor == 1.0  # never above the configured ratio
     assert all(sampling.admit() for _ in range(100))
