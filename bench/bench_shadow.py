@@ -442,6 +442,9 @@ def main() -> None:
         "--processes", type=int, default=2, help="shadow worker processes in the rate table"
     )
     parser.add_argument(
+        "--process-threads", type=int, default=4, help="reads each worker process runs at once"
+    )
+    parser.add_argument(
         "--nice", default="0,10", help="niceness of the worker processes, one row each: 0,10"
     )
     parser.add_argument(
@@ -458,6 +461,7 @@ def main() -> None:
         if options.max_workers is None
         else options.max_workers,
         queue_size=options.queue,
+        process_threads=options.process_threads,
     )
     logging.getLogger("dal").setLevel(logging.ERROR)  # failures are counted, not printed
     seconds, users = (1.0, 64) if options.quick else (options.seconds, options.users)
