@@ -298,9 +298,9 @@ class ShadowProcesses:
         try:
             worker.jobs.put_nowait((number, (job.entity, job.operation, job.stage), payload))
         except Exception as exc:  # the worker's queue is closed: it was just replaced
-            self._done(worker, number)
-            services.raised("shadow job", exc)
-            services.dropped(operation, stage, "worker_lost")
+            if self._done(worker, number):  # else counted with the worker's other jobs
+                services.raised("shadow job", exc)
+                services.dropped(operation, stage, "worker_lost")
             return False
         return True
 
@@ -447,13 +447,15 @@ class ShadowProcesses:
                     self._services.raised("shadow results", exc)
                 self._done(worker, number)
 
-    def _done(self, worker: _Worker, number: int) -> None:
+    def _done(self, worker: _Worker, number: int) -> bool:
+        """Job ``number`` of ``worker`` is over; False if it was already (lost)."""
         with self._lock:
             if worker.pending.pop(number, None) is None:
-                return
+                return False
             self._pending -= 1
             if self._pending == 0:
                 self._idle.notify_all()
+            return True
 
     def _lose(self, worker: _Worker, reason: str, *, restart: bool = True) -> None:
         """``worker`` is gone: its pending jobs are dropped for ``reason``; start another."""
