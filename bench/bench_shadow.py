@@ -442,6 +442,11 @@ def main() -> None:
         "--processes", type=int, default=2, help="shadow worker processes in the rate table"
     )
     parser.add_argument(
+        "--adaptive",
+        action="store_true",
+        help="the thread pool adapts its sampling too (ShadowSettings.adaptive)",
+    )
+    parser.add_argument(
         "--process-threads", type=int, default=4, help="reads each worker process runs at once"
     )
     parser.add_argument(
@@ -462,6 +467,7 @@ def main() -> None:
         else options.max_workers,
         queue_size=options.queue,
         process_threads=options.process_threads,
+        adaptive=options.adaptive,
     )
     logging.getLogger("dal").setLevel(logging.ERROR)  # failures are counted, not printed
     seconds, users = (1.0, 64) if options.quick else (options.seconds, options.users)

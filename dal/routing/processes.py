@@ -39,7 +39,6 @@ import logging
 import multiprocessing
 import os
 import pickle
-import random
 import threading
 import time
 import typing
@@ -55,7 +54,7 @@ from dal.routing.calls import Operation, Targets
 from dal.routing.compare import CompareSettings, Outcome
 from dal.routing.metrics import Metrics, OperationMetrics
 from dal.routing.recording import ErrorRecord, Record, Recorder
-from dal.routing.shadow import ShadowSettings
+from dal.routing.shadow import AdaptiveSampling, ShadowSettings
 from dal.routing.stages import Stage
 from dal.telemetry import default_telemetry
 from dal.telemetry.correlation import enter_correlation, leave_correlation
@@ -137,69 +136,6 @@ class ProcessPoolState:
     pids: tuple[int, ...] = ()
 
 
-class AdaptiveSampling:
-    """A factor on the configured sampling ratio: multiplicative decrease, additive increase.
-
-    :meth:`full` (the queue refused a job) multiplies it by ``decrease``; :meth:`room`
-    (the queue is at most half full) adds ``increase``; each at most once per
-    ``cooldown`` seconds (a burst of refusals is one decrease; the factor climbs back
-    at a pace set by time, not by how many reads it lets through), never below
-    ``floor`` nor above 1. :meth:`admit` lets a read through with the factor's
-    probability.
-    """
-
-    def __init__(
-        self,
-        *,
-        floor: float = 0.01,
-        decrease: float = 0.5,
-        increase: float = 0.05,
-        cooldown: float = 0.05,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.floor = floor
-        self._decrease = decrease
-        self._increase = increase
-        self._cooldown = cooldown
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._factor = 1.0
-        self._last_decrease = float("-inf")
-        self._last_increase = float("-inf")
-
-    @property
-    def factor(self) -> float:
-        """The share of sampled reads let through now, from ``floor`` to 1."""
-        return self._factor
-
-    def admit(self) -> bool:
-        """Whether this read is let through."""
-        factor = self._factor
-        return factor >= 1.0 or random.random() < factor
-
-    def full(self) -> None:
-        """The queue was full: lower the factor."""
-        with self._lock:
-            now = self._clock()
-            if now - self._last_decrease < self._cooldown:
-                return
-            self._last_decrease = now
-            self._factor = max(self.floor, self._factor * self._decrease)
-
-    def room(self) -> None:
-        """The queue has room: raise the factor towards 1."""
-        if self._factor >= 1.0:
-            return
-        with self._lock:
-            now = self._clock()
-            if now - self._last_increase < self._cooldown or now - self._last_decrease < (
-                self._cooldown
-            ):
-                return
-            self._last_increase = now
-            self._factor = min(1.0, self._factor + self._increase)
-
-
 # --- the caller's process ------------------------------------------------------------------
 
 
@@ -232,7 +168,7 @@ class ShadowProcesses:
         self._settings = services.settings
         self._factory = factory
         self._context = typing.cast(SpawnContext, multiprocessing.get_context(_START_METHOD))
-        self.sampling = AdaptiveSampling()
+        self.sampling = services.sampling
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._workers: list[_Worker] = []
@@ -318,10 +254,6 @@ class ShadowProcesses:
                 self.sampling.factor,
                 tuple(w.process.pid for w in alive if w.process.pid is not None),
             )
-
-    def sampling_factor(self) -> float:
-        """The adaptive sampling factor now (the ``dal.shadow.sampling`` gauge)."""
-        return self.sampling.factor
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until every job queued so far is done (or lost); False on timeout."""

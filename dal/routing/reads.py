@@ -198,6 +198,9 @@ class Reads(Planned):
     ) -> _ShadowRead | None:
         services = self._services
         skip = self._skip_reason(operation, snapshot)
+        adaptive = services.settings.adaptive
+        if skip is None and adaptive and not self._admit():
+            skip = "sampled_adaptive"
         if skip is not None:
             operation.metrics.shadow(skip, stage.value)
             return None
@@ -208,8 +211,19 @@ class Reads(Planned):
         read = _ShadowRead(services, targets, operation, stage, snapshot, args, kwargs)
         if not self._submit(operation, stage, read.run, services.settings.budget, read.timed_out):
             breaker.release()
+            if adaptive and not services.runner.closed:
+                services.sampling.full()
             return None
         return read
+
+    def _admit(self) -> bool:
+        """Whether the thread pool's adaptive sampling lets this read through (raising its
+        factor first while at most half the pool's queue waits)."""
+        services = self._services
+        sampling, settings = services.sampling, services.settings
+        if sampling.factor < 1.0 and services.runner.pool().queued * 2 <= settings.queue_size:
+            sampling.room()
+        return sampling.admit()
 
     @staticmethod
     def _skip_reason(operation: Operation, snapshot: FlagSnapshot) -> str | None:

@@ -128,10 +128,10 @@ class Router(ClosedOnExit):
         )
         self._unwatch_sampling: Callable[[], None] = _nothing
         if shadow_factory is not None and self._services.settings.processes > 0:
-            processes = ShadowProcesses(self._services, shadow_factory)
-            self._services.processes = processes
+            self._services.processes = ShadowProcesses(self._services, shadow_factory)
+        if self._services.settings.adapts:
             self._unwatch_sampling = self._services.telemetry.watch_shadow_sampling(
-                processes.sampling_factor
+                self.shadow_sampling
             )
         self._reads = Reads(self._services)
         self._routes: dict[tuple[str, str, str], tuple[Targets, Operation]] = {}
@@ -155,6 +155,10 @@ class Router(ClosedOnExit):
     def shadow_pool(self) -> PoolState:
         """The shadow pool now: its workers, the busy ones, queued work, its largest size."""
         return self._services.runner.pool()
+
+    def shadow_sampling(self) -> float:
+        """The adaptive sampling factor now (1.0: every read the flags sample is shadowed)."""
+        return self._services.sampling.factor
 
     def shadow_processes(self) -> ProcessPoolState | None:
         """The shadow worker processes now (None in thread mode)."""
@@ -268,9 +272,9 @@ class Router(ClosedOnExit):
         self._closed = True
         self.flush(timeout)
         self._services.runner.close()
+        self._unwatch_sampling()
         if self._services.processes is not None:
             self._services.processes.close(timeout)
-            self._unwatch_sampling()
             self._services.flush_drops()
         self._services.stop_watching()
 

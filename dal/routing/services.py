@@ -35,7 +35,7 @@ from dal.routing.recording import (
 )
 from dal.routing.redaction import scrub_message
 from dal.routing.repairlog import RepairEntry, RepairLog, call_key, entity_version
-from dal.routing.shadow import Breakers, ShadowRunner, ShadowSettings
+from dal.routing.shadow import AdaptiveSampling, Breakers, ShadowRunner, ShadowSettings
 from dal.routing.stages import Side, Stage
 from dal.telemetry import Telemetry, correlation_fields, current_correlation_id
 
@@ -85,6 +85,8 @@ class Services:
         self.telemetry = self.metrics.telemetry
         self.breakers = Breakers(settings)
         self.runner = ShadowRunner(settings, self.raised)
+        self.sampling = AdaptiveSampling()
+        """The adaptive sampling factor (used when ``settings.adapts``)."""
         self.processes: ShadowProcesses | None = None
         """The shadow worker processes, when ``settings.processes`` is above 0."""
         self._on_raised = on_raised

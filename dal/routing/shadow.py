@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextvars
 import itertools
+import random
 import threading
 import time
 from collections import deque
@@ -35,6 +36,7 @@ from dal.routing.timers import ErrorHook, Scheduler, Timer
 from dal.routing.workcontext import work_context
 
 __all__ = [
+    "AdaptiveSampling",
     "Attempt",
     "Breakers",
     "CircuitBreaker",
@@ -73,6 +75,10 @@ class ShadowSettings:
     process runs ``process_threads`` reads at once, and lowers its priority by
     ``nice`` (:func:`os.nice`; 0 leaves it). With 0 (the default) shadow reads run
     on the thread pool above.
+
+    Worker processes always adapt their sampling (:class:`AdaptiveSampling`) to a full
+    queue; ``adaptive`` makes the thread pool adapt it too, when it refuses work
+    (``pool_full``) and while at most half its queue waits.
     """
 
     workers: int = 4
@@ -90,6 +96,7 @@ class ShadowSettings:
     processes: int = 0
     process_threads: int = 4
     nice: int = 0
+    adaptive: bool = False
 
     def __post_init__(self) -> None:
         checks = {
@@ -119,6 +126,11 @@ class ShadowSettings:
     def secondary_write_seconds(self) -> float:
         """The budget of a secondary write: ``write_budget``, else ``budget``."""
         return self.budget if self.write_budget is None else self.write_budget
+
+    @property
+    def adapts(self) -> bool:
+        """Whether shadow reads adapt their sampling: in worker processes, or ``adaptive``."""
+        return self.adaptive or self.processes > 0
 
     def slow_call_seconds(self, kind: str) -> float:
         """How slow a secondary ``"read"`` or ``"write"`` may be before it counts as failed."""
@@ -245,6 +257,69 @@ class Breakers:
         with self._lock:
             items = sorted(self._breakers.items())
         return {f"{entity}.{kind}": b.state.value for (entity, kind), b in items}
+
+
+class AdaptiveSampling:
+    """A factor on the configured sampling ratio: multiplicative decrease, additive increase.
+
+    :meth:`full` (the queue refused a job) multiplies it by ``decrease``; :meth:`room`
+    (the queue is at most half full) adds ``increase``; each at most once per
+    ``cooldown`` seconds (a burst of refusals is one decrease; the factor climbs back
+    at a pace set by time, not by how many reads it lets through), never below
+    ``floor`` nor above 1. :meth:`admit` lets a read through with the factor's
+    probability.
+    """
+
+    def __init__(
+        self,
+        *,
+        floor: float = 0.01,
+        decrease: float = 0.5,
+        increase: float = 0.05,
+        cooldown: float = 0.05,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.floor = floor
+        self._decrease = decrease
+        self._increase = increase
+        self._cooldown = cooldown
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._factor = 1.0
+        self._last_decrease = float("-inf")
+        self._last_increase = float("-inf")
+
+    @property
+    def factor(self) -> float:
+        """The share of sampled reads let through now, from ``floor`` to 1."""
+        return self._factor
+
+    def admit(self) -> bool:
+        """Whether this read is let through."""
+        factor = self._factor
+        return factor >= 1.0 or random.random() < factor
+
+    def full(self) -> None:
+        """The queue was full: lower the factor."""
+        with self._lock:
+            now = self._clock()
+            if now - self._last_decrease < self._cooldown:
+                return
+            self._last_decrease = now
+            self._factor = max(self.floor, self._factor * self._decrease)
+
+    def room(self) -> None:
+        """The queue has room: raise the factor towards 1."""
+        if self._factor >= 1.0:
+            return
+        with self._lock:
+            now = self._clock()
+            if now - self._last_increase < self._cooldown or now - self._last_decrease < (
+                self._cooldown
+            ):
+                return
+            self._last_increase = now
+            self._factor = min(1.0, self._factor + self._increase)
 
 
 # --- attempts ----------------------------------------------------------------------------

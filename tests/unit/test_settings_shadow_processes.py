@@ -6,7 +6,7 @@ import pytest
 
 from dal.container import build_container
 from dal.routing import Router, ShadowSettings, StaticFlags
-from dal.routing.processes import AdaptiveSampling
+from dal.routing.shadow import AdaptiveSampling
 from dal.settings import MAX_NICE, MAX_SHADOW_PROCESSES, Settings, SettingsError, load_settings
 
 KEYS = ("DAL_SHADOW_PROCESSES", "DAL_SHADOW_NICE")
