@@ -89,6 +89,7 @@ if TYPE_CHECKING:
     from dal.idsource import IdHandover
     from dal.migrate.plan import SourcePlan
     from dal.migrate.tools import MigrationTools
+    from dal.routing.deferred import DrainFunction
 
 __all__ = ["POOL_MARGIN", "Container", "build_container", "connection_pool_size"]
 
@@ -420,13 +421,16 @@ def _unwritable(field: str, what: str, path: Path, error: OSError) -> SettingsEr
 
 def _shadow_settings(settings: Settings) -> ShadowSettings | None:
     """The router's limits: ``DAL_SHADOW_WORKERS``, ``DAL_SHADOW_MAX_WORKERS``,
-    ``DAL_SHADOW_QUEUE``, ``DAL_SECONDARY_WRITE_BUDGET`` and ``DAL_SECONDARY_SLOW_THRESHOLD``."""
+    ``DAL_SHADOW_QUEUE``, ``DAL_SECONDARY_WRITE_BUDGET``, ``DAL_SECONDARY_SLOW_THRESHOLD``,
+    ``DAL_SECONDARY_WRITES`` and ``DAL_DEFERRED_MAX_LAG``."""
     return ShadowSettings(
         workers=settings.shadow_workers,
         max_workers=settings.shadow_max_workers,
         queue_size=settings.shadow_queue,
         write_budget=settings.secondary_write_budget,
         slow_call=settings.secondary_slow_threshold,
+        secondary_writes=settings.secondary_writes,
+        max_lag=settings.deferred_max_lag,
     )
 
 
@@ -464,8 +468,10 @@ def _router(
     shadow: ShadowSettings | None,
     eventually_consistent: tuple[str, ...],
     telemetry: Telemetry,
+    drain: DrainFunction | None = None,
 ) -> Iterator[Router]:
-    """The migration router; closed (its shadow work flushed) at shutdown."""
+    """The migration router; closed (its shadow work flushed, its deferred writes drained)
+    at shutdown."""
     router = Router(
         flags,
         recorder,
@@ -474,11 +480,30 @@ def _router(
         shadow=shadow,
         eventually_consistent=eventually_consistent,
         telemetry=telemetry,
+        drain=drain,
     )
     try:
         yield router
     finally:
         router.close()
+
+
+def _deferred_drain(
+    shadow: ShadowSettings | None,
+    tools: Callable[[], MigrationTools],
+    client: Callable[[], DynamoClient],
+) -> DrainFunction | None:
+    """How the router's drainer replays deferred writes: the repair by entry of ``dal repair
+    --from-log`` over the migration tools, with the layer's DynamoDB client (its timeouts,
+    ``DAL_DYNAMODB_*_TIMEOUT``); None (nothing built) with inline writes."""
+    if shadow is None or shadow.secondary_writes != "deferred":
+        return None
+    import dataclasses
+
+    from dal.migrate.replay import deferred_drain
+
+    opened = dataclasses.replace(tools(), client=client())
+    return deferred_drain(opened.replayer(), workers=2)
 
 
 def _routed_store(old: EntityStore, new: EntityStore, router: Router) -> EntityStore:
@@ -686,20 +711,6 @@ class Container(containers.DeclarativeContainer):
     routed_new_store = providers.ThreadSafeSingleton(_entity_store, routed_new_entities)
     eventually_consistent: providers.Object[tuple[str, ...]] = providers.Object(())
     telemetry = providers.Resource(_telemetry, settings)  # DAL_METRICS_PORT
-    router = providers.Resource(
-        _router,
-        flags,
-        recorder,
-        compare_settings,
-        repair_log,
-        shadow_settings,
-        eventually_consistent,
-        telemetry,
-    )
-    routed_store = providers.ThreadSafeSingleton(
-        _routed_store, routed_old_store, routed_new_store, router
-    )
-
     # migration tools (dal backfill, verify, repair): the contract and stage flags above, an
     # engine and a client of their own with pools sized for migration_workers threads
     migration_workers: providers.Object[int] = providers.Object(4)
@@ -711,6 +722,26 @@ class Container(containers.DeclarativeContainer):
         migration_workers,
         entity_specs.provider,
         id_allocator.provider,
+    )
+
+    # deferred secondary writes (DAL_SECONDARY_WRITES=deferred): the router's drainer replays
+    # their entries over the migration tools (built only in that mode)
+    deferred_drain = providers.Callable(
+        _deferred_drain, shadow_settings, migration_tools.provider, dynamodb_client.provider
+    )
+    router = providers.Resource(
+        _router,
+        flags,
+        recorder,
+        compare_settings,
+        repair_log,
+        shadow_settings,
+        eventually_consistent,
+        telemetry,
+        deferred_drain,
+    )
+    routed_store = providers.ThreadSafeSingleton(
+        _routed_store, routed_old_store, routed_new_store, router
     )
 
 

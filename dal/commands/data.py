@@ -388,9 +388,10 @@ def _replay(
     with _tools(workers) as tools:
         for name in sorted({entry.entity for entry in entries}):
             select_plans(tools.plans, (name,))
-        report = tools.replayer().run(entries, options)
-    if report.done_ids and not dry_run:
-        log.mark_done(*report.done_ids)
+        with log.drain_lock():  # no router's drainer replays meanwhile
+            report = tools.replayer().run(entries, options)
+            if report.done_ids and not dry_run:
+                log.mark_done(*report.done_ids)
     _show_repair(report, as_json)
     if report.refused is not None:
         _refused(report.refused)

@@ -20,7 +20,7 @@ its key, and what it feeds, verify equal afterwards.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,7 +41,14 @@ from dal.routing.redaction import DEFAULT_SENSITIVE, Redactor
 from dal.routing.repairlog import RepairEntry
 from dal.routing.stages import Side
 
-__all__ = ["EntryOutcome", "ReplayOptions", "ReplayReport", "Replayer", "key_filter"]
+__all__ = [
+    "EntryOutcome",
+    "ReplayOptions",
+    "ReplayReport",
+    "Replayer",
+    "deferred_drain",
+    "key_filter",
+]
 
 _REDACTED = "<redacted:"
 
@@ -385,6 +392,23 @@ class Replayer:
             for outcome in group.outcomes:
                 outcome.done = reason is None
                 outcome.reason = reason
+
+
+def deferred_drain(
+    replayer: Replayer, workers: int = 4
+) -> Callable[[Sequence[RepairEntry]], list[str]]:
+    """The drain function of deferred secondary writes (:class:`dal.routing.deferred.Drainer`):
+    replays a batch of entries with ``replayer`` and returns the ids of those done.
+
+    The mass-deletion guard is off: every entry is a write the application made and
+    the authoritative side committed, and replay deletes only on the entry's own key.
+    """
+    options = ReplayOptions(workers=workers, allow_mass_delete=True)
+
+    def drain(entries: Sequence[RepairEntry]) -> list[str]:
+        return replayer.run(entries, options).done_ids
+
+    return drain
 
 
 def _why(findings: Sequence[Finding], actions: Sequence[RepairAction], what: str) -> str:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from dal.routing.calls import Operation, Targets
 from dal.routing.closing import ClosedOnExit
 from dal.routing.compare import Comparator, CompareSettings
+from dal.routing.deferred import Drainer, DrainFunction
 from dal.routing.flags import FlagSource
 from dal.routing.metrics import Metrics
 from dal.routing.proxy import RoutedBase, protocol_operations, routed_class
@@ -81,6 +82,11 @@ class Router(ClosedOnExit):
     error)`` hears of every failure of the router's own machinery; ``telemetry``
     (default: :func:`~dal.telemetry.default_telemetry`, the global OpenTelemetry
     providers) receives its metrics and spans.
+
+    With ``shadow.secondary_writes == "deferred"`` the second side of a dual write is
+    left to a :class:`~dal.routing.deferred.Drainer` the router starts: ``repair_log``
+    is its queue and ``drain`` replays its entries (required both;
+    :func:`dal.migrate.replay.deferred_drain`).
     """
 
     def __init__(
@@ -95,19 +101,42 @@ class Router(ClosedOnExit):
         metrics_interval: float | None = 60.0,
         on_raised: RaisedHook | None = None,
         telemetry: Telemetry | None = None,
+        drain: DrainFunction | None = None,
     ) -> None:
         if metrics_interval is not None and metrics_interval <= 0:
             raise ValueError(f"metrics_interval must be positive, got {metrics_interval}")
+        settings = shadow if shadow is not None else ShadowSettings()
+        log = _repair_log(repair_log)
+        if settings.secondary_writes == "deferred":
+            if log is None:
+                raise ValueError(
+                    "deferred secondary writes need a repair log (their queue): pass repair_log"
+                )
+            if drain is None:
+                raise ValueError(
+                    "deferred secondary writes need drain, the function that replays their "
+                    "entries (dal.migrate.replay.deferred_drain)"
+                )
         self._services = Services(
             flags=flags,
             recorder=recorder,
             comparator=_comparator(comparator),
-            repair_log=_repair_log(repair_log),
-            settings=shadow if shadow is not None else ShadowSettings(),
+            repair_log=log,
+            settings=settings,
             eventually_consistent=_reads(eventually_consistent),
             on_raised=on_raised,
             telemetry=telemetry,
         )
+        if log is not None and drain is not None and settings.secondary_writes == "deferred":
+            drainer = Drainer(
+                log,
+                drain,
+                max_lag=settings.max_lag,
+                breakers=self._services.breakers,
+                on_error=self._services.raised,
+            )
+            self._services.drainer = drainer.start()
+            self._services.watch_lag(drainer.lag)
         self._reads = Reads(self._services)
         self._writes = Writes(self._services)
         self._metrics_interval = metrics_interval
@@ -129,6 +158,11 @@ class Router(ClosedOnExit):
     def shadow_pool(self) -> PoolState:
         """The shadow pool now: its workers, the busy ones, queued work, its largest size."""
         return self._services.runner.pool()
+
+    @property
+    def drainer(self) -> Drainer | None:
+        """The drainer of deferred secondary writes (None unless they are deferred)."""
+        return self._services.drainer
 
     @property
     def repair_log(self) -> RepairLog | None:
@@ -203,7 +237,8 @@ class Router(ClosedOnExit):
         return done
 
     def close(self, timeout: float | None = 5.0) -> None:
-        """Flush (up to ``timeout``), then stop the shadow pool and the timer thread.
+        """Flush (up to ``timeout``), then stop the shadow pool and the timer thread; drain
+        deferred writes (up to ``timeout``) and stop the drainer.
 
         Routed objects keep working afterwards, without shadow reads or write comparisons.
         """
@@ -212,6 +247,15 @@ class Router(ClosedOnExit):
         self._closed = True
         self.flush(timeout)
         self._services.runner.close()
+        drainer = self._services.drainer
+        if drainer is not None and not drainer.close(timeout):
+            self._services.raised(
+                "deferred drain",
+                TimeoutError(
+                    f"{drainer.state().pending} deferred writes left open in "
+                    f"{drainer.log.path}: drained on the next start or by dal repair --from-log"
+                ),
+            )
         self._services.stop_watching()
 
     def raised(self, operation: str, error: BaseException) -> None:

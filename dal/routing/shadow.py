@@ -35,6 +35,7 @@ from dal.routing.timers import ErrorHook, Scheduler, Timer
 from dal.routing.workcontext import work_context
 
 __all__ = [
+    "SECONDARY_WRITES",
     "Attempt",
     "Breakers",
     "CircuitBreaker",
@@ -42,6 +43,10 @@ __all__ = [
     "ShadowRunner",
     "ShadowSettings",
 ]
+
+
+SECONDARY_WRITES = ("inline", "deferred")
+"""How the second side of a dual write is written (:attr:`ShadowSettings.secondary_writes`)."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,11 @@ class ShadowSettings:
     one that exceeds it fails and goes to the repair log. A secondary call
     slower than ``slow_call`` seconds (default: the budget of its kind, reads'
     or writes') counts as a failure for its breaker even when it answered.
+
+    ``secondary_writes`` is ``inline`` (the second side is written on the caller's
+    thread, as above) or ``deferred``: the caller writes the authoritative side only
+    and a ``deferred`` entry goes to the repair log, which a drainer applies within
+    about ``max_lag`` seconds (:mod:`dal.routing.deferred`).
     """
 
     workers: int = 4
@@ -79,6 +89,8 @@ class ShadowSettings:
     break_writes: bool = True
     write_budget: float | None = None
     slow_call: float | None = None
+    secondary_writes: str = "inline"
+    max_lag: float = 5.0
 
     def __post_init__(self) -> None:
         checks = {
@@ -92,8 +104,13 @@ class ShadowSettings:
             "reread_delay": self.reread_delay >= 0,
             "write_budget": self.write_budget is None or self.write_budget > 0,
             "slow_call": self.slow_call is None or self.slow_call > 0,
+            "max_lag": self.max_lag > 0,
         }
         wrong = [f"{name} out of range" for name, ok in checks.items() if not ok]
+        if self.secondary_writes not in SECONDARY_WRITES:
+            wrong.append(
+                f"secondary_writes must be inline or deferred, got {self.secondary_writes!r}"
+            )
         if self.max_workers < self.workers:
             wrong.append(
                 f"max_workers ({self.max_workers}) must be at least workers ({self.workers})"

@@ -38,6 +38,8 @@ BacklogSource = Callable[[], Mapping[str, int]]
 """Returns the pending repair entries per entity."""
 PoolSource = Callable[[], Mapping[str, int]]
 """Returns a shadow pool's threads by state: ``{"busy": 3, "idle": 1}``."""
+LagSource = Callable[[], float]
+"""Returns the lag of deferred secondary writes, in seconds."""
 
 Attributes = dict[str, str]
 F = TypeVar("F", bound=Callable[..., Any])
@@ -70,6 +72,7 @@ class Telemetry:
         self._breakers: list[Callable[[], BreakerSource | None]] = []
         self._backlogs: list[Callable[[], BacklogSource | None]] = []
         self._pools: list[Callable[[], PoolSource | None]] = []
+        self._lags: list[Callable[[], LagSource | None]] = []
         self._backlog_interval = backlog_interval
         self._backlog_cache: tuple[float, list[tuple[int, Attributes]]] | None = None
         spec = catalog.DURATION
@@ -90,6 +93,7 @@ class Telemetry:
             (catalog.BREAKERS, self._observe_breakers),
             (catalog.BACKLOG, self._observe_backlog),
             (catalog.SHADOW_WORKERS, self._observe_pools),
+            (catalog.SECONDARY_LAG, self._observe_lag),
         ):
             meter.create_observable_gauge(
                 spec.name, callbacks=[callback], unit=spec.unit, description=spec.description
@@ -152,6 +156,11 @@ class Telemetry:
         call the result to stop. A bound method is held weakly."""
         return self.watch_source(self._pools, source)
 
+    def watch_lag(self, source: LagSource) -> Callable[[], None]:
+        """Report the deferred-write lag ``source`` returns (the largest over every source);
+        call the result to stop. A bound method is held weakly."""
+        return self.watch_source(self._lags, source)
+
     def watch_source(self, sources: list[Callable[[], F | None]], source: F) -> Callable[[], None]:
         """Add ``source`` to ``sources`` (a bound method weakly); call the result to remove it."""
         reference: Callable[[], F | None] = (
@@ -191,6 +200,12 @@ class Telemetry:
             for state, count in source().items():
                 totals[state] = totals.get(state, 0) + count
         return [Observation(count, {"dal.worker.state": state}) for state, count in totals.items()]
+
+    def _observe_lag(self, options: CallbackOptions) -> Iterable[Observation]:
+        sources = self.live_sources(self._lags)
+        if not sources:
+            return []
+        return [Observation(max(source() for source in sources), {})]
 
     def _observe_backlog(self, options: CallbackOptions) -> Iterable[Observation]:
         now = time.monotonic()
