@@ -16,7 +16,10 @@ to 16 while work waits, a queue of 16; ``--workers``, ``--max-workers`` and
   of its own) by 8 and 16 threads through the routed store at ``off``,
   ``dual_write``, ``shadow`` and ``live``, against the MySQL store alone (each call
   in its unit of work): throughput, its ratio to direct MySQL, p99, and the largest
-  the shadow pool grew.
+  the shadow pool grew. ``dual_write deferred`` and ``shadow deferred`` are those
+  stages with deferred secondary writes (``DAL_SECONDARY_WRITES=deferred``: the caller
+  writes MySQL and a repair-log entry, the router's drainer writes DynamoDB);
+  ``drain s`` is how long the drainer took to catch up once the cell ended.
 
 Every cell runs for ``--seconds``; the MySQL pool is sized by
 :func:`dal.container.connection_pool_size` for the largest thread count. Run::
@@ -33,9 +36,12 @@ the npm package's jar and stopped afterwards.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import random
+import shutil
+import tempfile
 import threading
 import time
 import uuid
@@ -43,6 +49,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Engine
 
@@ -52,6 +59,8 @@ from dal.container import connection_pool_size
 from dal.contract import load_contract
 from dal.local import mariadb
 from dal.local.dynamodb_local import DynamoDBLocal
+from dal.migrate.replay import deferred_drain
+from dal.migrate.tools import open_tools
 from dal.routing import (
     MemoryRecorder,
     ReplayingClock,
@@ -60,7 +69,9 @@ from dal.routing import (
     ShadowSettings,
     StaticFlags,
 )
+from dal.routing.deferred import DrainFunction
 from dal.schema import create_tables, drop_tables
+from dal.settings import Settings
 from examples.store import CONTRACT, NewUser, Store
 from examples.store.dynamodb import build_store as dynamo_store
 from examples.store.migrations import upgrade
@@ -160,13 +171,24 @@ class Bench:
         self._stack = stack
         self.user_ids: list[int] = []
 
-    def routed(self, stage: str) -> tuple[Store, Router, MemoryRecorder]:
+    drain: DrainFunction | None = None
+    """Replays deferred entries (set by ``main``) for the deferred configurations."""
+
+    def routed(self, stage: str, deferred: bool = False) -> tuple[Store, Router, MemoryRecorder]:
         recorder = MemoryRecorder()
+        shadow = self.shadow
+        log = None
+        if deferred:
+            shadow = dataclasses.replace(shadow, secondary_writes="deferred")
+            log = Path(tempfile.mkdtemp(prefix="bench_shadow_log_"))
+            self._stack.callback(shutil.rmtree, log, True)
         router = Router(
             StaticFlags(dict.fromkeys(ENTITIES, stage)),
             recorder,
-            shadow=self.shadow,
+            shadow=shadow,
             metrics_interval=None,
+            repair_log=log,
+            drain=self.drain if deferred else None,
         )
         self._stack.callback(router.close)
         return router.route_store(self.old, self.new), router, recorder
@@ -245,21 +267,32 @@ def latency_table(bench: Bench, thread_counts: list[int], seconds: float) -> Non
 
 def mix_table(bench: Bench, thread_counts: list[int], seconds: float) -> None:
     print("\n80/20 read/write mix of users: throughput against direct MySQL")
-    print(f"{'threads':>7} {'config':<12} {'ops/s':>8} {'x direct':>8} {'p99 ms':>8} {'pool':>4}")
+    print(
+        f"{'threads':>7} {'config':<19} {'ops/s':>8} {'x direct':>8} {'p99 ms':>8} {'pool':>4} "
+        f"{'drain s':>7}"
+    )
+    configs = [(stage, False) for stage in ("off", "dual_write", "shadow", "live")]
+    configs += [("dual_write", True), ("shadow", True)]
     for threads in thread_counts:
         partitions = bench.partitions(threads)
         runs = {"direct MySQL": hammer(threads, seconds, mix(bench.old, True), partitions)}
-        pools = {"direct MySQL": "-"}
-        for stage in ("off", "dual_write", "shadow", "live"):
-            store, router, _ = bench.routed(stage)
-            runs[stage] = hammer(threads, seconds, mix(store, False), partitions)
+        pools, drains = {"direct MySQL": "-"}, {}
+        for stage, deferred in configs:
+            label = f"{stage} deferred" if deferred else stage
+            store, router, _ = bench.routed(stage, deferred)
+            runs[label] = hammer(threads, seconds, mix(store, False), partitions)
             router.flush(60)
-            pools[stage] = str(router.shadow_pool().largest)
+            if router.drainer is not None:
+                began = time.perf_counter()
+                router.drainer.wait_drained(120)
+                drains[label] = f"{time.perf_counter() - began:7.2f}"
+                router.close()
+            pools[label] = str(router.shadow_pool().largest)
         direct = runs["direct MySQL"].throughput
         for label, run in runs.items():
             print(
-                f"{threads:>7} {label:<12} {run.throughput:8.0f} {run.throughput / direct:8.2f} "
-                f"{ms(run.percentile(0.99))} {pools[label]:>4}"
+                f"{threads:>7} {label:<19} {run.throughput:8.0f} {run.throughput / direct:8.2f} "
+                f"{ms(run.percentile(0.99))} {pools[label]:>4} {drains.get(label, '-'):>7}"
             )
 
 
@@ -309,6 +342,21 @@ def main() -> None:
             contract=contract, table_prefix=prefix, endpoint=endpoint, clock=clock, ids=ids
         )
         bench = Bench(old, new, stack, shadow)
+        tools = stack.enter_context(
+            open_tools(
+                Settings(
+                    mysql_url=engine.url.render_as_string(hide_password=False),
+                    dynamodb_endpoint=endpoint,
+                    table_prefix=prefix,
+                    contract=CONTRACT,
+                    declarations="examples.store.declarations",
+                    repair_log=None,
+                    records=None,
+                ),
+                workers=2,
+            )
+        )
+        bench.drain = deferred_drain(tools.replayer(), workers=2)
         bench.seed(users)
         print(
             f"{users} users; {seconds:g} s per cell; {os.cpu_count()} CPUs; shadow pool of "

@@ -251,15 +251,33 @@ class Replayer:
     ) -> dict[int, KeyedResult]:
         involved = list(plans.values()) + [plan for plan, _ in extra]
         scanned = self._verifier.scan_items(_unique(involved), options.workers)
-        return {id(g): self._verify(g.plan, g.key, scanned, options) for g in groups}
+        wanted = [(g.plan, g.key) for g in groups]
+        results = self._verify_all(wanted, scanned, options)
+        return {id(g): results[(g.plan.name, g.key)] for g in groups}
 
-    def _verify(
-        self, plan: SourcePlan, key: KeyFilter, scanned: ScannedItems, options: ReplayOptions
-    ) -> KeyedResult:
-        result = self._verifier.verify_keys(plan, [key], scanned, self._redactor)[key]
-        if not options.include_denormalized:
-            result.findings = [f for f in result.findings if f.kind is not Kind.DENORMALIZED]
-        return result
+    def _verify_all(
+        self,
+        wanted: Sequence[tuple[SourcePlan, KeyFilter]],
+        scanned: ScannedItems,
+        options: ReplayOptions,
+    ) -> dict[tuple[str, KeyFilter], KeyedResult]:
+        """Verify every (plan, key), the keys of one plan together (a query and a batch of
+        reads for them all)."""
+        by_plan: dict[str, tuple[SourcePlan, list[KeyFilter]]] = {}
+        for plan, key in wanted:
+            keys = by_plan.setdefault(plan.name, (plan, []))[1]
+            if key not in keys:
+                keys.append(key)
+        found: dict[tuple[str, KeyFilter], KeyedResult] = {}
+        for name, (plan, keys) in by_plan.items():
+            results = self._verifier.verify_keys(plan, keys, scanned, self._redactor)
+            for key, result in results.items():
+                if not options.include_denormalized:
+                    result.findings = [
+                        f for f in result.findings if f.kind is not Kind.DENORMALIZED
+                    ]
+                found[(name, key)] = result
+        return found
 
     def _planned(self, group: _Group, result: KeyedResult) -> list[Finding]:
         """The findings a group repairs; no deletion at all when ``side`` holds a newer version.
@@ -358,8 +376,9 @@ class Replayer:
         scanned = self._verifier.scan_items(involved, options.workers)
         actions: list[RepairAction] = []
         to_mysql: list[Finding] = []
+        results = self._verify_all([(plans[n], k) for n, k in wanted], scanned, options)
         for (name, key), side in wanted.items():
-            result = self._verify(plans[name], key, scanned, options)
+            result = results[(name, key)]
             for finding in result.findings:
                 if side is Side.OLD and not _guard(finding):
                     to_mysql.append(finding)
@@ -376,9 +395,9 @@ class Replayer:
         feeds = {feed for group in groups for feed in group.feeds}
         involved = _unique([g.plan for g in groups] + [plans[name] for name, _ in feeds])
         scanned = self._verifier.scan_items(involved, options.workers)
-        differing: dict[tuple[str, KeyFilter], list[Finding]] = {}
-        for name, key in {(g.plan.name, g.key) for g in groups} | feeds:
-            differing[(name, key)] = self._verify(plans[name], key, scanned, options).findings
+        keys = sorted({(g.plan.name, g.key) for g in groups} | feeds, key=repr)
+        results = self._verify_all([(plans[n], k) for n, k in keys], scanned, options)
+        differing = {pair: result.findings for pair, result in results.items()}
         for group in groups:
             left = differing[(group.plan.name, group.key)]
             fed = [f for feed in sorted(group.feeds, key=repr) for f in differing[feed]]

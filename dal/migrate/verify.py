@@ -282,6 +282,17 @@ class Verifier:
         self, plan: SourcePlan, built: Sequence[RowItems], redactor: Redactor
     ) -> list[Finding]:
         """Findings for rows already turned into items: unmappable, missing, different."""
+        expected = [item for row in built for item in row.items]
+        return self._compare_built(plan, built, self.stored(expected), redactor)
+
+    def _compare_built(
+        self,
+        plan: SourcePlan,
+        built: Sequence[RowItems],
+        stored: Mapping[tuple[str, str], Item],
+        redactor: Redactor,
+    ) -> list[Finding]:
+        """:meth:`compare_rows` with the stored items already read."""
         findings = [
             Finding(
                 plan.name,
@@ -296,7 +307,16 @@ class Verifier:
             if row.error is not None
         ]
         expected = [item for row in built for item in row.items]
-        stored = self.stored(expected)
+        return findings + self._compare_items(plan, expected, stored, redactor)
+
+    def _compare_items(
+        self,
+        plan: SourcePlan,
+        expected: Sequence[WriteItem],
+        stored: Mapping[tuple[str, str], Item],
+        redactor: Redactor,
+    ) -> list[Finding]:
+        findings: list[Finding] = []
         for item in expected:
             actual = stored.get(_identity(item.table, item.key))
             findings.extend(self._compare(plan, item, actual, redactor))
@@ -475,20 +495,34 @@ class Verifier:
         and the rows its items hold.
         """
         results: dict[KeyFilter, KeyedResult] = {}
+        by_columns: dict[tuple[str, ...], list[KeyFilter]] = {}
         for key in keys:
-            columns, values = key
-            rows = fetch_rows(self._engine, plan.table, [values], columns)
+            by_columns.setdefault(tuple(key[0]), []).append(key)
+        for columns, chosen in by_columns.items():
+            # one query, one page and one batch of reads for every key on these columns
+            rows = fetch_rows(self._engine, plan.table, [values for _, values in chosen], columns)
             with self._engine.connect() as connection:
                 built = plan.build_page(connection, self._tables, rows)
-            findings = self.compare_rows(plan, built, redactor)
-            owned = scanned.matching(plan.name, key)
-            by_table: dict[str, list[tuple[Item, Owner]]] = {}
-            for table, item, owner, _ in owned:
-                by_table.setdefault(table, []).append((item, owner))
-            for table, pairs in by_table.items():
-                findings += self.extras(table, pairs, scanned.identifier)
-            held = [row for _, _, _, row in owned]
-            results[key] = KeyedResult(findings, rows, held)
+            stored = self.stored([item for row in built for item in row.items])
+            for key in chosen:
+                values = key[1]
+                mine = [
+                    number
+                    for number, row in enumerate(rows)
+                    if all(
+                        _same(row.get(column), value)
+                        for column, value in zip(columns, values, strict=True)
+                    )
+                ]
+                findings = self._compare_built(plan, [built[n] for n in mine], stored, redactor)
+                owned = scanned.matching(plan.name, key)
+                by_table: dict[str, list[tuple[Item, Owner]]] = {}
+                for table, item, owner, _ in owned:
+                    by_table.setdefault(table, []).append((item, owner))
+                for table, pairs in by_table.items():
+                    findings += self.extras(table, pairs, scanned.identifier)
+                held = [row for _, _, _, row in owned]
+                results[key] = KeyedResult(findings, [rows[n] for n in mine], held)
         return results
 
     def _add(self, report: VerifyReport, finding: Finding) -> None:

@@ -72,7 +72,8 @@ class Drainer:
     """Applies the ``deferred`` entries of ``repair_log`` with ``apply``; see the module.
 
     ``batch`` entries at most per call of ``apply``; the log is read every ``poll``
-    seconds (at once when :meth:`appended` is called); ``attempts`` replays of an entry
+    seconds (default: a tenth of ``max_lag``, at most 0.25 s), so that one replay covers
+    the writes of that time; ``attempts`` replays of an entry
     that stays open before it is handed over; a failing batch is retried after
     ``retry`` seconds, doubling up to ``max_retry``.
     """
@@ -86,12 +87,13 @@ class Drainer:
         breakers: Breakers | None = None,
         on_error: ErrorHook | None = None,
         batch: int = 500,
-        poll: float = 0.05,
+        poll: float | None = None,
         attempts: int = 3,
         retry: float = 0.2,
         max_retry: float = 5.0,
         warn_interval: float = 10.0,
     ) -> None:
+        poll = min(0.25, max_lag / 10) if poll is None else poll
         if max_lag <= 0 or batch < 1 or poll <= 0 or attempts < 1 or retry <= 0:
             raise ValueError("invalid drainer settings: max_lag, batch, poll, attempts, retry")
         self.log = repair_log
@@ -184,12 +186,12 @@ class Drainer:
     # --- draining --------------------------------------------------------------------------
 
     def appended(self, count: int) -> None:
-        """``count`` entries were appended by this process: wake the thread."""
+        """``count`` entries were appended by this process (read at the next poll, so that
+        a batch gathers the writes of ``poll`` seconds)."""
         with self._state:
             if not self._unread:
                 self._read_at = time.monotonic()
             self._unread += count
-        self._wake.set()
 
     def drain_once(self) -> int:
         """Read the log, replay one batch of open entries; return how many are now done.
