@@ -353,10 +353,10 @@ def main() -> None:
                     repair_log=None,
                     records=None,
                 ),
-                workers=2,
+                workers=4,
             )
         )
-        bench.drain = deferred_drain(tools.replayer(), workers=2)
+        bench.drain = deferred_drain(tools.replayer(), workers=4)
         bench.seed(users)
         print(
             f"{users} users; {seconds:g} s per cell; {os.cpu_count()} CPUs; shadow pool of "

@@ -503,7 +503,7 @@ def _deferred_drain(
     from dal.migrate.replay import deferred_drain
 
     opened = dataclasses.replace(tools(), client=client())
-    return deferred_drain(opened.replayer(), workers=2)
+    return deferred_drain(opened.replayer(), workers=4)
 
 
 def _routed_store(old: EntityStore, new: EntityStore, router: Router) -> EntityStore:

@@ -21,6 +21,7 @@ its key, and what it feeds, verify equal afterwards.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,13 +56,20 @@ _REDACTED = "<redacted:"
 
 @dataclass(frozen=True)
 class ReplayOptions:
-    """How to replay: ``dry_run`` only plans; the mass-deletion guard as for a repair."""
+    """How to replay: ``dry_run`` only plans; the mass-deletion guard as for a repair.
+
+    ``recheck=False`` skips the second pass (verify again, repair guards and what
+    changed meanwhile) when the first wrote no MySQL row: an entry whose item changed
+    while it was repaired then stays open, to be replayed again (the drainer of
+    deferred writes, which replays often).
+    """
 
     dry_run: bool = False
     include_denormalized: bool = False
     workers: int = 4
     max_delete_share: float = DEFAULT_MAX_DELETE_SHARE
     allow_mass_delete: bool = False
+    recheck: bool = True
 
 
 @dataclass
@@ -206,14 +214,17 @@ class Replayer:
         for group in groups:
             result = checked[id(group)]
             group.feeds = self._feeds(group, result)
-        self._apply(groups, checked, options.dry_run, rows=True)
+        wrote_rows = self._apply(
+            groups, checked, options.dry_run, rows=True, workers=options.workers
+        )
         if options.dry_run:
             return report
-        # guards after rows, and the items the repaired rows feed
-        checked = self._check(groups, plans, options)
-        self._apply(groups, checked, False, rows=False)
-        for group in groups:
-            group.feeds |= self._feeds(group, checked[id(group)])
+        if wrote_rows or options.recheck:
+            # guards after rows, and the items the repaired rows feed
+            checked = self._check(groups, plans, options)
+            self._apply(groups, checked, False, rows=False, workers=options.workers)
+            for group in groups:
+                group.feeds |= self._feeds(group, checked[id(group)])
         report.derived = self._derive(groups, options)
         self._conclude(groups, options)
         return report
@@ -319,9 +330,12 @@ class Replayer:
         checked: Mapping[int, KeyedResult],
         dry_run: bool,
         rows: bool,
-    ) -> None:
+        workers: int = 1,
+    ) -> bool:
         """Repair the groups' findings: MySQL rows first (all groups at once, in foreign-key
-        order), then DynamoDB items; guard items only once the rows are written."""
+        order), then DynamoDB items (each a conditional write of its own, ``workers`` at
+        once); guard items only once the rows are written. Returns whether MySQL rows were
+        repaired."""
         to_mysql: list[tuple[_Group, Finding]] = []
         for group in groups:
             for finding in self._planned(group, checked[id(group)]):
@@ -333,12 +347,25 @@ class Replayer:
             actions = self._repairer.repair_mysql([f for _, f in to_mysql], plans, dry_run)
             for action in actions:
                 owners[id(action.finding)].outcomes[0].actions.append(action)
+        wrote_rows = bool(rows and to_mysql)
+        to_dynamodb: list[tuple[_Group, Finding]] = []
         for group in groups:
             for finding in self._planned(group, checked[id(group)]):
                 guard = _guard(finding)
                 if group.side is Side.NEW or (guard and (not rows or not to_mysql)):
-                    action = self._repairer.repair_dynamodb(finding, dry_run)
-                    group.outcomes[0].actions.append(action)
+                    to_dynamodb.append((group, finding))
+        if not to_dynamodb:
+            return wrote_rows
+        with ThreadPoolExecutor(max(1, min(workers, len(to_dynamodb)))) as pool:
+            done = list(
+                pool.map(
+                    lambda f: self._repairer.repair_dynamodb(f, dry_run),
+                    [f for _, f in to_dynamodb],
+                )
+            )
+        for (group, _), action in zip(to_dynamodb, done, strict=True):
+            group.outcomes[0].actions.append(action)
+        return wrote_rows
 
     def _feeds(self, group: _Group, result: KeyedResult) -> set[tuple[str, KeyFilter]]:
         """The keys of derived items the group's rows feed: before and after the repair."""
@@ -421,8 +448,10 @@ def deferred_drain(
 
     The mass-deletion guard is off: every entry is a write the application made and
     the authoritative side committed, and replay deletes only on the entry's own key.
+    No second pass when no MySQL row was written (``recheck=False``): an entry left
+    open is replayed with the next batch.
     """
-    options = ReplayOptions(workers=workers, allow_mass_delete=True)
+    options = ReplayOptions(workers=workers, allow_mass_delete=True, recheck=False)
 
     def drain(entries: Sequence[RepairEntry]) -> list[str]:
         return replayer.run(entries, options).done_ids
