@@ -19,7 +19,9 @@ to 16 while work waits, a queue of 16; ``--workers``, ``--max-workers`` and
   the shadow pool grew. ``dual_write deferred`` and ``shadow deferred`` are those
   stages with deferred secondary writes (``DAL_SECONDARY_WRITES=deferred``: the caller
   writes MySQL and a repair-log entry, the router's drainer writes DynamoDB);
-  ``drain s`` is how long the drainer took to catch up once the cell ended.
+  ``drain s`` is how long the drainer took to catch up once the cell ended; with
+  ``--drainer process`` a ``dal repair --from-log --follow`` process drains, the
+  router's process only follows the log.
 
 Every cell runs for ``--seconds``; the MySQL pool is sized by
 :func:`dal.container.connection_pool_size` for the largest thread count. Run::
@@ -41,6 +43,9 @@ import logging
 import os
 import random
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -173,6 +178,9 @@ class Bench:
 
     drain: DrainFunction | None = None
     """Replays deferred entries (set by ``main``) for the deferred configurations."""
+    drainer_env: dict[str, str] | None = None
+    """With ``--drainer process``: the environment of a ``dal repair --from-log --follow``
+    process that drains each deferred configuration's log (the router only follows it)."""
 
     def routed(self, stage: str, deferred: bool = False) -> tuple[Store, Router, MemoryRecorder]:
         recorder = MemoryRecorder()
@@ -182,13 +190,20 @@ class Bench:
             shadow = dataclasses.replace(shadow, secondary_writes="deferred")
             log = Path(tempfile.mkdtemp(prefix="bench_shadow_log_"))
             self._stack.callback(shutil.rmtree, log, True)
+            if self.drainer_env is not None:
+                command = [sys.executable, "-m", "dal", "repair", "--from-log", str(log)]
+                process = subprocess.Popen(
+                    [*command, "--follow"], env=self.drainer_env, stderr=subprocess.DEVNULL
+                )
+                self._stack.callback(process.wait, 60)
+                self._stack.callback(process.send_signal, signal.SIGTERM)
         router = Router(
             StaticFlags(dict.fromkeys(ENTITIES, stage)),
             recorder,
             shadow=shadow,
             metrics_interval=None,
             repair_log=log,
-            drain=self.drain if deferred else None,
+            drain=self.drain if deferred and self.drainer_env is None else None,
         )
         self._stack.callback(router.close)
         return router.route_store(self.old, self.new), router, recorder
@@ -316,6 +331,13 @@ def main() -> None:
     parser.add_argument(
         "--queue", type=int, default=defaults.queue_size, help="shadow work that may wait"
     )
+    parser.add_argument(
+        "--drainer",
+        choices=("thread", "process"),
+        default="thread",
+        help="where deferred writes are drained: the router's thread, or a "
+        "dal repair --from-log --follow process",
+    )
     options = parser.parse_args()
     shadow = ShadowSettings(
         workers=options.workers,
@@ -357,6 +379,16 @@ def main() -> None:
             )
         )
         bench.drain = deferred_drain(tools.replayer(), workers=4)
+        if options.drainer == "process":
+            bench.drainer_env = {
+                **os.environ,
+                "PYTHONPATH": os.getcwd(),
+                "DAL_MYSQL_URL": engine.url.render_as_string(hide_password=False),
+                "DAL_DYNAMODB_ENDPOINT": endpoint,
+                "DAL_TABLE_PREFIX": prefix,
+                "DAL_CONTRACT": str(CONTRACT),
+                "DAL_DECLARATIONS": "examples.store.declarations",
+            }
         bench.seed(users)
         print(
             f"{users} users; {seconds:g} s per cell; {os.cpu_count()} CPUs; shadow pool of "

@@ -489,14 +489,18 @@ def _router(
 
 
 def _deferred_drain(
+    settings: Settings,
     shadow: ShadowSettings | None,
     tools: Callable[[], MigrationTools],
     client: Callable[[], DynamoClient],
 ) -> DrainFunction | None:
     """How the router's drainer replays deferred writes: the repair by entry of ``dal repair
     --from-log`` over the migration tools, with the layer's DynamoDB client (its timeouts,
-    ``DAL_DYNAMODB_*_TIMEOUT``); None (nothing built) with inline writes."""
+    ``DAL_DYNAMODB_*_TIMEOUT``); None (nothing built) with inline writes, or when another
+    process drains (``DAL_DEFERRED_DRAINER=external``)."""
     if shadow is None or shadow.secondary_writes != "deferred":
+        return None
+    if settings.deferred_drainer == "external":
         return None
     import dataclasses
 
@@ -727,7 +731,11 @@ class Container(containers.DeclarativeContainer):
     # deferred secondary writes (DAL_SECONDARY_WRITES=deferred): the router's drainer replays
     # their entries over the migration tools (built only in that mode)
     deferred_drain = providers.Callable(
-        _deferred_drain, shadow_settings, migration_tools.provider, dynamodb_client.provider
+        _deferred_drain,
+        settings,
+        shadow_settings,
+        migration_tools.provider,
+        dynamodb_client.provider,
     )
     router = providers.Resource(
         _router,

@@ -75,6 +75,9 @@ key                         default     meaning
                                         side only, a drainer thread applies the repair log
 ``DAL_DEFERRED_MAX_LAG``    ``5``       seconds: deferred writers wait (at most this long)
                                         while the oldest unapplied deferred write is older
+``DAL_DEFERRED_DRAINER``    ``thread``  ``thread``: the router's process drains the log;
+                                        ``external``: it only follows it, and
+                                        ``dal repair --from-log LOG --follow`` drains it
 ==========================  ==========  =====================================================
 
 ``deferred`` needs the repair log (``DAL_REPAIR_LOG`` not ``off``): it is the queue.
@@ -97,6 +100,7 @@ from sqlalchemy.exc import ArgumentError
 
 __all__ = [
     "CONTRACT_FILE_NAME",
+    "DEFERRED_DRAINERS",
     "ENV_PREFIX",
     "ID_SOURCES",
     "MAX_APP_THREADS",
@@ -105,6 +109,7 @@ __all__ = [
     "MAX_TIMEOUT",
     "SECONDARY_WRITES",
     "SETTINGS_FILE_VARIABLE",
+    "DeferredDrainer",
     "IdSource",
     "SecondaryWrites",
     "Settings",
@@ -130,6 +135,9 @@ _DECLARATIONS = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*(:[A-Za-z_]\w*)?")
 SecondaryWrites = Literal["inline", "deferred"]
 """How the second side of a dual write is written (``DAL_SECONDARY_WRITES``)."""
 SECONDARY_WRITES: tuple[SecondaryWrites, ...] = get_args(SecondaryWrites)
+DeferredDrainer = Literal["thread", "external"]
+"""Where deferred secondary writes are drained (``DAL_DEFERRED_DRAINER``)."""
+DEFERRED_DRAINERS: tuple[DeferredDrainer, ...] = get_args(DeferredDrainer)
 
 IdSource = Literal["mysql", "dynamodb"]
 """Where new ids come from: the MySQL hi/lo table or the DynamoDB counters (see docs/ids.md)."""
@@ -408,6 +416,26 @@ class Settings(BaseSettings):
             "the drainer (each at most this long)."
         ),
     )
+
+    deferred_drainer: DeferredDrainer = Field(
+        default="thread",
+        description=(
+            "thread: the router's process drains deferred writes; external: another "
+            "process does (dal repair --from-log LOG --follow), the router only follows "
+            "the log for the lag and backpressure."
+        ),
+    )
+
+    @field_validator("deferred_drainer", mode="before")
+    @classmethod
+    def _check_deferred_drainer(cls, value: Any) -> Any:
+        if _empty_to_none(value) is None:
+            return cls.model_fields["deferred_drainer"].default
+        chosen = str(value).strip().lower()
+        if chosen not in DEFERRED_DRAINERS:
+            allowed = " or ".join(repr(mode) for mode in DEFERRED_DRAINERS)
+            raise ValueError(f"{_key('deferred_drainer')}: must be {allowed}, got {value!r}")
+        return chosen
 
     @field_validator("secondary_writes", mode="before")
     @classmethod

@@ -71,6 +71,9 @@ class DrainState:
 class Drainer:
     """Applies the ``deferred`` entries of ``repair_log`` with ``apply``; see the module.
 
+    ``apply=None`` makes an observer: it follows the log (lag, backpressure) while
+    another process drains it (``dal repair --from-log LOG --follow``).
+
     ``batch`` entries at most per call of ``apply``; the log is read every ``poll``
     seconds (default: a tenth of ``max_lag``, at most 0.25 s), so that one replay covers
     the writes of that time; ``attempts`` replays of an entry
@@ -81,7 +84,7 @@ class Drainer:
     def __init__(
         self,
         repair_log: RepairLog,
-        apply: DrainFunction,
+        apply: DrainFunction | None,
         *,
         max_lag: float = 5.0,
         breakers: Breakers | None = None,
@@ -201,7 +204,7 @@ class Drainer:
         """
         with self._lock:
             self._read()
-            if not self._pending:
+            if not self._pending or self._apply is None:
                 return 0
             with self.log.drain_lock(wait=False) as held:
                 if not held:

@@ -85,8 +85,10 @@ class Router(ClosedOnExit):
 
     With ``shadow.secondary_writes == "deferred"`` the second side of a dual write is
     left to a :class:`~dal.routing.deferred.Drainer` the router starts: ``repair_log``
-    is its queue and ``drain`` replays its entries (required both;
-    :func:`dal.migrate.replay.deferred_drain`).
+    (required) is its queue and ``drain`` replays its entries
+    (:func:`dal.migrate.replay.deferred_drain`); without ``drain`` the drainer only
+    follows the log (lag, backpressure) while another process drains it
+    (``dal repair --from-log LOG --follow``).
     """
 
     def __init__(
@@ -107,16 +109,10 @@ class Router(ClosedOnExit):
             raise ValueError(f"metrics_interval must be positive, got {metrics_interval}")
         settings = shadow if shadow is not None else ShadowSettings()
         log = _repair_log(repair_log)
-        if settings.secondary_writes == "deferred":
-            if log is None:
-                raise ValueError(
-                    "deferred secondary writes need a repair log (their queue): pass repair_log"
-                )
-            if drain is None:
-                raise ValueError(
-                    "deferred secondary writes need drain, the function that replays their "
-                    "entries (dal.migrate.replay.deferred_drain)"
-                )
+        if settings.secondary_writes == "deferred" and log is None:
+            raise ValueError(
+                "deferred secondary writes need a repair log (their queue): pass repair_log"
+            )
         self._services = Services(
             flags=flags,
             recorder=recorder,
@@ -127,7 +123,7 @@ class Router(ClosedOnExit):
             on_raised=on_raised,
             telemetry=telemetry,
         )
-        if log is not None and drain is not None and settings.secondary_writes == "deferred":
+        if log is not None and settings.secondary_writes == "deferred":
             drainer = Drainer(
                 log,
                 drain,

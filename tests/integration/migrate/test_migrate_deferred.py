@@ -8,6 +8,10 @@ for the backpressure test.
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -27,7 +31,7 @@ from dal.migrate.verify import VerifyOptions
 from dal.routing import Router, ShadowSettings, StaticFlags
 from dal.routing.deferred import Drainer
 from dal.routing.repairlog import RepairLog
-from dal.settings import Settings
+from dal.settings import Settings, SettingsError, load_settings
 from examples.store import NewUser, Store
 from examples.store.wiring import store_container
 
@@ -276,7 +280,6 @@ def test_writers_wait_while_the_drainer_lags_then_go_on_once_the_breaker_opens(
 
 def test_settings_name_the_key_of_a_bad_value(tmp_path: Path) -> None:
     from dal.settings import Settings as Fresh
-    from dal.settings import SettingsError, load_settings
 
     env = tmp_path / "bad.env"
     env.write_text("DAL_SECONDARY_WRITES=later\n")
@@ -295,3 +298,45 @@ def test_settings_name_the_key_of_a_bad_value(tmp_path: Path) -> None:
         ShadowSettings(secondary_writes="later")
     with pytest.raises(ValueError, match="need a repair log"):
         Router(StaticFlags({}), shadow=ShadowSettings(secondary_writes="deferred"))
+
+
+def test_an_external_drainer_process_drains_while_the_router_follows_the_log(
+    settings: Settings, tools: MigrationTools, raw: Any, prefix: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "repair-log"
+    log.mkdir()
+    root = Path(__file__).parents[3]
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(root),
+        "DAL_MYSQL_URL": settings.mysql_url or "",
+        "DAL_DYNAMODB_ENDPOINT": settings.dynamodb_endpoint or "",
+        "DAL_TABLE_PREFIX": settings.table_prefix,
+        "DAL_CONTRACT": str(settings.contract),
+        "DAL_DECLARATIONS": settings.declarations or "",
+    }
+    command = [sys.executable, "-m", "dal", "repair", "--from-log", str(log), "--follow"]
+    drainer = subprocess.Popen(command, cwd=root, env=env, stderr=subprocess.PIPE)
+    try:
+        external = settings.model_copy(update={"deferred_drainer": "external"})
+        with _deferred(external, "dual_write", log, tmp_path) as (store, router):
+            follower = _drainer(router)
+            ids = [store.users.create(_new_user(f"external{n}")).id for n in range(3)]
+            assert follower.wait_drained(30.0), follower.state()
+            assert follower.state().drained == 0, "the router's process replayed nothing"
+    finally:
+        drainer.send_signal(signal.SIGTERM)
+        _, said = drainer.communicate(timeout=30)
+
+    assert drainer.returncode == 0, said.decode()
+    assert b"drained 3 deferred writes" in said
+    assert all(_user_item(raw, prefix, user_id) is not None for user_id in ids)
+    assert _clean(tools) == []
+    with pytest.raises(SettingsError, match="DAL_DEFERRED_DRAINER: must be 'thread' or"):
+        load_settings_with(tmp_path, "DAL_DEFERRED_DRAINER=elsewhere\n")
+
+
+def load_settings_with(tmp_path: Path, text: str) -> Settings:
+    env = tmp_path / "settings.env"
+    env.write_text(text)
+    return load_settings(env)
