@@ -16,7 +16,12 @@ to 16 while work waits, a queue of 16; ``--workers``, ``--max-workers`` and
   of its own) by 8 and 16 threads through the routed store at ``off``,
   ``dual_write``, ``shadow`` and ``live``, against the MySQL store alone (each call
   in its unit of work): throughput, its ratio to direct MySQL, p99, and the largest
-  the shadow pool grew.
+  the shadow pool grew. ``dual_write deferred`` and ``shadow deferred`` are those
+  stages with deferred secondary writes (``DAL_SECONDARY_WRITES=deferred``: the caller
+  writes MySQL and a repair-log entry, the router's drainer writes DynamoDB);
+  ``drain s`` is how long the drainer took to catch up once the cell ended; with
+  ``--drainer process`` a ``dal repair --from-log --follow`` process drains, the
+  router's process only follows the log.
 
 * **rate**: ``users.get`` by 8 threads at offered rates of ``--rates`` reads per
   second in all (each thread on a fixed schedule; a missed slot is skipped, not
@@ -48,6 +53,11 @@ import functools
 import logging
 import os
 import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -55,6 +65,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Engine
 
@@ -64,6 +75,8 @@ from dal.container import connection_pool_size
 from dal.contract import load_contract
 from dal.local import mariadb
 from dal.local.dynamodb_local import DynamoDBLocal
+from dal.migrate.replay import deferred_drain
+from dal.migrate.tools import open_tools
 from dal.routing import (
     MemoryRecorder,
     ReplayingClock,
@@ -73,7 +86,9 @@ from dal.routing import (
     ShadowSettings,
     StaticFlags,
 )
+from dal.routing.deferred import DrainFunction
 from dal.schema import create_tables, drop_tables
+from dal.settings import Settings
 from examples.store import CONTRACT, NewUser, Store
 from examples.store.dynamodb import build_store as dynamo_store
 from examples.store.migrations import upgrade
@@ -246,17 +261,37 @@ class Bench:
         self._stack = stack
         self.user_ids: list[int] = []
 
+    drain: DrainFunction | None = None
+    """Replays deferred entries (set by ``main``) for the deferred configurations."""
+    drainer_env: dict[str, str] | None = None
+    """With ``--drainer process``: the environment of a ``dal repair --from-log --follow``
+    process that drains each deferred configuration's log (the router only follows it)."""
+
     def routed(
-        self, stage: str, shadow: ShadowSettings | None = None
+        self, stage: str, shadow: ShadowSettings | None = None, deferred: bool = False
     ) -> tuple[Store, Router, MemoryRecorder]:
         recorder = MemoryRecorder()
         shadow = shadow or self.shadow
+        log = None
+        if deferred:
+            shadow = dataclasses.replace(shadow, secondary_writes="deferred")
+            log = Path(tempfile.mkdtemp(prefix="bench_shadow_log_"))
+            self._stack.callback(shutil.rmtree, log, True)
+            if self.drainer_env is not None:
+                command = [sys.executable, "-m", "dal", "repair", "--from-log", str(log)]
+                process = subprocess.Popen(
+                    [*command, "--follow"], env=self.drainer_env, stderr=subprocess.DEVNULL
+                )
+                self._stack.callback(process.wait, 60)
+                self._stack.callback(process.send_signal, signal.SIGTERM)
         router = Router(
             StaticFlags(dict.fromkeys(ENTITIES, stage)),
             recorder,
             shadow=shadow,
             metrics_interval=None,
             shadow_factory=self.factory if shadow.processes else None,
+            repair_log=log,
+            drain=self.drain if deferred and self.drainer_env is None else None,
         )
         self._stack.callback(router.close)
         store = router.route_store(self.old, self.new)
@@ -400,21 +435,32 @@ def rate_table(
 
 def mix_table(bench: Bench, thread_counts: list[int], seconds: float) -> None:
     print("\n80/20 read/write mix of users: throughput against direct MySQL")
-    print(f"{'threads':>7} {'config':<12} {'ops/s':>8} {'x direct':>8} {'p99 ms':>8} {'pool':>4}")
+    print(
+        f"{'threads':>7} {'config':<19} {'ops/s':>8} {'x direct':>8} {'p99 ms':>8} {'pool':>4} "
+        f"{'drain s':>7}"
+    )
+    configs = [(stage, False) for stage in ("off", "dual_write", "shadow", "live")]
+    configs += [("dual_write", True), ("shadow", True)]
     for threads in thread_counts:
         partitions = bench.partitions(threads)
         runs = {"direct MySQL": hammer(threads, seconds, mix(bench.old, True), partitions)}
-        pools = {"direct MySQL": "-"}
-        for stage in ("off", "dual_write", "shadow", "live"):
-            store, router, _ = bench.routed(stage)
-            runs[stage] = hammer(threads, seconds, mix(store, False), partitions)
+        pools, drains = {"direct MySQL": "-"}, {}
+        for stage, deferred in configs:
+            label = f"{stage} deferred" if deferred else stage
+            store, router, _ = bench.routed(stage, deferred=deferred)
+            runs[label] = hammer(threads, seconds, mix(store, False), partitions)
             router.flush(60)
-            pools[stage] = str(router.shadow_pool().largest)
+            if router.drainer is not None:
+                began = time.perf_counter()
+                router.drainer.wait_drained(120)
+                drains[label] = f"{time.perf_counter() - began:7.2f}"
+                router.close()
+            pools[label] = str(router.shadow_pool().largest)
         direct = runs["direct MySQL"].throughput
         for label, run in runs.items():
             print(
-                f"{threads:>7} {label:<12} {run.throughput:8.0f} {run.throughput / direct:8.2f} "
-                f"{ms(run.percentile(0.99))} {pools[label]:>4}"
+                f"{threads:>7} {label:<19} {run.throughput:8.0f} {run.throughput / direct:8.2f} "
+                f"{ms(run.percentile(0.99))} {pools[label]:>4} {drains.get(label, '-'):>7}"
             )
 
 
@@ -458,6 +504,13 @@ def main() -> None:
     parser.add_argument(
         "--tables", default="latency,mix,rate", help="which tables: latency, mix, rate"
     )
+    parser.add_argument(
+        "--drainer",
+        choices=("thread", "process"),
+        default="thread",
+        help="where deferred writes are drained: the router's thread, or a "
+        "dal repair --from-log --follow process",
+    )
     options = parser.parse_args()
     tables = set(options.tables.split(","))
     shadow = ShadowSettings(
@@ -490,6 +543,31 @@ def main() -> None:
         pool = connection_pool_size(shadow.workers, shadow)
         factory = functools.partial(worker_parts, url, endpoint, prefix, pool)
         bench = Bench(old, new, stack, shadow, factory)
+        tools = stack.enter_context(
+            open_tools(
+                Settings(
+                    mysql_url=url,
+                    dynamodb_endpoint=endpoint,
+                    table_prefix=prefix,
+                    contract=CONTRACT,
+                    declarations="examples.store.declarations",
+                    repair_log=None,
+                    records=None,
+                ),
+                workers=4,
+            )
+        )
+        bench.drain = deferred_drain(tools.replayer(), workers=4)
+        if options.drainer == "process":
+            bench.drainer_env = {
+                **os.environ,
+                "PYTHONPATH": os.getcwd(),
+                "DAL_MYSQL_URL": url,
+                "DAL_DYNAMODB_ENDPOINT": endpoint,
+                "DAL_TABLE_PREFIX": prefix,
+                "DAL_CONTRACT": str(CONTRACT),
+                "DAL_DECLARATIONS": "examples.store.declarations",
+            }
         bench.seed(users)
         print(
             f"{users} users; {seconds:g} s per cell; {os.cpu_count()} CPUs; shadow pool of "

@@ -91,6 +91,7 @@ if TYPE_CHECKING:
     from dal.idsource import IdHandover
     from dal.migrate.plan import SourcePlan
     from dal.migrate.tools import MigrationTools
+    from dal.routing.deferred import DrainFunction
 
 __all__ = ["POOL_MARGIN", "Container", "build_container", "connection_pool_size"]
 
@@ -422,7 +423,8 @@ def _unwritable(field: str, what: str, path: Path, error: OSError) -> SettingsEr
 
 def _shadow_settings(settings: Settings) -> ShadowSettings | None:
     """The router's limits: ``DAL_SHADOW_WORKERS``, ``DAL_SHADOW_MAX_WORKERS``,
-    ``DAL_SHADOW_QUEUE``, ``DAL_SECONDARY_WRITE_BUDGET`` and ``DAL_SECONDARY_SLOW_THRESHOLD``."""
+    ``DAL_SHADOW_QUEUE``, ``DAL_SECONDARY_WRITE_BUDGET``, ``DAL_SECONDARY_SLOW_THRESHOLD``,
+    ``DAL_SECONDARY_WRITES`` and ``DAL_DEFERRED_MAX_LAG``."""
     return ShadowSettings(
         workers=settings.shadow_workers,
         max_workers=settings.shadow_max_workers,
@@ -432,6 +434,8 @@ def _shadow_settings(settings: Settings) -> ShadowSettings | None:
         processes=settings.shadow_processes,
         process_threads=settings.shadow_workers,
         nice=settings.shadow_nice,
+        secondary_writes=settings.secondary_writes,
+        max_lag=settings.deferred_max_lag,
     )
 
 
@@ -489,8 +493,10 @@ def _router(
     eventually_consistent: tuple[str, ...],
     telemetry: Telemetry,
     settings: Settings,
+    drain: DrainFunction | None = None,
 ) -> Iterator[Router]:
-    """The migration router; closed (its shadow work flushed) at shutdown.
+    """The migration router; closed (its shadow work flushed, its deferred writes drained)
+    at shutdown.
 
     With ``DAL_SHADOW_PROCESSES`` its worker processes build their parts from ``settings``
     (:func:`shadow_parts`).
@@ -507,11 +513,34 @@ def _router(
         eventually_consistent=eventually_consistent,
         telemetry=telemetry,
         shadow_factory=factory,
+        drain=drain,
     )
     try:
         yield router
     finally:
         router.close()
+
+
+def _deferred_drain(
+    settings: Settings,
+    shadow: ShadowSettings | None,
+    tools: Callable[[], MigrationTools],
+    client: Callable[[], DynamoClient],
+) -> DrainFunction | None:
+    """How the router's drainer replays deferred writes: the repair by entry of ``dal repair
+    --from-log`` over the migration tools, with the layer's DynamoDB client (its timeouts,
+    ``DAL_DYNAMODB_*_TIMEOUT``); None (nothing built) with inline writes, or when another
+    process drains (``DAL_DEFERRED_DRAINER=external``)."""
+    if shadow is None or shadow.secondary_writes != "deferred":
+        return None
+    if settings.deferred_drainer == "external":
+        return None
+    import dataclasses
+
+    from dal.migrate.replay import deferred_drain
+
+    opened = dataclasses.replace(tools(), client=client())
+    return deferred_drain(opened.replayer(), workers=4)
 
 
 def _routed_store(old: EntityStore, new: EntityStore, router: Router) -> EntityStore:
@@ -719,21 +748,6 @@ class Container(containers.DeclarativeContainer):
     routed_new_store = providers.ThreadSafeSingleton(_entity_store, routed_new_entities)
     eventually_consistent: providers.Object[tuple[str, ...]] = providers.Object(())
     telemetry = providers.Resource(_telemetry, settings)  # DAL_METRICS_PORT
-    router = providers.Resource(
-        _router,
-        flags,
-        recorder,
-        compare_settings,
-        repair_log,
-        shadow_settings,
-        eventually_consistent,
-        telemetry,
-        settings,
-    )
-    routed_store = providers.ThreadSafeSingleton(
-        _routed_store, routed_old_store, routed_new_store, router
-    )
-
     # migration tools (dal backfill, verify, repair): the contract and stage flags above, an
     # engine and a client of their own with pools sized for migration_workers threads
     migration_workers: providers.Object[int] = providers.Object(4)
@@ -745,6 +759,31 @@ class Container(containers.DeclarativeContainer):
         migration_workers,
         entity_specs.provider,
         id_allocator.provider,
+    )
+
+    # deferred secondary writes (DAL_SECONDARY_WRITES=deferred): the router's drainer replays
+    # their entries over the migration tools (built only in that mode)
+    deferred_drain = providers.Callable(
+        _deferred_drain,
+        settings,
+        shadow_settings,
+        migration_tools.provider,
+        dynamodb_client.provider,
+    )
+    router = providers.Resource(
+        _router,
+        flags,
+        recorder,
+        compare_settings,
+        repair_log,
+        shadow_settings,
+        eventually_consistent,
+        telemetry,
+        settings,
+        deferred_drain,
+    )
+    routed_store = providers.ThreadSafeSingleton(
+        _routed_store, routed_old_store, routed_new_store, router
     )
 
 

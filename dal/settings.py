@@ -71,6 +71,24 @@ key                                 default  meaning
 ``DAL_SECONDARY_WRITE_BUDGET``      ``1``    the longest a caller waits for a secondary write
 ``DAL_SECONDARY_SLOW_THRESHOLD``    ``0.5``  a secondary call slower than this counts as failed
 ==================================  =======  ==================================================
+
+How the second side of a dual write is written (see ``docs/router.md``, "Deferred
+secondary writes"):
+
+==========================  ==========  =====================================================
+key                         default     meaning
+==========================  ==========  =====================================================
+``DAL_SECONDARY_WRITES``    ``inline``  ``inline``: on the caller's thread, within its budget;
+                                        ``deferred``: the caller writes the authoritative
+                                        side only, a drainer thread applies the repair log
+``DAL_DEFERRED_MAX_LAG``    ``5``       seconds: deferred writers wait (at most this long)
+                                        while the oldest unapplied deferred write is older
+``DAL_DEFERRED_DRAINER``    ``thread``  ``thread``: the router's process drains the log;
+                                        ``external``: it only follows it, and
+                                        ``dal repair --from-log LOG --follow`` drains it
+==========================  ==========  =====================================================
+
+``deferred`` needs the repair log (``DAL_REPAIR_LOG`` not ``off``): it is the queue.
 """
 
 from __future__ import annotations
@@ -90,6 +108,7 @@ from sqlalchemy.exc import ArgumentError
 
 __all__ = [
     "CONTRACT_FILE_NAME",
+    "DEFERRED_DRAINERS",
     "ENV_PREFIX",
     "ID_SOURCES",
     "MAX_APP_THREADS",
@@ -98,8 +117,11 @@ __all__ = [
     "MAX_SHADOW_QUEUE",
     "MAX_SHADOW_WORKERS",
     "MAX_TIMEOUT",
+    "SECONDARY_WRITES",
     "SETTINGS_FILE_VARIABLE",
+    "DeferredDrainer",
     "IdSource",
+    "SecondaryWrites",
     "Settings",
     "SettingsError",
     "default_contract_path",
@@ -119,6 +141,13 @@ RECORDS_FILE_NAME = "records"
 OFF = "off"
 """The value of ``DAL_REPAIR_LOG`` or ``DAL_RECORDS`` that turns it off."""
 _DECLARATIONS = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*(:[A-Za-z_]\w*)?")
+
+SecondaryWrites = Literal["inline", "deferred"]
+"""How the second side of a dual write is written (``DAL_SECONDARY_WRITES``)."""
+SECONDARY_WRITES: tuple[SecondaryWrites, ...] = get_args(SecondaryWrites)
+DeferredDrainer = Literal["thread", "external"]
+"""Where deferred secondary writes are drained (``DAL_DEFERRED_DRAINER``)."""
+DEFERRED_DRAINERS: tuple[DeferredDrainer, ...] = get_args(DeferredDrainer)
 
 IdSource = Literal["mysql", "dynamodb"]
 """Where new ids come from: the MySQL hi/lo table or the DynamoDB counters (see docs/ids.md)."""
@@ -156,6 +185,7 @@ _TIMEOUTS = (
     "dynamodb_read_timeout",
     "secondary_write_budget",
     "secondary_slow_threshold",
+    "deferred_max_lag",
 )
 
 
@@ -398,6 +428,62 @@ class Settings(BaseSettings):
             "for its circuit breaker (a write over its budget counts in any case)."
         ),
     )
+
+    secondary_writes: SecondaryWrites = Field(
+        default="inline",
+        description=(
+            "inline: the second side of a dual write is written on the caller's thread; "
+            "deferred: the caller writes the authoritative side and a deferred entry to the "
+            "repair log, which a drainer thread applies within deferred_max_lag."
+        ),
+    )
+    deferred_max_lag: float = Field(
+        default=5.0,
+        description=(
+            "Seconds the oldest unapplied deferred write may age before writers wait for "
+            "the drainer (each at most this long)."
+        ),
+    )
+
+    deferred_drainer: DeferredDrainer = Field(
+        default="thread",
+        description=(
+            "thread: the router's process drains deferred writes; external: another "
+            "process does (dal repair --from-log LOG --follow), the router only follows "
+            "the log for the lag and backpressure."
+        ),
+    )
+
+    @field_validator("deferred_drainer", mode="before")
+    @classmethod
+    def _check_deferred_drainer(cls, value: Any) -> Any:
+        if _empty_to_none(value) is None:
+            return cls.model_fields["deferred_drainer"].default
+        chosen = str(value).strip().lower()
+        if chosen not in DEFERRED_DRAINERS:
+            allowed = " or ".join(repr(mode) for mode in DEFERRED_DRAINERS)
+            raise ValueError(f"{_key('deferred_drainer')}: must be {allowed}, got {value!r}")
+        return chosen
+
+    @field_validator("secondary_writes", mode="before")
+    @classmethod
+    def _check_secondary_writes(cls, value: Any) -> Any:
+        if _empty_to_none(value) is None:
+            return cls.model_fields["secondary_writes"].default
+        chosen = str(value).strip().lower()
+        if chosen not in SECONDARY_WRITES:
+            allowed = " or ".join(repr(mode) for mode in SECONDARY_WRITES)
+            raise ValueError(f"{_key('secondary_writes')}: must be {allowed}, got {value!r}")
+        return chosen
+
+    @model_validator(mode="after")
+    def _check_deferred_queue(self) -> Settings:
+        if self.secondary_writes == "deferred" and self.repair_log is None:
+            raise ValueError(
+                f"{_key('secondary_writes')}: deferred writes need the repair log as their "
+                f"queue, but {_key('repair_log')} is off"
+            )
+        return self
 
     @field_validator("mysql_url")
     @classmethod

@@ -244,6 +244,14 @@ def repair(
             "today's flags say.",
         ),
     ] = None,
+    follow: Annotated[
+        bool,
+        typer.Option(
+            "--follow",
+            help="With --from-log: keep draining the log's deferred secondary writes "
+            "(DAL_SECONDARY_WRITES=deferred) as they are appended, until interrupted.",
+        ),
+    ] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Only show what would change.")
     ] = False,
@@ -283,6 +291,14 @@ def repair(
         names = list(entity or ())
         truth = _authoritative(authoritative)
         load_settings().require_mysql_url()  # the first thing missing is the first named
+        if follow:
+            if from_log is None or dry_run or choice.dask or truth is not None:
+                raise _BadInput(
+                    "--follow needs --from-log, and takes no --dry-run, --engine dask "
+                    "or --authoritative"
+                )
+            _follow(from_log, workers)
+            return
         if from_log is not None:
             if choice.dask:
                 raise _BadInput("--engine dask does not apply to --from-log: it replays by key")
@@ -361,6 +377,35 @@ def _show_repair(report: RepairReport | ReplayReport, as_json: bool) -> None:
         console.print(repair_table(report) if report.actions else "Nothing to repair.")
 
 
+def _follow(path: Path, workers: int) -> None:
+    """Drain the deferred entries of the log at ``path`` until SIGINT or SIGTERM."""
+    import signal
+    import threading
+
+    from dal.migrate.replay import deferred_drain
+    from dal.routing.deferred import Drainer
+
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with _tools(workers) as tools:
+        drainer = Drainer(RepairLog(path), deferred_drain(tools.replayer(), workers))
+        drainer.start()
+        Console(stderr=True).print(f"draining deferred writes of {path} (Ctrl-C stops)")
+        try:
+            while not stop.wait(1.0):
+                pass
+        except KeyboardInterrupt:
+            pass
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            drained = drainer.close(timeout=10.0)
+    state = drainer.state()
+    Console(stderr=True).print(
+        f"drained {state.drained} deferred writes; {state.pending} left open"
+        + ("" if drained else " (replayed on the next run)")
+    )
+
+
 def _replay(
     path: Path,
     only: list[str],
@@ -388,9 +433,10 @@ def _replay(
     with _tools(workers) as tools:
         for name in sorted({entry.entity for entry in entries}):
             select_plans(tools.plans, (name,))
-        report = tools.replayer().run(entries, options)
-    if report.done_ids and not dry_run:
-        log.mark_done(*report.done_ids)
+        with log.drain_lock():  # no router's drainer replays meanwhile
+            report = tools.replayer().run(entries, options)
+            if report.done_ids and not dry_run:
+                log.mark_done(*report.done_ids)
     _show_repair(report, as_json)
     if report.refused is not None:
         _refused(report.refused)

@@ -20,7 +20,8 @@ its key, and what it feeds, verify equal afterwards.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,20 +42,34 @@ from dal.routing.redaction import DEFAULT_SENSITIVE, Redactor
 from dal.routing.repairlog import RepairEntry
 from dal.routing.stages import Side
 
-__all__ = ["EntryOutcome", "ReplayOptions", "ReplayReport", "Replayer", "key_filter"]
+__all__ = [
+    "EntryOutcome",
+    "ReplayOptions",
+    "ReplayReport",
+    "Replayer",
+    "deferred_drain",
+    "key_filter",
+]
 
 _REDACTED = "<redacted:"
 
 
 @dataclass(frozen=True)
 class ReplayOptions:
-    """How to replay: ``dry_run`` only plans; the mass-deletion guard as for a repair."""
+    """How to replay: ``dry_run`` only plans; the mass-deletion guard as for a repair.
+
+    ``recheck=False`` skips the second pass (verify again, repair guards and what
+    changed meanwhile) when the first wrote no MySQL row: an entry whose item changed
+    while it was repaired then stays open, to be replayed again (the drainer of
+    deferred writes, which replays often).
+    """
 
     dry_run: bool = False
     include_denormalized: bool = False
     workers: int = 4
     max_delete_share: float = DEFAULT_MAX_DELETE_SHARE
     allow_mass_delete: bool = False
+    recheck: bool = True
 
 
 @dataclass
@@ -199,14 +214,17 @@ class Replayer:
         for group in groups:
             result = checked[id(group)]
             group.feeds = self._feeds(group, result)
-        self._apply(groups, checked, options.dry_run, rows=True)
+        wrote_rows = self._apply(
+            groups, checked, options.dry_run, rows=True, workers=options.workers
+        )
         if options.dry_run:
             return report
-        # guards after rows, and the items the repaired rows feed
-        checked = self._check(groups, plans, options)
-        self._apply(groups, checked, False, rows=False)
-        for group in groups:
-            group.feeds |= self._feeds(group, checked[id(group)])
+        if wrote_rows or options.recheck:
+            # guards after rows, and the items the repaired rows feed
+            checked = self._check(groups, plans, options)
+            self._apply(groups, checked, False, rows=False, workers=options.workers)
+            for group in groups:
+                group.feeds |= self._feeds(group, checked[id(group)])
         report.derived = self._derive(groups, options)
         self._conclude(groups, options)
         return report
@@ -244,15 +262,33 @@ class Replayer:
     ) -> dict[int, KeyedResult]:
         involved = list(plans.values()) + [plan for plan, _ in extra]
         scanned = self._verifier.scan_items(_unique(involved), options.workers)
-        return {id(g): self._verify(g.plan, g.key, scanned, options) for g in groups}
+        wanted = [(g.plan, g.key) for g in groups]
+        results = self._verify_all(wanted, scanned, options)
+        return {id(g): results[(g.plan.name, g.key)] for g in groups}
 
-    def _verify(
-        self, plan: SourcePlan, key: KeyFilter, scanned: ScannedItems, options: ReplayOptions
-    ) -> KeyedResult:
-        result = self._verifier.verify_keys(plan, [key], scanned, self._redactor)[key]
-        if not options.include_denormalized:
-            result.findings = [f for f in result.findings if f.kind is not Kind.DENORMALIZED]
-        return result
+    def _verify_all(
+        self,
+        wanted: Sequence[tuple[SourcePlan, KeyFilter]],
+        scanned: ScannedItems,
+        options: ReplayOptions,
+    ) -> dict[tuple[str, KeyFilter], KeyedResult]:
+        """Verify every (plan, key), the keys of one plan together (a query and a batch of
+        reads for them all)."""
+        by_plan: dict[str, tuple[SourcePlan, list[KeyFilter]]] = {}
+        for plan, key in wanted:
+            keys = by_plan.setdefault(plan.name, (plan, []))[1]
+            if key not in keys:
+                keys.append(key)
+        found: dict[tuple[str, KeyFilter], KeyedResult] = {}
+        for name, (plan, keys) in by_plan.items():
+            results = self._verifier.verify_keys(plan, keys, scanned, self._redactor)
+            for key, result in results.items():
+                if not options.include_denormalized:
+                    result.findings = [
+                        f for f in result.findings if f.kind is not Kind.DENORMALIZED
+                    ]
+                found[(name, key)] = result
+        return found
 
     def _planned(self, group: _Group, result: KeyedResult) -> list[Finding]:
         """The findings a group repairs; no deletion at all when ``side`` holds a newer version.
@@ -294,9 +330,12 @@ class Replayer:
         checked: Mapping[int, KeyedResult],
         dry_run: bool,
         rows: bool,
-    ) -> None:
+        workers: int = 1,
+    ) -> bool:
         """Repair the groups' findings: MySQL rows first (all groups at once, in foreign-key
-        order), then DynamoDB items; guard items only once the rows are written."""
+        order), then DynamoDB items (each a conditional write of its own, ``workers`` at
+        once); guard items only once the rows are written. Returns whether MySQL rows were
+        repaired."""
         to_mysql: list[tuple[_Group, Finding]] = []
         for group in groups:
             for finding in self._planned(group, checked[id(group)]):
@@ -308,12 +347,25 @@ class Replayer:
             actions = self._repairer.repair_mysql([f for _, f in to_mysql], plans, dry_run)
             for action in actions:
                 owners[id(action.finding)].outcomes[0].actions.append(action)
+        wrote_rows = bool(rows and to_mysql)
+        to_dynamodb: list[tuple[_Group, Finding]] = []
         for group in groups:
             for finding in self._planned(group, checked[id(group)]):
                 guard = _guard(finding)
                 if group.side is Side.NEW or (guard and (not rows or not to_mysql)):
-                    action = self._repairer.repair_dynamodb(finding, dry_run)
-                    group.outcomes[0].actions.append(action)
+                    to_dynamodb.append((group, finding))
+        if not to_dynamodb:
+            return wrote_rows
+        with ThreadPoolExecutor(max(1, min(workers, len(to_dynamodb)))) as pool:
+            done = list(
+                pool.map(
+                    lambda f: self._repairer.repair_dynamodb(f, dry_run),
+                    [f for _, f in to_dynamodb],
+                )
+            )
+        for (group, _), action in zip(to_dynamodb, done, strict=True):
+            group.outcomes[0].actions.append(action)
+        return wrote_rows
 
     def _feeds(self, group: _Group, result: KeyedResult) -> set[tuple[str, KeyFilter]]:
         """The keys of derived items the group's rows feed: before and after the repair."""
@@ -351,8 +403,9 @@ class Replayer:
         scanned = self._verifier.scan_items(involved, options.workers)
         actions: list[RepairAction] = []
         to_mysql: list[Finding] = []
+        results = self._verify_all([(plans[n], k) for n, k in wanted], scanned, options)
         for (name, key), side in wanted.items():
-            result = self._verify(plans[name], key, scanned, options)
+            result = results[(name, key)]
             for finding in result.findings:
                 if side is Side.OLD and not _guard(finding):
                     to_mysql.append(finding)
@@ -369,9 +422,9 @@ class Replayer:
         feeds = {feed for group in groups for feed in group.feeds}
         involved = _unique([g.plan for g in groups] + [plans[name] for name, _ in feeds])
         scanned = self._verifier.scan_items(involved, options.workers)
-        differing: dict[tuple[str, KeyFilter], list[Finding]] = {}
-        for name, key in {(g.plan.name, g.key) for g in groups} | feeds:
-            differing[(name, key)] = self._verify(plans[name], key, scanned, options).findings
+        keys = sorted({(g.plan.name, g.key) for g in groups} | feeds, key=repr)
+        results = self._verify_all([(plans[n], k) for n, k in keys], scanned, options)
+        differing = {pair: result.findings for pair, result in results.items()}
         for group in groups:
             left = differing[(group.plan.name, group.key)]
             fed = [f for feed in sorted(group.feeds, key=repr) for f in differing[feed]]
@@ -385,6 +438,25 @@ class Replayer:
             for outcome in group.outcomes:
                 outcome.done = reason is None
                 outcome.reason = reason
+
+
+def deferred_drain(
+    replayer: Replayer, workers: int = 4
+) -> Callable[[Sequence[RepairEntry]], list[str]]:
+    """The drain function of deferred secondary writes (:class:`dal.routing.deferred.Drainer`):
+    replays a batch of entries with ``replayer`` and returns the ids of those done.
+
+    The mass-deletion guard is off: every entry is a write the application made and
+    the authoritative side committed, and replay deletes only on the entry's own key.
+    No second pass when no MySQL row was written (``recheck=False``): an entry left
+    open is replayed with the next batch.
+    """
+    options = ReplayOptions(workers=workers, allow_mass_delete=True, recheck=False)
+
+    def drain(entries: Sequence[RepairEntry]) -> list[str]:
+        return replayer.run(entries, options).done_ids
+
+    return drain
 
 
 def _why(findings: Sequence[Finding], actions: Sequence[RepairAction], what: str) -> str:

@@ -282,6 +282,17 @@ class Verifier:
         self, plan: SourcePlan, built: Sequence[RowItems], redactor: Redactor
     ) -> list[Finding]:
         """Findings for rows already turned into items: unmappable, missing, different."""
+        expected = [item for row in built for item in row.items]
+        return self._compare_built(plan, built, self.stored(expected), redactor)
+
+    def _compare_built(
+        self,
+        plan: SourcePlan,
+        built: Sequence[RowItems],
+        stored: Mapping[tuple[str, str], Item],
+        redactor: Redactor,
+    ) -> list[Finding]:
+        """:meth:`compare_rows` with the stored items already read."""
         findings = [
             Finding(
                 plan.name,
@@ -296,7 +307,16 @@ class Verifier:
             if row.error is not None
         ]
         expected = [item for row in built for item in row.items]
-        stored = self.stored(expected)
+        return findings + self._compare_items(plan, expected, stored, redactor)
+
+    def _compare_items(
+        self,
+        plan: SourcePlan,
+        expected: Sequence[WriteItem],
+        stored: Mapping[tuple[str, str], Item],
+        redactor: Redactor,
+    ) -> list[Finding]:
+        findings: list[Finding] = []
         for item in expected:
             actual = stored.get(_identity(item.table, item.key))
             findings.extend(self._compare(plan, item, actual, redactor))
@@ -395,6 +415,22 @@ class Verifier:
                 for _, owner in owned:
                     scan.report.counts[owner.plan.name].scanned += 1
 
+    def _extras_of(
+        self,
+        held_by: Mapping[KeyFilter, Sequence[tuple[str, Item, Owner, dict[str, Any]]]],
+        identifier: ItemIdentifier,
+    ) -> list[Finding]:
+        """:meth:`extras` of the items every key holds, each table's items checked at once."""
+        by_table: dict[str, dict[tuple[str, str], tuple[Item, Owner]]] = {}
+        for owned in held_by.values():
+            for table, item, owner, _ in owned:
+                identity = _identity(table, identifier.key(table, item))
+                by_table.setdefault(table, {})[identity] = (item, owner)
+        findings: list[Finding] = []
+        for table, pairs in by_table.items():
+            findings += self.extras(table, list(pairs.values()), identifier)
+        return findings
+
     def extras(
         self, table: str, owned: Sequence[tuple[Item, Owner]], identifier: ItemIdentifier
     ) -> list[Finding]:
@@ -475,20 +511,36 @@ class Verifier:
         and the rows its items hold.
         """
         results: dict[KeyFilter, KeyedResult] = {}
+        by_columns: dict[tuple[str, ...], list[KeyFilter]] = {}
         for key in keys:
-            columns, values = key
-            rows = fetch_rows(self._engine, plan.table, [values], columns)
+            by_columns.setdefault(tuple(key[0]), []).append(key)
+        for columns, chosen in by_columns.items():
+            # one query, one page and one batch of reads for every key on these columns
+            rows = fetch_rows(self._engine, plan.table, [values for _, values in chosen], columns)
             with self._engine.connect() as connection:
                 built = plan.build_page(connection, self._tables, rows)
-            findings = self.compare_rows(plan, built, redactor)
-            owned = scanned.matching(plan.name, key)
-            by_table: dict[str, list[tuple[Item, Owner]]] = {}
-            for table, item, owner, _ in owned:
-                by_table.setdefault(table, []).append((item, owner))
-            for table, pairs in by_table.items():
-                findings += self.extras(table, pairs, scanned.identifier)
-            held = [row for _, _, _, row in owned]
-            results[key] = KeyedResult(findings, rows, held)
+            stored = self.stored([item for row in built for item in row.items])
+            held_by = scanned.matching_many(plan.name, chosen)
+            extras = self._extras_of(held_by, scanned.identifier)
+            for key in chosen:
+                values = key[1]
+                mine = [
+                    number
+                    for number, row in enumerate(rows)
+                    if all(
+                        _same(row.get(column), value)
+                        for column, value in zip(columns, values, strict=True)
+                    )
+                ]
+                findings = self._compare_built(plan, [built[n] for n in mine], stored, redactor)
+                owned = held_by[key]
+                ids = {
+                    _plain_identity(table, plain_key(scanned.identifier.key(table, item)))
+                    for table, item, *_ in owned
+                }
+                findings += [f for f in extras if _plain_identity(f.table, f.key) in ids]
+                held = [row for _, _, _, row in owned]
+                results[key] = KeyedResult(findings, [rows[n] for n in mine], held)
         return results
 
     def _add(self, report: VerifyReport, finding: Finding) -> None:
@@ -538,6 +590,34 @@ class ScannedItems:
         with self._lock:
             self._items.setdefault(owner.plan.name, []).append((table, item, owner, row))
 
+    def matching_many(
+        self, entity: str, keys: Sequence[KeyFilter]
+    ) -> dict[KeyFilter, list[tuple[str, Item, Owner, dict[str, Any]]]]:
+        """:meth:`matching` for every key of ``keys``, the items indexed once per columns."""
+        found: dict[KeyFilter, list[tuple[str, Item, Owner, dict[str, Any]]]] = {}
+        indexes: dict[tuple[str, ...], dict[tuple[str, ...], list[Any]]] = {}
+        for key in keys:
+            columns, values = tuple(key[0]), key[1]
+            index = indexes.get(columns)
+            if index is None:
+                index = {}
+                for entry in self._items.get(entity, ()):
+                    row = entry[3]
+                    if all(column in row for column in columns):
+                        shown = tuple(str(row[column]) for column in columns)
+                        index.setdefault(shown, []).append(entry)
+                indexes[columns] = index
+            candidates = index.get(tuple(str(value) for value in values), [])
+            found[key] = [
+                entry
+                for entry in candidates
+                if all(
+                    _same(entry[3][column], value)
+                    for column, value in zip(columns, values, strict=True)
+                )
+            ]
+        return found
+
     def matching(
         self, entity: str, key: KeyFilter
     ) -> list[tuple[str, Item, Owner, dict[str, Any]]]:
@@ -582,6 +662,11 @@ def item_identity(table: str, key: Mapping[str, Any]) -> tuple[str, str]:
 def _identity(table: str, key: Mapping[str, Any]) -> tuple[str, str]:
     parts = [f"{name}={next(iter(value.values()))}" for name, value in sorted(key.items())]
     return table, "|".join(parts)
+
+
+def _plain_identity(table: str, key: Mapping[str, Any]) -> tuple[str, str]:
+    """The identity of an item by its key in plain values (a finding's ``key``)."""
+    return table, "|".join(f"{name}={value}" for name, value in sorted(key.items()))
 
 
 def _unknown(table: str, key: Key, item: Item) -> Finding:

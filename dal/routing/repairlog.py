@@ -21,7 +21,8 @@ import logging
 import os
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +32,7 @@ from dal.routing import recordfiles
 
 __all__ = [
     "DEFAULT_ROTATE_BYTES",
+    "LogTail",
     "RepairEntry",
     "RepairLog",
     "RepairLogError",
@@ -313,12 +315,24 @@ class RepairLog:
         self._write([_line(entry.to_json())])
         return entry
 
-    def mark_done(self, *entry_ids: str) -> None:
-        """Record that the entries with these ids are repaired; RepairLogError for an unknown id."""
-        known = {entry.id for entry in self.read(include_done=True)}
-        unknown = [entry_id for entry_id in entry_ids if entry_id not in known]
-        if unknown:
-            raise RepairLogError(f"{self.path}: no repair entry with id {', '.join(unknown)}")
+    def append_many(self, entries: Sequence[RepairEntry]) -> None:
+        """Write ``entries`` durably, in this order, in one write and one ``fsync``."""
+        if entries:
+            self._write([_line(entry.to_json()) for entry in entries])
+
+    def mark_done(self, *entry_ids: str, check: bool = True) -> None:
+        """Record that the entries with these ids are repaired; RepairLogError for an unknown id.
+
+        ``check=False`` skips reading the log to check the ids (the drainer's own ids,
+        read from the log just before).
+        """
+        if not entry_ids:
+            return
+        if check:
+            known = {entry.id for entry in self.read(include_done=True)}
+            unknown = [entry_id for entry_id in entry_ids if entry_id not in known]
+            if unknown:
+                raise RepairLogError(f"{self.path}: no repair entry with id {', '.join(unknown)}")
         now = datetime.now(UTC).isoformat(timespec="milliseconds")
         self._write([_line({"type": "done", "id": entry_id, "ts": now}) for entry_id in entry_ids])
 
@@ -372,9 +386,37 @@ class RepairLog:
             if include_done or not finished:
                 yield RepairEntry.from_json(data, done=finished)
 
-    def pending_by_entity(self) -> dict[str, int]:
-        """How many entries of each entity are not yet repaired."""
-        return dict(Counter(entry.entity for entry in self.read()))
+    def pending_by_entity(self, *, exclude: Collection[str] = ()) -> dict[str, int]:
+        """How many entries of each entity are not yet repaired (those of a reason in
+        ``exclude`` not counted)."""
+        return dict(Counter(e.entity for e in self.read() if e.reason not in exclude))
+
+    def drain_lock_path(self) -> Path:
+        """The lock file that lets one drainer at a time replay the log's entries."""
+        if self._folder:
+            return self.path / ".drain.lock"
+        return self.path.with_name(f".{self.path.name}.drain.lock")
+
+    @contextmanager
+    def drain_lock(self, *, wait: bool = True) -> Iterator[bool]:
+        """Hold the log's drain lock in the block (yields False if ``wait`` is off and another
+        process or thread holds it).
+
+        Drainers (:class:`dal.routing.deferred.Drainer`, ``dal repair --from-log``) take it
+        around each batch, so that two of them never replay one key at once.
+        """
+        path = self.drain_lock_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            yield True
+        finally:
+            os.close(descriptor)  # also releases the lock
 
     # --- compaction ----------------------------------------------------------------------
 
@@ -404,6 +446,56 @@ class RepairLog:
         finally:
             os.close(descriptor)
         return len(entries) - len(keep)
+
+
+class LogTail:
+    """Reads what was appended to a repair log since the last :meth:`read`.
+
+    Each file is followed by its inode and the offset read up to, so a rotated
+    segment (renamed, same inode) is not read twice; a file replaced by a compaction
+    (a new inode) is read from its start again, so an entry may be seen twice (the
+    caller keeps entries by id). Only whole lines are consumed.
+    """
+
+    def __init__(self, log: RepairLog) -> None:
+        self._log = log
+        self._offsets: dict[int, int] = {}
+
+    def reset(self) -> None:
+        """Read every file from its start on the next :meth:`read`."""
+        self._offsets.clear()
+
+    def read(self) -> tuple[list[RepairEntry], set[str]]:
+        """The entries appended since the last call (in each file's order), and the ids of
+        the ``done`` lines appended since."""
+        entries: list[RepairEntry] = []
+        done: set[str] = set()
+        inodes: set[int] = set()
+        for path in self._log.files():
+            try:
+                stream = path.open("rb")
+            except FileNotFoundError:
+                continue
+            with stream:
+                fcntl.flock(stream.fileno(), fcntl.LOCK_SH)
+                status = os.fstat(stream.fileno())
+                inodes.add(status.st_ino)
+                offset = self._offsets.get(status.st_ino, 0)
+                if status.st_size < offset:
+                    offset = 0  # rewritten in place
+                if status.st_size == offset:
+                    continue
+                stream.seek(offset)
+                raw = stream.read()
+            whole = raw.rfind(b"\n") + 1
+            self._offsets[status.st_ino] = offset + whole
+            found, done_here = _parse_all(path, raw[:whole])
+            entries.extend(RepairEntry.from_json(data) for data in found)
+            done |= done_here
+        for inode in list(self._offsets):
+            if inode not in inodes:
+                del self._offsets[inode]  # a file compacted away or removed
+        return entries, done
 
 
 def _replace(path: Path, content: bytes) -> None:

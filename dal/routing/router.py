@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from dal.routing.calls import Operation, Targets
 from dal.routing.closing import ClosedOnExit
 from dal.routing.compare import Comparator, CompareSettings
+from dal.routing.deferred import Drainer, DrainFunction
 from dal.routing.flags import FlagSource
 from dal.routing.metrics import Metrics
 from dal.routing.processes import ProcessPoolState, ShadowFactory, ShadowProcesses
@@ -91,6 +92,13 @@ class Router(ClosedOnExit):
     (:mod:`dal.routing.processes`) that build their side of the work from
     ``shadow_factory``, a picklable callable returning
     :class:`~dal.routing.processes.ShadowParts` (ValueError without one).
+
+    With ``shadow.secondary_writes == "deferred"`` the second side of a dual write is
+    left to a :class:`~dal.routing.deferred.Drainer` the router starts: ``repair_log``
+    (required) is its queue and ``drain`` replays its entries
+    (:func:`dal.migrate.replay.deferred_drain`); without ``drain`` the drainer only
+    follows the log (lag, backpressure) while another process drains it
+    (``dal repair --from-log LOG --follow``).
     """
 
     def __init__(
@@ -107,6 +115,7 @@ class Router(ClosedOnExit):
         telemetry: Telemetry | None = None,
         metrics: Metrics | None = None,
         shadow_factory: ShadowFactory | None = None,
+        drain: DrainFunction | None = None,
     ) -> None:
         if metrics_interval is not None and metrics_interval <= 0:
             raise ValueError(f"metrics_interval must be positive, got {metrics_interval}")
@@ -115,12 +124,18 @@ class Router(ClosedOnExit):
                 f"shadow.processes is {shadow.processes}: the worker processes need a "
                 "shadow_factory (a picklable callable returning ShadowParts)"
             )
+        settings = shadow if shadow is not None else ShadowSettings()
+        log = _repair_log(repair_log)
+        if settings.secondary_writes == "deferred" and log is None:
+            raise ValueError(
+                "deferred secondary writes need a repair log (their queue): pass repair_log"
+            )
         self._services = Services(
             flags=flags,
             recorder=recorder,
             comparator=_comparator(comparator),
-            repair_log=_repair_log(repair_log),
-            settings=shadow if shadow is not None else ShadowSettings(),
+            repair_log=log,
+            settings=settings,
             eventually_consistent=_reads(eventually_consistent),
             on_raised=on_raised,
             telemetry=telemetry,
@@ -133,6 +148,16 @@ class Router(ClosedOnExit):
             self._unwatch_sampling = self._services.telemetry.watch_shadow_sampling(
                 self.shadow_sampling
             )
+        if log is not None and settings.secondary_writes == "deferred":
+            drainer = Drainer(
+                log,
+                drain,
+                max_lag=settings.max_lag,
+                breakers=self._services.breakers,
+                on_error=self._services.raised,
+            )
+            self._services.drainer = drainer.start()
+            self._services.watch_lag(drainer.lag)
         self._reads = Reads(self._services)
         self._routes: dict[tuple[str, str, str], tuple[Targets, Operation]] = {}
         self._writes = Writes(self._services)
@@ -184,6 +209,11 @@ class Router(ClosedOnExit):
         is over.
         """
         return self._reads.start_job(targets, operation, job, rules, on_settled)
+
+    @property
+    def drainer(self) -> Drainer | None:
+        """The drainer of deferred secondary writes (None unless they are deferred)."""
+        return self._services.drainer
 
     @property
     def repair_log(self) -> RepairLog | None:
@@ -263,7 +293,8 @@ class Router(ClosedOnExit):
         return done
 
     def close(self, timeout: float | None = 5.0) -> None:
-        """Flush (up to ``timeout``), then stop the shadow pool and the timer thread.
+        """Flush (up to ``timeout``), then stop the shadow pool and the timer thread; drain
+        deferred writes (up to ``timeout``) and stop the drainer.
 
         Routed objects keep working afterwards, without shadow reads or write comparisons.
         """
@@ -276,6 +307,15 @@ class Router(ClosedOnExit):
         if self._services.processes is not None:
             self._services.processes.close(timeout)
             self._services.flush_drops()
+        drainer = self._services.drainer
+        if drainer is not None and not drainer.close(timeout):
+            self._services.raised(
+                "deferred drain",
+                TimeoutError(
+                    f"{drainer.state().pending} deferred writes left open in "
+                    f"{drainer.log.path}: drained on the next start or by dal repair --from-log"
+                ),
+            )
         self._services.stop_watching()
 
     def raised(self, operation: str, error: BaseException) -> None:

@@ -16,12 +16,13 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from dal.routing.calls import Operation, result_key
 from dal.routing.compare import Comparator, Outcome, Verdict
+from dal.routing.deferred import DEFERRED
 from dal.routing.flags import FlagSource
 from dal.routing.metrics import Metrics
 from dal.routing.recording import (
@@ -40,9 +41,10 @@ from dal.routing.stages import Side, Stage
 from dal.telemetry import Telemetry, correlation_fields, current_correlation_id
 
 if TYPE_CHECKING:
+    from dal.routing.deferred import Drainer
     from dal.routing.processes import ShadowProcesses
 
-__all__ = ["NO_STAGE", "RaisedHook", "Services"]
+__all__ = ["NO_STAGE", "DeferredNote", "RaisedHook", "Services"]
 
 log = logging.getLogger("dal.routing")
 
@@ -84,6 +86,9 @@ class Services:
         self.metrics = metrics if metrics is not None else Metrics(telemetry)
         self.telemetry = self.metrics.telemetry
         self.breakers = Breakers(settings)
+        self.drainer: Drainer | None = None
+        """Applies deferred secondary writes (``secondary_writes="deferred"``); set by the
+        router."""
         self.runner = ShadowRunner(settings, self.raised)
         self.sampling = AdaptiveSampling()
         """The adaptive sampling factor (used when ``settings.adapts``)."""
@@ -100,6 +105,10 @@ class Services:
         if repair_log is not None:
             self._unwatch.append(self.telemetry.watch_backlog(self._backlog))
 
+    def watch_lag(self, source: Callable[[], float]) -> None:
+        """Report ``source()`` as the lag of deferred secondary writes (``dal.secondary.lag``)."""
+        self._unwatch.append(self.telemetry.watch_lag(source))
+
     def stop_watching(self) -> None:
         """Stop reporting this router's breakers, shadow pool and repair-log backlog."""
         for stop in self._unwatch:
@@ -113,11 +122,11 @@ class Services:
 
     def _backlog(self) -> dict[str, int]:
         """The repair log's pending entries per entity, 0 for a routed entity without any
-        ({} when the log cannot be read)."""
+        ({} when the log cannot be read); deferred writes are the drainer's (lag gauge)."""
         if self.repair_log is None:
             return {}
         try:
-            pending = self.repair_log.pending_by_entity()
+            pending = self.repair_log.pending_by_entity(exclude=(DEFERRED,))
         except Exception as exc:
             self.raised("repair log backlog", exc)
             return {}
@@ -311,26 +320,8 @@ class Services:
         if correlation_id is None:
             correlation_id = current_correlation_id()
         try:
-            redactor = self.comparator.redactor
-            arguments = operation.arguments(*call)
-            key = result_key(authoritative_value, operation.key_fields)
-            entity_key = key or call_key(operation.entity, arguments, operation.key_fields)
-            entry = RepairEntry(
-                entity=operation.entity,
-                operation=operation.name,
-                stage=stage.value,
-                side=side.value,
-                reason=reason,
-                args=redactor.redact(arguments),
-                result_key=None if key is None else redactor.redact(key),
-                authoritative=side.other.value,
-                key=None if entity_key is None else dict(entity_key),  # replay needs it whole
-                version=entity_version(authoritative_value),
-                error_type=None if error is None else type(error).__name__,
-                error=None
-                if error is None
-                else redactor.scrub(str(error), redactor.secrets(arguments, authoritative_value)),
-                correlation_id=correlation_id,
+            entry = self.entry(
+                operation, stage, side, reason, call, authoritative_value, error, correlation_id
             )
             if self.repair_log is None:
                 log.warning(
@@ -342,6 +333,61 @@ class Services:
                 self.repair_log.append(entry)
         except Exception as exc:
             self.repair_lost(operation, stage, side, reason, entry, exc)
+
+    def entry(
+        self,
+        operation: Operation,
+        stage: Stage,
+        side: Side,
+        reason: str,
+        call: tuple[tuple[Any, ...], Mapping[str, Any]],
+        authoritative_value: object,
+        error: BaseException | None = None,
+        correlation_id: str | None = None,
+    ) -> RepairEntry:
+        """The repair entry of a write ``side`` may lack: arguments redacted, the key whole."""
+        redactor = self.comparator.redactor
+        arguments = operation.arguments(*call)
+        key = result_key(authoritative_value, operation.key_fields)
+        entity_key = key or call_key(operation.entity, arguments, operation.key_fields)
+        return RepairEntry(
+            entity=operation.entity,
+            operation=operation.name,
+            stage=stage.value,
+            side=side.value,
+            reason=reason,
+            args=redactor.redact(arguments),
+            result_key=None if key is None else redactor.redact(key),
+            authoritative=side.other.value,
+            key=None if entity_key is None else dict(entity_key),  # replay needs it whole
+            version=entity_version(authoritative_value),
+            error_type=None if error is None else type(error).__name__,
+            error=None
+            if error is None
+            else redactor.scrub(str(error), redactor.secrets(arguments, authoritative_value)),
+            correlation_id=correlation_id or current_correlation_id(),
+        )
+
+    def deferred(self, notes: Sequence[DeferredNote]) -> None:
+        """Append the ``deferred`` entries of writes whose authoritative side committed, in
+        one write and one ``fsync``; wake the drainer. An entry that cannot be written is
+        reported as lost (:meth:`repair_lost`): the write itself stands."""
+        if not notes:
+            return
+        entries: list[RepairEntry] = []
+        try:
+            for note in notes:
+                note.operation.metrics.repair(note.stage.value, note.side.value, DEFERRED)
+                entries.append(note.entry)
+            if self.repair_log is None:
+                raise RuntimeError("deferred secondary writes need a repair log")
+            self.repair_log.append_many(entries)
+        except Exception as exc:
+            for note in notes:
+                self.repair_lost(note.operation, note.stage, note.side, DEFERRED, note.entry, exc)
+            return
+        if self.drainer is not None:
+            self.drainer.appended(len(entries))
 
     def repair_lost(
         self,
@@ -397,6 +443,16 @@ class Services:
             )
         except Exception:
             log.exception("reporting a lost repair entry failed")
+
+
+@dataclass(frozen=True)
+class DeferredNote:
+    """A write whose second side is left to the drainer: its entry, not yet appended."""
+
+    operation: Operation
+    stage: Stage
+    side: Side
+    entry: RepairEntry
 
 
 NO_STAGE = "none"

@@ -37,6 +37,7 @@ from dal.routing.workcontext import work_context
 
 __all__ = [
     "AdaptiveSampling",
+    "SECONDARY_WRITES",
     "Attempt",
     "Breakers",
     "CircuitBreaker",
@@ -44,6 +45,10 @@ __all__ = [
     "ShadowRunner",
     "ShadowSettings",
 ]
+
+
+SECONDARY_WRITES = ("inline", "deferred")
+"""How the second side of a dual write is written (:attr:`ShadowSettings.secondary_writes`)."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,10 @@ class ShadowSettings:
     Worker processes always adapt their sampling (:class:`AdaptiveSampling`) to a full
     queue; ``adaptive`` makes the thread pool adapt it too, when it refuses work
     (``pool_full``) and while at most half its queue waits.
+    ``secondary_writes`` is ``inline`` (the second side is written on the caller's
+    thread, as above) or ``deferred``: the caller writes the authoritative side only
+    and a ``deferred`` entry goes to the repair log, which a drainer applies within
+    about ``max_lag`` seconds (:mod:`dal.routing.deferred`).
     """
 
     workers: int = 4
@@ -97,6 +106,8 @@ class ShadowSettings:
     process_threads: int = 4
     nice: int = 0
     adaptive: bool = False
+    secondary_writes: str = "inline"
+    max_lag: float = 5.0
 
     def __post_init__(self) -> None:
         checks = {
@@ -113,8 +124,13 @@ class ShadowSettings:
             "processes": self.processes >= 0,
             "process_threads": self.process_threads >= 1,
             "nice": 0 <= self.nice <= 19,
+            "max_lag": self.max_lag > 0,
         }
         wrong = [f"{name} out of range" for name, ok in checks.items() if not ok]
+        if self.secondary_writes not in SECONDARY_WRITES:
+            wrong.append(
+                f"secondary_writes must be inline or deferred, got {self.secondary_writes!r}"
+            )
         if self.max_workers < self.workers:
             wrong.append(
                 f"max_workers ({self.max_workers}) must be at least workers ({self.workers})"

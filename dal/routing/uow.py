@@ -14,6 +14,11 @@ unit of work exits and appends every dual write made inside it to the repair
 log (reason ``unit_of_work_rolled_back``) so that ``dal repair`` can reconcile
 the second side with the authoritative one.
 
+Deferred secondary writes (:mod:`dal.routing.deferred`) do not have that gap: their
+``deferred`` entries are appended to the repair log only once every side committed,
+and dropped when the unit of work rolls back, so the drainer never sees a write
+that did not commit.
+
 A side that is not required opens, commits and rolls back within the secondary
 write budget (:attr:`~dal.routing.shadow.ShadowSettings.secondary_write_seconds`):
 a hung secondary cannot hold the caller at the end of the block either.
@@ -30,7 +35,7 @@ from typing import Any
 
 from dal.routing.calls import Operation
 from dal.routing.recording import ErrorRecord
-from dal.routing.services import NO_STAGE, Services
+from dal.routing.services import NO_STAGE, DeferredNote, Services
 from dal.routing.stages import Side, Stage
 from dal.telemetry.correlation import current_correlation_id
 from interfaces import UnitOfWorkFactory
@@ -58,6 +63,8 @@ class UnitOfWorkState:
 
     dirty: bool = False
     writes: list[WriteNote] = field(default_factory=list)
+    deferred: list[DeferredNote] = field(default_factory=list)
+    """Deferred secondary writes: appended to the repair log once the unit of work commits."""
 
 
 _CURRENT: ContextVar[UnitOfWorkState | None] = ContextVar("dal_routed_uow", default=None)
@@ -138,6 +145,9 @@ class _UnitOfWorkRun(AbstractContextManager[None]):
         if self._token is not None:
             _CURRENT.reset(self._token)
         error = self._close_entered(exc)
+        if error is None:
+            self._services.deferred(self._state.deferred)
+        # else: the authoritative side rolled back, the deferred writes are dropped
         if error is not None:
             for note in self._state.writes:
                 self._services.repair(

@@ -26,6 +26,10 @@ late, counts as a failure for the write breaker, is recorded, and goes to the
 repair log as ``secondary_write_slow``; it is not compared. A second write
 slower than the slow-call threshold but within its budget counts as a failure
 for the breaker only: its write is in place.
+
+With deferred secondary writes (:mod:`dal.routing.deferred`) only the authoritative
+side is written on the caller's thread; the second side is written by the drainer
+from the repair log, so the two results are not compared (shadow reads still are).
 """
 
 from __future__ import annotations
@@ -35,12 +39,14 @@ from typing import Any
 
 from dal.routing.calls import Operation, Targets
 from dal.routing.compare import ANSWER_ERRORS, Outcome, is_answer, oriented
+from dal.routing.deferred import DEFERRED, Drainer
 from dal.routing.flags import FlagSnapshot
 from dal.routing.planned import Planned
 from dal.routing.replay import replay_scope
+from dal.routing.services import DeferredNote
 from dal.routing.shadow import Attempt
 from dal.routing.stages import Plan, Side, Stage
-from dal.routing.uow import WriteNote, current_unit_of_work
+from dal.routing.uow import UnitOfWorkState, WriteNote, current_unit_of_work
 from interfaces.deadlines import deadline
 from interfaces.errors import DeadlineExceeded
 from interfaces.known import known_result
@@ -75,6 +81,10 @@ class Writes(Planned):
         first, second = plan.authoritative, plan.secondary
         if second is None:
             return self._call_primary(targets, operation, first, stage, args, kwargs).value
+        drainer = self._services.drainer
+        if drainer is not None:
+            deferred = (stage, first, second, drainer)
+            return self._deferred(targets, operation, deferred, args, kwargs, unit_of_work)
         with replay_scope() as scope:
             primary = self._call_primary(targets, operation, first, stage, args, kwargs)
             scope.start_replay()
@@ -90,6 +100,33 @@ class Writes(Planned):
                 self._compare_later(operation, stage, oriented(first, primary, outcome), ignore)
             except Exception as exc:
                 self._services.raised("write comparison", exc)
+        return value
+
+    def _deferred(
+        self,
+        targets: Targets,
+        operation: Operation,
+        deferred: tuple[Stage, Side, Side, Drainer],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        unit_of_work: UnitOfWorkState | None,
+    ) -> Any:
+        """Write the authoritative side only; its ``deferred`` entry goes to the repair log
+        now, or when the caller's unit of work commits (none if it rolls back)."""
+        services = self._services
+        stage, first, second, drainer = deferred
+        drainer.throttle(operation.entity)
+        value = self._call_primary(targets, operation, first, stage, args, kwargs).value
+        try:
+            entry = services.entry(operation, stage, second, DEFERRED, (args, kwargs), value)
+        except Exception as exc:
+            services.repair_lost(operation, stage, second, DEFERRED, None, exc)
+            return value
+        note = DeferredNote(operation, stage, second, entry)
+        if unit_of_work is not None:
+            unit_of_work.deferred.append(note)
+        else:
+            services.deferred([note])
         return value
 
     def _secondary(

@@ -157,6 +157,14 @@ BACKLOG = MetricSpec(
     "Entries of the repair log not yet repaired, per entity.",
     ("db.collection.name",),
 )
+SECONDARY_LAG = MetricSpec(
+    "dal.secondary.lag",
+    "gauge",
+    "s",
+    "Age of the oldest deferred secondary write not yet applied (DAL_SECONDARY_WRITES="
+    "deferred), the largest over the process's routers; 0 when none waits.",
+    (),
+)
 INTERNAL_ERRORS = MetricSpec(
     "dal.router.internal_errors",
     "counter",
@@ -220,6 +228,7 @@ METRICS: tuple[MetricSpec, ...] = (
     REPAIRS,
     REPAIRS_LOST,
     BACKLOG,
+    SECONDARY_LAG,
     INTERNAL_ERRORS,
     MIGRATION_ROWS,
     CDC_CHANGES,

@@ -40,6 +40,8 @@ PoolSource = Callable[[], Mapping[str, int]]
 """Returns a shadow pool's threads by state: ``{"busy": 3, "idle": 1}``."""
 SamplingSource = Callable[[], float]
 """Returns a router's adaptive sampling factor (0 to 1)."""
+LagSource = Callable[[], float]
+"""Returns the lag of deferred secondary writes, in seconds."""
 
 Attributes = dict[str, str]
 F = TypeVar("F", bound=Callable[..., Any])
@@ -73,6 +75,7 @@ class Telemetry:
         self._backlogs: list[Callable[[], BacklogSource | None]] = []
         self._pools: list[Callable[[], PoolSource | None]] = []
         self._samplings: list[Callable[[], SamplingSource | None]] = []
+        self._lags: list[Callable[[], LagSource | None]] = []
         self._backlog_interval = backlog_interval
         self._backlog_cache: tuple[float, list[tuple[int, Attributes]]] | None = None
         spec = catalog.DURATION
@@ -94,6 +97,7 @@ class Telemetry:
             (catalog.BACKLOG, self._observe_backlog),
             (catalog.SHADOW_WORKERS, self._observe_pools),
             (catalog.SHADOW_SAMPLING, self._observe_samplings),
+            (catalog.SECONDARY_LAG, self._observe_lag),
         ):
             meter.create_observable_gauge(
                 spec.name, callbacks=[callback], unit=spec.unit, description=spec.description
@@ -160,6 +164,10 @@ class Telemetry:
         """Report the adaptive sampling factor ``source`` returns (the lowest over every
         source); call the result to stop. A bound method is held weakly."""
         return self.watch_source(self._samplings, source)
+    def watch_lag(self, source: LagSource) -> Callable[[], None]:
+        """Report the deferred-write lag ``source`` returns (the largest over every source);
+        call the result to stop. A bound method is held weakly."""
+        return self.watch_source(self._lags, source)
 
     def watch_source(self, sources: list[Callable[[], F | None]], source: F) -> Callable[[], None]:
         """Add ``source`` to ``sources`` (a bound method weakly); call the result to remove it."""
@@ -206,6 +214,11 @@ class Telemetry:
         if not sources:
             return []
         return [Observation(min(source() for source in sources))]
+    def _observe_lag(self, options: CallbackOptions) -> Iterable[Observation]:
+        sources = self.live_sources(self._lags)
+        if not sources:
+            return []
+        return [Observation(max(source() for source in sources), {})]
 
     def _observe_backlog(self, options: CallbackOptions) -> Iterable[Observation]:
         now = time.monotonic()

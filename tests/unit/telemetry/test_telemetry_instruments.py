@@ -74,6 +74,16 @@ def test_breakers_and_backlog_are_observed_until_their_source_stops(telemetry, r
     assert collected(reader).get("dal.breaker.state", []) == []
 
 
+def test_the_deferred_write_lag_is_the_largest_of_its_sources_until_they_stop(telemetry, reader):
+    assert collected(reader).get("dal.secondary.lag", []) == []  # no deferred writes: none
+    stop_one = telemetry.watch_lag(lambda: 0.5)
+    stop_two = telemetry.watch_lag(lambda: 2.5)
+    assert collected(reader)["dal.secondary.lag"] == [({}, 2.5)]
+    stop_one()
+    stop_two()
+    assert collected(reader).get("dal.secondary.lag", []) == []
+
+
 def test_shadow_pools_are_observed_summed_over_their_sources_until_they_stop(telemetry, reader):
     assert collected(reader).get("dal.shadow.workers", []) == []  # no router: no series
     stop_one = telemetry.watch_shadow_pool(lambda: {"busy": 3, "idle": 1})
