@@ -89,6 +89,7 @@ if TYPE_CHECKING:
     from adapters.mysql.timeouts import SqlTimeouts
     from dal.contract import Contract
     from dal.idsource import IdHandover
+    from dal.migrate.drainprocess import DrainerProcess
     from dal.migrate.plan import SourcePlan
     from dal.migrate.tools import MigrationTools
     from dal.routing.deferred import DrainFunction
@@ -504,6 +505,7 @@ def _router(
     factory = None
     if shadow is not None and shadow.processes > 0:
         factory = functools.partial(shadow_parts, settings)
+    drainer = _drainer_process(settings, shadow, repair_log)
     router = Router(
         flags,
         recorder,
@@ -519,6 +521,23 @@ def _router(
         yield router
     finally:
         router.close()
+        if drainer is not None:
+            drainer.close()
+
+
+def _drainer_process(
+    settings: Settings, shadow: ShadowSettings | None, repair_log: RepairLog | Path | None
+) -> DrainerProcess | None:
+    """The child process draining deferred writes (``DAL_DEFERRED_DRAINER=process``), started;
+    None in any other mode."""
+    if shadow is None or shadow.secondary_writes != "deferred" or repair_log is None:
+        return None
+    if settings.deferred_drainer != "process":
+        return None
+    from dal.migrate.drainprocess import DrainerProcess
+
+    path = repair_log.path if isinstance(repair_log, RepairLog) else Path(repair_log)
+    return DrainerProcess(settings, path).start()
 
 
 def _deferred_drain(
@@ -530,10 +549,10 @@ def _deferred_drain(
     """How the router's drainer replays deferred writes: the repair by entry of ``dal repair
     --from-log`` over the migration tools, with the layer's DynamoDB client (its timeouts,
     ``DAL_DYNAMODB_*_TIMEOUT``); None (nothing built) with inline writes, or when another
-    process drains (``DAL_DEFERRED_DRAINER=external``)."""
+    process drains (``DAL_DEFERRED_DRAINER=external`` or ``process``)."""
     if shadow is None or shadow.secondary_writes != "deferred":
         return None
-    if settings.deferred_drainer == "external":
+    if settings.deferred_drainer != "thread":
         return None
     import dataclasses
 

@@ -84,6 +84,7 @@ key                         default     meaning
 ``DAL_DEFERRED_MAX_LAG``    ``5``       seconds: deferred writers wait (at most this long)
                                         while the oldest unapplied deferred write is older
 ``DAL_DEFERRED_DRAINER``    ``thread``  ``thread``: the router's process drains the log;
+                                        ``process``: a child process it starts does;
                                         ``external``: it only follows it, and
                                         ``dal repair --from-log LOG --follow`` drains it
 ==========================  ==========  =====================================================
@@ -145,7 +146,7 @@ _DECLARATIONS = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*(:[A-Za-z_]\w*)?")
 SecondaryWrites = Literal["inline", "deferred"]
 """How the second side of a dual write is written (``DAL_SECONDARY_WRITES``)."""
 SECONDARY_WRITES: tuple[SecondaryWrites, ...] = get_args(SecondaryWrites)
-DeferredDrainer = Literal["thread", "external"]
+DeferredDrainer = Literal["thread", "process", "external"]
 """Where deferred secondary writes are drained (``DAL_DEFERRED_DRAINER``)."""
 DEFERRED_DRAINERS: tuple[DeferredDrainer, ...] = get_args(DeferredDrainer)
 
@@ -448,9 +449,10 @@ class Settings(BaseSettings):
     deferred_drainer: DeferredDrainer = Field(
         default="thread",
         description=(
-            "thread: the router's process drains deferred writes; external: another "
-            "process does (dal repair --from-log LOG --follow), the router only follows "
-            "the log for the lag and backpressure."
+            "thread: the router's process drains deferred writes; process: a child process "
+            "the router starts does (restarted if it dies); external: another process does "
+            "(dal repair --from-log LOG --follow). With process and external the router "
+            "only follows the log for the lag and backpressure."
         ),
     )
 

@@ -36,8 +36,8 @@ from dal.routing.timers import ErrorHook, Scheduler, Timer
 from dal.routing.workcontext import work_context
 
 __all__ = [
-    "AdaptiveSampling",
     "SECONDARY_WRITES",
+    "AdaptiveSampling",
     "Attempt",
     "Breakers",
     "CircuitBreaker",

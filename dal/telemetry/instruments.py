@@ -164,6 +164,7 @@ class Telemetry:
         """Report the adaptive sampling factor ``source`` returns (the lowest over every
         source); call the result to stop. A bound method is held weakly."""
         return self.watch_source(self._samplings, source)
+
     def watch_lag(self, source: LagSource) -> Callable[[], None]:
         """Report the deferred-write lag ``source`` returns (the largest over every source);
         call the result to stop. A bound method is held weakly."""
@@ -214,6 +215,7 @@ class Telemetry:
         if not sources:
             return []
         return [Observation(min(source() for source in sources))]
+
     def _observe_lag(self, options: CallbackOptions) -> Iterable[Observation]:
         sources = self.live_sources(self._lags)
         if not sources:

@@ -8,13 +8,14 @@ for the backpressure test.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -332,8 +333,45 @@ def test_an_external_drainer_process_drains_while_the_router_follows_the_log(
     assert b"drained 3 deferred writes" in said
     assert all(_user_item(raw, prefix, user_id) is not None for user_id in ids)
     assert _clean(tools) == []
-    with pytest.raises(SettingsError, match="DAL_DEFERRED_DRAINER: must be 'thread' or"):
+    expected = "DAL_DEFERRED_DRAINER: must be 'thread' or 'process' or 'external'"
+    with pytest.raises(SettingsError, match=expected):
         load_settings_with(tmp_path, "DAL_DEFERRED_DRAINER=elsewhere\n")
+
+
+def _drainer_processes() -> list[multiprocessing.process.BaseProcess]:
+    return [p for p in multiprocessing.active_children() if p.name == "dal-deferred-drainer"]
+
+
+def _until(condition: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def test_a_drainer_child_process_drains_and_is_started_again_when_killed(
+    settings: Settings, tools: MigrationTools, raw: Any, prefix: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "repair-log"
+    log.mkdir()
+    child = settings.model_copy(update={"deferred_drainer": "process"})
+    with _deferred(child, "dual_write", log, tmp_path, max_lag=30.0) as (store, router):
+        follower = _drainer(router)
+        first = [store.users.create(_new_user(f"child{n}")).id for n in range(3)]
+        assert follower.wait_drained(60.0), follower.state()
+        (process,) = _drainer_processes()
+        os.kill(process.pid or 0, signal.SIGKILL)
+        assert _until(lambda: [p.pid for p in _drainer_processes()] not in ([], [process.pid]), 30)
+        second = [store.users.create(_new_user(f"again{n}")).id for n in range(2)]
+        assert follower.wait_drained(60.0), follower.state()
+        assert follower.state().drained == 0, "the router's process replayed nothing"
+    assert _drainer_processes() == [], "the drainer process stopped with the router"
+
+    assert all(_user_item(raw, prefix, user_id) is not None for user_id in first + second)
+    assert _open(log) == []
+    assert _clean(tools) == []
 
 
 def load_settings_with(tmp_path: Path, text: str) -> Settings:
