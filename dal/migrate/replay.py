@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from adapters.dynamodb.client import Item
 from adapters.dynamodb.values import decode_value
 from dal.migrate.derive import AggregateRule, ChainRule, JoinRule
 from dal.migrate.plan import SourcePlan, UniqueTarget
@@ -276,8 +277,11 @@ class Replayer:
             if key not in keys:
                 keys.append(key)
         found: dict[tuple[str, KeyFilter], KeyedResult] = {}
+        scans: dict[str, list[tuple[str, Item]]] = {}  # a table scanned once per pass at most
         for name, (plan, keys) in by_plan.items():
-            results = self._verifier.verify_keys(plan, keys, None, self._redactor, options.workers)
+            results = self._verifier.verify_keys(
+                plan, keys, None, self._redactor, options.workers, scans
+            )
             for key, result in results.items():
                 if not options.include_denormalized:
                     result.findings = [

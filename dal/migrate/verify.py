@@ -515,6 +515,7 @@ class Verifier:
         keys: Sequence[KeyFilter],
         stored: Mapping[tuple[str, str], Item],
         workers: int = 4,
+        scans: dict[str, list[tuple[str, Item]]] | None = None,
     ) -> ScannedItems:
         """The items of ``plan`` that the rows ``keys`` select may hold, read by key.
 
@@ -527,7 +528,8 @@ class Verifier:
         key (a user's email) is found there. The guard items of unique values (a username)
         are read by the keys the rows those items hold make. Only an item kind with no such
         index (or guards when no item of the row is found by key) falls back to a scan of
-        its table, logged at debug level: the items of ``plan`` in it are kept. (A guard
+        its table, logged at debug level: the items of ``plan`` in it are kept; ``scans``
+        keeps each table scanned, by name, for the next calls of the same pass. (A guard
         item whose value no item of its row holds any more, which the layer never writes,
         is left to a full verify.)
 
@@ -583,8 +585,15 @@ class Verifier:
                 ",".join(columns),
                 ", ".join(sorted(to_scan)),
             )
-            for table, item in self._scan_tables(sorted(to_scan), {plan.name}, workers):
-                found[_identity(table, identifier.key(table, item))] = (table, item)
+            kept = scans if scans is not None else {}
+            missing = sorted(to_scan - set(kept))
+            for name in missing:
+                kept[name] = []
+            for table, item in self._scan_tables(missing, workers):
+                kept[table].append((table, item))
+            for name in sorted(to_scan):
+                for table, item in kept[name]:
+                    found[_identity(table, identifier.key(table, item))] = (table, item)
         for table, item in self._query_all(
             [(lookup, request) for lookup, request in requests if lookup.table not in to_scan],
             identifier,
@@ -672,10 +681,8 @@ class Verifier:
                 found.append((table, item))
         return found
 
-    def _scan_tables(
-        self, tables: Sequence[str], wanted: set[str], workers: int
-    ) -> list[tuple[str, Item]]:
-        """The items of the entities ``wanted`` in ``tables`` (consistent parallel scans)."""
+    def _scan_tables(self, tables: Sequence[str], workers: int) -> list[tuple[str, Item]]:
+        """The items of every entity in ``tables`` (consistent parallel scans)."""
         identifier = self._item_identifier()
         segments = max(1, workers)
         found: list[tuple[str, Item]] = []
@@ -689,8 +696,7 @@ class Verifier:
             }
             for page, _ in self._client.pages("Scan", request):
                 for item in page:
-                    owner = identifier.owner(table, item)
-                    if owner is not None and owner.plan.name in wanted:
+                    if identifier.owner(table, item) is not None:
                         with self._lock:
                             found.append((table, item))
 
@@ -714,13 +720,15 @@ class Verifier:
         scanned: ScannedItems | None,
         redactor: Redactor,
         workers: int = 4,
+        scans: dict[str, list[tuple[str, Item]]] | None = None,
     ) -> dict[KeyFilter, KeyedResult]:
         """Compare only the rows and items of ``plan`` that ``keys`` select, both ways.
 
         The items the keys hold are read by key (:meth:`held_items`: the items of the
         current rows, and a Query per key on an index made from the key's columns; a scan
         only of a table with no such index) when ``scanned`` is None, or taken from
-        ``scanned`` (:meth:`scan_items`, taken after the last write that matters). Each
+        ``scanned`` (:meth:`scan_items`, taken after the last write that matters);
+        ``scans`` shares the tables scanned between the calls of one pass. Each
         key gets its findings, the MySQL rows it selects and the rows its items hold.
         """
         results: dict[KeyFilter, KeyedResult] = {}
@@ -735,7 +743,7 @@ class Verifier:
             stored = self.stored([item for row in built for item in row.items])
             items = scanned
             if items is None:
-                items = self.held_items(plan, chosen, stored, workers)
+                items = self.held_items(plan, chosen, stored, workers, scans)
             held_by = items.matching_many(plan.name, chosen)
             extras = self._extras_of(held_by, items.identifier)
             for key in chosen:
