@@ -531,7 +531,8 @@ class Verifier:
         its table, logged at debug level: the items of ``plan`` in it are kept; ``scans``
         keeps each table scanned, by name, for the next calls of the same pass. (A guard
         item whose value no item of its row holds any more, which the layer never writes,
-        is left to a full verify.)
+        is left to a full verify. A GSI is eventually consistent: an item written less than
+        the index's propagation delay ago, whose row is already gone, may not be found yet.)
 
         Items a scan would not give back for a key are dropped by the caller
         (:meth:`ScannedItems.matching_many`), so what a key holds is what
