@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from adapters.dynamodb.client import Item
 from adapters.dynamodb.values import decode_value
 from dal.migrate.derive import AggregateRule, ChainRule, JoinRule
 from dal.migrate.plan import SourcePlan, UniqueTarget
@@ -37,7 +38,7 @@ from dal.migrate.repair import (
     RepairOptions,
 )
 from dal.migrate.source import typed
-from dal.migrate.verify import Finding, KeyedResult, KeyFilter, Kind, ScannedItems, Verifier
+from dal.migrate.verify import Finding, KeyedResult, KeyFilter, Kind, Verifier
 from dal.routing.redaction import DEFAULT_SENSITIVE, Redactor
 from dal.routing.repairlog import RepairEntry
 from dal.routing.stages import Side
@@ -202,8 +203,7 @@ class Replayer:
         groups = self._groups(entries, report)
         if not groups:
             return report
-        plans = {g.plan.name: g.plan for g in groups}
-        checked = self._check(groups, plans, options)
+        checked = self._check(groups, options)
         sided = [(f, g.side) for g in groups for f in self._planned(g, checked[id(g)])]
         guard = RepairOptions(
             dry_run=options.dry_run,
@@ -221,7 +221,7 @@ class Replayer:
             return report
         if wrote_rows or options.recheck:
             # guards after rows, and the items the repaired rows feed
-            checked = self._check(groups, plans, options)
+            checked = self._check(groups, options)
             self._apply(groups, checked, False, rows=False, workers=options.workers)
             for group in groups:
                 group.feeds |= self._feeds(group, checked[id(group)])
@@ -256,32 +256,32 @@ class Replayer:
     def _check(
         self,
         groups: Sequence[_Group],
-        plans: Mapping[str, SourcePlan],
         options: ReplayOptions,
-        extra: Sequence[tuple[SourcePlan, KeyFilter]] = (),
     ) -> dict[int, KeyedResult]:
-        involved = list(plans.values()) + [plan for plan, _ in extra]
-        scanned = self._verifier.scan_items(_unique(involved), options.workers)
         wanted = [(g.plan, g.key) for g in groups]
-        results = self._verify_all(wanted, scanned, options)
+        results = self._verify_all(wanted, options)
         return {id(g): results[(g.plan.name, g.key)] for g in groups}
 
     def _verify_all(
         self,
         wanted: Sequence[tuple[SourcePlan, KeyFilter]],
-        scanned: ScannedItems,
         options: ReplayOptions,
     ) -> dict[tuple[str, KeyFilter], KeyedResult]:
         """Verify every (plan, key), the keys of one plan together (a query and a batch of
-        reads for them all)."""
+        reads for them all); their items are read by key
+        (:meth:`~dal.migrate.verify.Verifier.held_items`), a table scanned only for an item
+        kind no index on the key's columns finds."""
         by_plan: dict[str, tuple[SourcePlan, list[KeyFilter]]] = {}
         for plan, key in wanted:
             keys = by_plan.setdefault(plan.name, (plan, []))[1]
             if key not in keys:
                 keys.append(key)
         found: dict[tuple[str, KeyFilter], KeyedResult] = {}
+        scans: dict[str, list[tuple[str, Item]]] = {}  # a table scanned once per pass at most
         for name, (plan, keys) in by_plan.items():
-            results = self._verifier.verify_keys(plan, keys, scanned, self._redactor)
+            results = self._verifier.verify_keys(
+                plan, keys, None, self._redactor, options.workers, scans
+            )
             for key, result in results.items():
                 if not options.include_denormalized:
                     result.findings = [
@@ -399,11 +399,9 @@ class Replayer:
         if not wanted:
             return []
         plans = self._verifier.plans
-        involved = _unique([plans[name] for name, _ in wanted])
-        scanned = self._verifier.scan_items(involved, options.workers)
         actions: list[RepairAction] = []
         to_mysql: list[Finding] = []
-        results = self._verify_all([(plans[n], k) for n, k in wanted], scanned, options)
+        results = self._verify_all([(plans[n], k) for n, k in wanted], options)
         for (name, key), side in wanted.items():
             result = results[(name, key)]
             for finding in result.findings:
@@ -420,10 +418,8 @@ class Replayer:
         """An entry is done when its key, and every key it feeds, verify equal."""
         plans = self._verifier.plans
         feeds = {feed for group in groups for feed in group.feeds}
-        involved = _unique([g.plan for g in groups] + [plans[name] for name, _ in feeds])
-        scanned = self._verifier.scan_items(involved, options.workers)
         keys = sorted({(g.plan.name, g.key) for g in groups} | feeds, key=repr)
-        results = self._verify_all([(plans[n], k) for n, k in keys], scanned, options)
+        results = self._verify_all([(plans[n], k) for n, k in keys], options)
         differing = {pair: result.findings for pair, result in results.items()}
         for group in groups:
             left = differing[(group.plan.name, group.key)]
@@ -480,13 +476,6 @@ def _guard(finding: Finding) -> bool:
     if finding.expected is not None:
         return finding.expected.guard
     return isinstance(finding.target, UniqueTarget)
-
-
-def _unique(plans: Sequence[SourcePlan]) -> list[SourcePlan]:
-    seen: dict[str, SourcePlan] = {}
-    for plan in plans:
-        seen.setdefault(plan.name, plan)
-    return list(seen.values())
 
 
 def _dependents(plans: Any) -> list[_Dependent]:

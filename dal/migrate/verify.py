@@ -13,10 +13,16 @@ gone, or whose row now makes an item under another key (an email that
 changed), is *missing in MySQL*.
 
 Memory stays flat: one page per worker on either side.
+
+*By key* (:meth:`Verifier.verify_keys`, the replay of repair log entries): only the
+rows the keys select and the items they may hold are read, through the base
+table's or a GSI's key made from the key's columns (:mod:`dal.migrate.keyreads`);
+a table is scanned only for an item kind no such index finds.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -29,15 +35,18 @@ from sqlalchemy import Engine, Table
 from adapters.dynamodb.batch import batch_get
 from adapters.dynamodb.client import DynamoClient, Item, Key
 from adapters.dynamodb.values import decode_value
+from dal.contract import TemplateError
 from dal.migrate.diff import FieldDifference, item_differences
 from dal.migrate.identify import ItemIdentifier, Owner, group_by_columns
-from dal.migrate.plan import AnyGuard, RowItems, RowKey, SourcePlan, Target
+from dal.migrate.keyreads import KeyLookup, may_hold, target_lookup
+from dal.migrate.plan import AnyGuard, RowItems, RowKey, SourcePlan, Target, UniqueTarget
 from dal.migrate.progress import NoProgress, ProgressReporter
 from dal.migrate.ranges import KeyRange
 from dal.migrate.source import fetch_rows, pages
 from dal.migrate.writer import WriteItem
 from dal.routing.redaction import DEFAULT_SENSITIVE, Redactor, scrub_message
 from dal.telemetry import Telemetry, default_telemetry
+from interfaces import DalError
 
 __all__ = [
     "EntityCounts",
@@ -57,6 +66,8 @@ __all__ = [
 KeyFilter = tuple[tuple[str, ...], tuple[Any, ...]]
 """Rows of one entity selected by column values: (columns, values), such as
 ``(("id",), (7,))`` or ``(("user_id",), (3,))`` (every cart line of user 3)."""
+
+_log = logging.getLogger(__name__)
 
 UNKNOWN_ENTITY = "unknown"
 """The entity of an item no entity of the contract describes."""
@@ -210,6 +221,7 @@ class Verifier:
         self._progress = progress or NoProgress()
         self._telemetry = telemetry if telemetry is not None else default_telemetry()
         self._lock = threading.Lock()
+        self._identifier: ItemIdentifier | None = None
 
     @property
     def plans(self) -> Mapping[str, SourcePlan]:
@@ -497,18 +509,228 @@ class Verifier:
                 future.result()
         return scanned
 
+    def held_items(
+        self,
+        plan: SourcePlan,
+        keys: Sequence[KeyFilter],
+        stored: Mapping[tuple[str, str], Item],
+        workers: int = 4,
+        scans: dict[str, list[tuple[str, Item]]] | None = None,
+    ) -> ScannedItems:
+        """The items of ``plan`` that the rows ``keys`` select may hold, read by key.
+
+        ``keys`` all name the same columns; ``stored`` holds the items the keys' current
+        MySQL rows make (read by key already). To those are added, for each target of the
+        plan whose items can hold the columns at all (:func:`~dal.migrate.keyreads.may_hold`):
+        the items of the partition of the base table or GSI made from the key's columns, one
+        Query per key, ``workers`` at once (consistent on the base table; a GSI's answers are
+        read again by key, consistently). An item left behind by a deleted row or a changed
+        key (a user's email) is found there. The guard items of unique values (a username)
+        are read by the keys the rows those items hold make. Only an item kind with no such
+        index (or guards when no item of the row is found by key) falls back to a scan of
+        its table, logged at debug level: the items of ``plan`` in it are kept; ``scans``
+        keeps each table scanned, by name, for the next calls of the same pass. (A guard
+        item whose value no item of its row holds any more, which the layer never writes,
+        is left to a full verify. A GSI is eventually consistent: an item written less than
+        the index's propagation delay ago, whose row is already gone, may not be found yet.)
+
+        Items a scan would not give back for a key are dropped by the caller
+        (:meth:`ScannedItems.matching_many`), so what a key holds is what
+        :meth:`scan_items` would give for it, at the cost of the keys, not of the tables.
+        """
+        identifier = self._item_identifier()
+        columns = tuple(keys[0][0]) if keys else ()
+        lookups: list[KeyLookup] = []
+        to_scan: set[str] = set()
+        guards: list[AnyGuard] = []
+        for target in plan.targets:
+            if not may_hold(target, columns):
+                continue
+            lookup = target_lookup(plan, target, columns)
+            if lookup is None:
+                to_scan.add(target.table_name)
+            elif lookup not in lookups:
+                lookups.append(lookup)
+        for guard in plan.guards:
+            if may_hold(guard, columns):
+                guards.append(guard)
+        if guards and not lookups:
+            # no item of the row found by key to tell the values its guards were made of
+            to_scan |= {guard.table_name for guard in guards}
+            guards = []
+        requests: list[tuple[KeyLookup, dict[str, Any]]] = []
+        for lookup in lookups:
+            if lookup.table in to_scan:
+                continue
+            try:
+                made = [lookup.request(dict(zip(columns, key[1], strict=True))) for key in keys]
+            except (DalError, TemplateError, KeyError, TypeError, ValueError) as error:
+                _log.debug(
+                    "%s: no %s key from %s (%s); scanning %s",
+                    plan.name,
+                    lookup.index or "table",
+                    ",".join(columns),
+                    error,
+                    lookup.table,
+                )
+                to_scan.add(lookup.table)
+                continue
+            requests += [(lookup, request) for request in made]
+        found: dict[tuple[str, str], tuple[str, Item]] = {
+            identity: (identity[0], item) for identity, item in stored.items()
+        }
+        if to_scan:
+            _log.debug(
+                "%s: no index on %s for every item kind; scanning %s",
+                plan.name,
+                ",".join(columns),
+                ", ".join(sorted(to_scan)),
+            )
+            kept = scans if scans is not None else {}
+            missing = sorted(to_scan - set(kept))
+            for name in missing:
+                kept[name] = []
+            for table, item in self._scan_tables(missing, workers):
+                kept[table].append((table, item))
+            for name in sorted(to_scan):
+                for table, item in kept[name]:
+                    found[_identity(table, identifier.key(table, item))] = (table, item)
+        for table, item in self._query_all(
+            [(lookup, request) for lookup, request in requests if lookup.table not in to_scan],
+            identifier,
+            workers,
+        ):
+            found[_identity(table, identifier.key(table, item))] = (table, item)
+        owned = self._owned(plan, found, identifier)
+        if guards:
+            wanted = [g for g in self._guards_of(plan, guards, owned) if g.table not in to_scan]
+            for identity, item in self.stored(wanted).items():
+                found[identity] = (identity[0], item)
+            owned = self._owned(plan, found, identifier)
+        held = ScannedItems(identifier)
+        for table, item, owner, row in owned:
+            held.add(table, item, owner, row)
+        return held
+
+    def _owned(
+        self,
+        plan: SourcePlan,
+        found: Mapping[tuple[str, str], tuple[str, Item]],
+        identifier: ItemIdentifier,
+    ) -> list[tuple[str, Item, Owner, dict[str, Any]]]:
+        """The items of ``found`` that rows of ``plan`` own, with their owner and columns."""
+        owned = []
+        for identity in sorted(found):
+            table, item = found[identity]
+            owner_row = identifier.owner_row(table, item)
+            if owner_row is not None and owner_row[0].plan.name == plan.name:
+                owned.append((table, item, *owner_row))
+        return owned
+
+    def _guards_of(
+        self,
+        plan: SourcePlan,
+        guards: Sequence[AnyGuard],
+        owned: Sequence[tuple[str, Item, Owner, dict[str, Any]]],
+    ) -> list[WriteItem]:
+        """The guard items the rows held by ``owned`` items make (the unique values an item
+        left behind by a deleted row, or a row since changed, still holds)."""
+        made: list[WriteItem] = []
+        for _, _, owner, row in owned:
+            if isinstance(owner.target, UniqueTarget):
+                continue
+            source = (owner.columns, owner.values)
+            label = plan.label(owner.values, owner.columns)
+            for guard in guards:
+                try:
+                    item = guard.build(row, label, source)
+                except (DalError, TemplateError, KeyError, TypeError, ValueError):
+                    continue
+                if item is not None:
+                    made.append(item)
+        return made
+
+    def _query_all(
+        self,
+        requests: Sequence[tuple[KeyLookup, dict[str, Any]]],
+        identifier: ItemIdentifier,
+        workers: int,
+    ) -> list[tuple[str, Item]]:
+        """Every item the Queries ``requests`` find, ``workers`` at once; the items a GSI
+        gave read again by key, consistently (gone ones dropped)."""
+        if not requests:
+            return []
+
+        def query(request: dict[str, Any]) -> list[Item]:
+            return [item for page, _ in self._client.pages("Query", request) for item in page]
+
+        with ThreadPoolExecutor(
+            max(1, min(workers, len(requests))), thread_name_prefix="verify-query"
+        ) as pool:
+            answers = list(pool.map(query, [request for _, request in requests]))
+        found: list[tuple[str, Item]] = []
+        again: dict[str, dict[tuple[str, str], Key]] = {}
+        for (lookup, _), items in zip(requests, answers, strict=True):
+            for item in items:
+                key = identifier.key(lookup.table, item)
+                if lookup.index is None:
+                    found.append((lookup.table, item))
+                else:
+                    again.setdefault(lookup.table, {})[_identity(lookup.table, key)] = key
+        for table, keys in again.items():
+            for item in batch_get(self._client, table, list(keys.values()), consistent=True):
+                found.append((table, item))
+        return found
+
+    def _scan_tables(self, tables: Sequence[str], workers: int) -> list[tuple[str, Item]]:
+        """The items of every entity in ``tables`` (consistent parallel scans)."""
+        identifier = self._item_identifier()
+        segments = max(1, workers)
+        found: list[tuple[str, Item]] = []
+
+        def scan(table: str, segment: int) -> None:
+            request = {
+                "TableName": table,
+                "Segment": segment,
+                "TotalSegments": segments,
+                "ConsistentRead": True,
+            }
+            for page, _ in self._client.pages("Scan", request):
+                for item in page:
+                    if identifier.owner(table, item) is not None:
+                        with self._lock:
+                            found.append((table, item))
+
+        with ThreadPoolExecutor(segments, thread_name_prefix="verify-scan") as pool:
+            futures = [
+                pool.submit(scan, table, segment) for table in tables for segment in range(segments)
+            ]
+            for future in futures:
+                future.result()
+        return found
+
+    def _item_identifier(self) -> ItemIdentifier:
+        if self._identifier is None:
+            self._identifier = ItemIdentifier(self._plans.values())
+        return self._identifier
+
     def verify_keys(
         self,
         plan: SourcePlan,
         keys: Sequence[KeyFilter],
-        scanned: ScannedItems,
+        scanned: ScannedItems | None,
         redactor: Redactor,
+        workers: int = 4,
+        scans: dict[str, list[tuple[str, Item]]] | None = None,
     ) -> dict[KeyFilter, KeyedResult]:
         """Compare only the rows and items of ``plan`` that ``keys`` select, both ways.
 
-        ``scanned`` holds the plan's items (:meth:`scan_items`, taken after the last
-        write that matters). Each key gets its findings, the MySQL rows it selects
-        and the rows its items hold.
+        The items the keys hold are read by key (:meth:`held_items`: the items of the
+        current rows, and a Query per key on an index made from the key's columns; a scan
+        only of a table with no such index) when ``scanned`` is None, or taken from
+        ``scanned`` (:meth:`scan_items`, taken after the last write that matters);
+        ``scans`` shares the tables scanned between the calls of one pass. Each
+        key gets its findings, the MySQL rows it selects and the rows its items hold.
         """
         results: dict[KeyFilter, KeyedResult] = {}
         by_columns: dict[tuple[str, ...], list[KeyFilter]] = {}
@@ -520,8 +742,11 @@ class Verifier:
             with self._engine.connect() as connection:
                 built = plan.build_page(connection, self._tables, rows)
             stored = self.stored([item for row in built for item in row.items])
-            held_by = scanned.matching_many(plan.name, chosen)
-            extras = self._extras_of(held_by, scanned.identifier)
+            items = scanned
+            if items is None:
+                items = self.held_items(plan, chosen, stored, workers, scans)
+            held_by = items.matching_many(plan.name, chosen)
+            extras = self._extras_of(held_by, items.identifier)
             for key in chosen:
                 values = key[1]
                 mine = [
@@ -535,7 +760,7 @@ class Verifier:
                 findings = self._compare_built(plan, [built[n] for n in mine], stored, redactor)
                 owned = held_by[key]
                 ids = {
-                    _plain_identity(table, plain_key(scanned.identifier.key(table, item)))
+                    _plain_identity(table, plain_key(items.identifier.key(table, item)))
                     for table, item, *_ in owned
                 }
                 findings += [f for f in extras if _plain_identity(f.table, f.key) in ids]

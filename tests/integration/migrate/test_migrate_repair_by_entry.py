@@ -10,8 +10,10 @@ front of the client (``_refuse_writes_to``).
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +27,14 @@ from typer.testing import CliRunner
 
 from dal.cli import app
 from dal.migrate.backfill import BackfillOptions
+from dal.migrate.replay import ReplayOptions
 from dal.migrate.tools import MigrationTools
 from dal.migrate.verify import VerifyOptions
 from dal.routing import ShadowSettings
-from dal.routing.repairlog import RepairLog
+from dal.routing.repairlog import RepairEntry, RepairLog
 from dal.settings import Settings
 from examples.store import NewProduct, NewUser, Store
-from examples.store.schema import products, shopping_carts, users
+from examples.store.schema import orders, products, shopping_carts, users
 from examples.store.wiring import store_container
 
 runner = CliRunner()
@@ -515,3 +518,124 @@ def test_a_newer_version_on_the_repaired_side_is_never_overwritten(
     assert "DynamoDB holds version 2, newer than the entry's 1" in outcome["open_because"]
     assert len(_user_items(raw, prefix, created[0])) == len(held)
     assert len(_open(log)) == 1
+
+
+# --- replay reads only what its keys need ---------------------------------------------------
+
+
+@contextmanager
+def _requests() -> Iterator[list[tuple[str, str]]]:
+    """Every DynamoDB request sent meanwhile, as (operation, table or index) pairs."""
+    real = BaseClient._make_api_call
+    sent: list[tuple[str, str]] = []
+
+    def call(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        where = str(params.get("IndexName") or params.get("TableName") or "")
+        sent.append((operation, where))
+        return real(self, operation, params)
+
+    BaseClient._make_api_call = call  # type: ignore[method-assign]
+    try:
+        yield sent
+    finally:
+        BaseClient._make_api_call = real  # type: ignore[method-assign]
+
+
+def test_a_replay_of_a_few_keys_queries_their_index_and_never_scans_the_table(
+    engine: Engine, tools: MigrationTools, raw: Any, prefix: str
+) -> None:
+    fill(engine, Sizes(users=150, categories=1, products=1, carts_per_user=0, orders_per_user=2))
+    tools.backfill().run(BackfillOptions())
+    with engine.begin() as connection:
+        # the items of these rows are no longer where the rows put them now (the sort key
+        # holds created_at): only the index on orders.id (GSI3) leads from the key to them
+        connection.execute(text("DELETE FROM order_items WHERE order_id IN (5, 9)"))
+        connection.execute(orders.delete().where(orders.c.id == 5))
+        connection.execute(
+            orders.update()
+            .where(orders.c.id == 9)
+            .values(created_at=datetime(2030, 1, 2, 3, 4, tzinfo=UTC))
+        )
+    assert len(_order_items(raw, prefix, 5)) == 1
+    entries = [
+        RepairEntry("orders", "update", "live", "new", "test", {}, key={"id": order_id})
+        for order_id in (5, 9, 12)
+    ]
+
+    with _requests() as sent:
+        report = tools.replayer().run(entries, ReplayOptions(workers=2, recheck=False))
+
+    assert report.ok, report.to_json()
+    assert [s for s in sent if s[0] == "Scan"] == []
+    assert ("Query", "GSI3") in sent
+    assert _order_items(raw, prefix, 5) == []
+    (moved,) = _order_items(raw, prefix, 9)
+    assert moved["SK"]["S"].startswith("ORDER#2030-01-02")
+    assert _clean(tools) == []
+
+
+def test_a_users_replay_finds_the_items_of_a_deleted_row_and_a_changed_email_by_index(
+    engine: Engine,
+    tools: MigrationTools,
+    raw: Any,
+    prefix: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    fill(engine, Sizes(users=150, categories=1, products=1, carts_per_user=0, orders_per_user=0))
+    tools.backfill().run(BackfillOptions())
+    with engine.begin() as connection:
+        connection.execute(users.delete().where(users.c.id == 5))
+        connection.execute(
+            users.update().where(users.c.id == 9).values(email="changed9@example.com")
+        )
+    assert _user_items(raw, prefix, 5)
+    entries = [
+        RepairEntry("users", "update", "live", "new", "test", {}, key={"id": user_id})
+        for user_id in (5, 9, 12)
+    ]
+
+    with caplog.at_level(logging.DEBUG, logger="dal.migrate.verify"):
+        report = tools.replayer().run(entries, ReplayOptions(workers=2, recheck=False))
+
+    assert report.ok, report.to_json()
+    # the users' own items and guards are read by key; only the cart lines and orders
+    # the users feed (no index on their user_id) are looked for by a scan
+    scanned = {r.getMessage().split(":")[0] for r in caplog.records if "scanning" in r.message}
+    assert scanned == {"carts", "orders"}
+    assert _user_items(raw, prefix, 5) == []
+    (moved,) = [item for item in _user_items(raw, prefix, 9) if item["SK"]["S"] == "#META"]
+    assert moved["PK"]["S"] == "changed9@example.com"
+    assert _clean(tools) == []
+
+
+def _order_items(raw: Any, prefix: str, order_id: int) -> list[dict[str, Any]]:
+    """The ORDER items DynamoDB holds for order ``order_id``."""
+    return [
+        item
+        for item in scan_all(raw, prefix + "Users")
+        if item.get("GSI3PK", {}).get("S") == str(order_id)
+    ]
+
+
+def test_a_replay_of_keys_no_index_leads_from_still_finds_their_items_by_a_scan(
+    engine: Engine, tools: MigrationTools, raw: Any, prefix: str
+) -> None:
+    fill(engine, Sizes(users=4, products=3))
+    tools.backfill().run(BackfillOptions())
+    with engine.begin() as connection:
+        connection.execute(shopping_carts.delete().where(shopping_carts.c.user_id == 2))
+    entries = [
+        RepairEntry("carts", "clear", "live", "new", "test", {}, key={"user_id": 2}),
+    ]
+
+    with _requests() as sent:
+        report = tools.replayer().run(entries, ReplayOptions(workers=2))
+
+    assert report.ok, report.to_json()
+    assert ("Scan", prefix + "Users") in sent
+    assert not [
+        i
+        for i in scan_all(raw, prefix + "Users")
+        if i["SK"]["S"].startswith("CART#") and i["PK"]["S"] == "user2@example.com"
+    ]
+    assert _clean(tools) == []
