@@ -205,20 +205,37 @@ def _transaction_writer(client: Any, table: str) -> Callable[[list[dict[str, Any
 
 
 def raw_copy(
-    url: str, endpoint: str, table: str, workers: int, way: str, limit: int | None = None
+    url: str,
+    endpoint: str,
+    table: str,
+    workers: int,
+    way: str,
+    limit: int | None = None,
+    ids: tuple[int, int] | None = None,
+    ready: Callable[[], None] | None = None,
 ) -> float:
-    """Seconds a raw loop (``raw`` batches or ``raw-tx`` transactions) takes to copy the rows."""
+    """Seconds a raw loop (``raw`` batches or ``raw-tx`` transactions) takes to copy the rows.
+
+    ``ids`` (first, last) copies only those products; ``ready`` is called once the
+    client and the engine exist, just before the clock starts (to start several
+    processes at once).
+    """
     client = _raw_client(endpoint, workers)
     make = _batch_writer if way == "raw" else _transaction_writer
     write = make(client, table)
     engine = create_engine(url)
+    first, end = ids if ids is not None else (1, None)
+    if ready is not None:
+        ready()
     started = time.perf_counter()
-    last, copied = 0, 0
+    last, copied = first - 1, 0
     with ThreadPoolExecutor(workers) as pool:
         futures = []
         while limit is None or copied < limit:
             with engine.connect() as connection:
                 query = select(products).where(products.c.id > last).order_by(products.c.id)
+                if end is not None:
+                    query = query.where(products.c.id <= end)
                 result = connection.execute(query.limit(500))
                 names = tuple(result.keys())
                 rows = [dict(zip(names, row, strict=True)) for row in result]
