@@ -651,7 +651,7 @@ def _migration_client(settings: Settings, workers: int) -> DynamoClient:
     )
     # built once here, before worker threads share it
     connection.client.meta.events.register("before-parameter-build.dynamodb", _no_capacity)
-    return DynamoClient(connection)
+    return DynamoClient(connection, encode_writes=True)
 
 
 def _no_capacity(params: dict[str, Any], model: Any, **_: Any) -> None:

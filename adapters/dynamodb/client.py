@@ -46,6 +46,7 @@ from adapters.dynamodb.errors import (
 )
 from adapters.dynamodb.retry import RetryPolicy, call_with_retry
 from adapters.dynamodb.values import AttributeValue
+from adapters.dynamodb.wire import ENCODED, ENCODED_OPERATIONS, encode_request, install
 from interfaces.deadlines import time_left
 from interfaces.errors import BackendUnavailable, DeadlineExceeded
 
@@ -92,11 +93,26 @@ def _original(exc: ClientError) -> ClientError:
 
 
 class DynamoClient:
-    """Sends requests through a PynamoDB connection with retries and error translation."""
+    """Sends requests through a PynamoDB connection with retries and error translation.
 
-    def __init__(self, connection: Connection, retry: RetryPolicy | None = None) -> None:
+    With ``encode_writes`` the requests of :data:`~adapters.dynamodb.wire.ENCODED_OPERATIONS`
+    (batch writes, write transactions) are encoded to JSON by the standard library
+    rather than by botocore's serializer (:mod:`adapters.dynamodb.wire`): the same
+    body, for a fraction of the interpreter's time.
+    """
+
+    def __init__(
+        self,
+        connection: Connection,
+        retry: RetryPolicy | None = None,
+        *,
+        encode_writes: bool = False,
+    ) -> None:
         self.connection = connection
         self.retry = retry or RetryPolicy()
+        self._encoded = ENCODED_OPERATIONS if encode_writes else frozenset()
+        if encode_writes:
+            install(connection.client)
         self._senders: ThreadPoolExecutor | None = None
         self._senders_lock = threading.Lock()
 
@@ -157,6 +173,10 @@ class DynamoClient:
         return senders
 
     def _send(self, operation: str, request: dict[str, Any]) -> dict[str, Any]:
+        if operation in self._encoded:
+            body = encode_request(request)
+            if body is not None:
+                request = {**request, ENCODED: body}
         try:
             return self.connection.dispatch(operation, request)
         except ClientError as exc:

@@ -2,9 +2,11 @@
 
 For each store entity (and segment: a range of its key, :mod:`dal.migrate.ranges`)
 the rows are streamed in key order a page at a time (the next page is read by a
-thread of its own meanwhile); each page goes to a worker thread that turns its
-rows into items (:mod:`dal.migrate.plan`) and writes them in batches
-(:mod:`dal.migrate.writer`), with conditional transactions in which an item
+thread of its own meanwhile); each page goes to a page thread that turns its
+rows into items (:mod:`dal.migrate.plan`) and hands them in batches to the
+writer threads (``workers`` of each kind), which keep sending while the page
+threads build the next pages' items. Batches are written
+(:mod:`dal.migrate.writer`) with conditional transactions in which an item
 DynamoDB already holds with the same or a newer version is left alone. Pages
 may finish out of order; the checkpoint only moves past a page once every page
 before it is done, so a run that is
@@ -142,6 +144,14 @@ class Writers:
         return self.conditional
 
 
+@dataclass(frozen=True)
+class _Pools:
+    """The threads that build pages' items, and the threads that write their batches."""
+
+    pages: ThreadPoolExecutor
+    writes: ThreadPoolExecutor
+
+
 @dataclass
 class _Page:
     rows: int
@@ -208,8 +218,11 @@ class Backfill:
         :meth:`reset`, before the split is taken (so a task run again resumes).
         """
         plan = select_plans(self._plans, [segment.entity])[0]
-        with ThreadPoolExecutor(options.workers, thread_name_prefix="backfill") as pool:
-            return self._entity(plan, segment, key_range, options, pool)
+        with (
+            ThreadPoolExecutor(options.workers, thread_name_prefix="backfill") as pool,
+            ThreadPoolExecutor(options.workers, thread_name_prefix="backfill-write") as writes,
+        ):
+            return self._entity(plan, segment, key_range, options, _Pools(pool, writes))
 
     def reset(self, plan: SourcePlan, segments: int) -> None:
         """Forget the checkpoints of every segment of ``plan`` split in ``segments``."""
@@ -234,7 +247,7 @@ class Backfill:
         segment: SegmentId,
         key_range: KeyRange,
         options: BackfillOptions,
-        pool: ThreadPoolExecutor,
+        pools: _Pools,
     ) -> EntityResult:
         target = "" if self._identify is None else self._identify(plan)
         checkpoint = self._checkpoints.load(segment)
@@ -256,7 +269,9 @@ class Backfill:
         for rows in prefetched(stream):
             writer = self._writers.choose(plan.name, options.mode)
             span = self._telemetry.start_batch("backfill", plan.name)
-            future = pool.submit(self._copy_page, plan, rows, options.batch_size, writer)
+            future = pools.pages.submit(
+                self._copy_page, plan, rows, options.batch_size, writer, pools.writes
+            )
             in_flight.append(_Page(len(rows), plan.key(rows[-1]), future, plan.name, span))
             while len(in_flight) > options.workers * 2 or (
                 in_flight and in_flight[0].future.done()
@@ -270,15 +285,28 @@ class Backfill:
         return result
 
     def _copy_page(
-        self, plan: SourcePlan, rows: list[Row], batch_size: int, writer: ItemWriter
+        self,
+        plan: SourcePlan,
+        rows: list[Row],
+        batch_size: int,
+        writer: ItemWriter,
+        writes: ThreadPoolExecutor,
     ) -> tuple[list[RowItems], WriteResult]:
-        """Turn a page's rows into items and write them, in batches (on a worker thread)."""
+        """Turn a page's rows into items (on a page thread) and write them in batches.
+
+        The batches go to the writer threads, which stay busy sending while the
+        page threads build the next pages' items.
+        """
         with self._engine.connect() as connection:
             built = plan.build_page(connection, self._tables, rows)
         items = [item for row in built for item in row.items]
+        batches = [
+            writes.submit(writer.write, items[start : start + batch_size])
+            for start in range(0, len(items), batch_size)
+        ]
         outcome = WriteResult()
-        for start in range(0, len(items), batch_size):
-            outcome.merge(writer.write(items[start : start + batch_size]))
+        for batch in batches:
+            outcome.merge(batch.result())
         return built, outcome
 
     def _complete(
