@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -485,7 +485,20 @@ class Verifier:
         identifier = ItemIdentifier(self._plans.values())
         wanted = {plan.name for plan in chosen}
         scanned = ScannedItems(identifier)
-        tables = sorted({t for plan in chosen for t in plan.table_names})
+
+        def keep(table: str, item: Item) -> None:
+            found = identifier.owner_row(table, item)
+            if found is not None and found[0].plan.name in wanted:
+                scanned.add(table, item, *found)
+
+        self._parallel_scan(sorted({t for plan in chosen for t in plan.table_names}), workers, keep)
+        return scanned
+
+    def _parallel_scan(
+        self, tables: Sequence[str], workers: int, visit: Callable[[str, Item], None]
+    ) -> None:
+        """Call ``visit(table, item)`` for every item of ``tables``: consistent scans of
+        ``workers`` segments per table, run at once (``visit`` runs on their threads)."""
         segments = max(1, workers)
 
         def scan(table: str, segment: int) -> None:
@@ -497,9 +510,7 @@ class Verifier:
             }
             for page, _ in self._client.pages("Scan", request):
                 for item in page:
-                    found = identifier.owner_row(table, item)
-                    if found is not None and found[0].plan.name in wanted:
-                        scanned.add(table, item, *found)
+                    visit(table, item)
 
         with ThreadPoolExecutor(segments, thread_name_prefix="verify-scan") as pool:
             futures = [
@@ -507,7 +518,6 @@ class Verifier:
             ]
             for future in futures:
                 future.result()
-        return scanned
 
     def held_items(
         self,
@@ -685,28 +695,14 @@ class Verifier:
     def _scan_tables(self, tables: Sequence[str], workers: int) -> list[tuple[str, Item]]:
         """The items of every entity in ``tables`` (consistent parallel scans)."""
         identifier = self._item_identifier()
-        segments = max(1, workers)
         found: list[tuple[str, Item]] = []
 
-        def scan(table: str, segment: int) -> None:
-            request = {
-                "TableName": table,
-                "Segment": segment,
-                "TotalSegments": segments,
-                "ConsistentRead": True,
-            }
-            for page, _ in self._client.pages("Scan", request):
-                for item in page:
-                    if identifier.owner(table, item) is not None:
-                        with self._lock:
-                            found.append((table, item))
+        def keep(table: str, item: Item) -> None:
+            if identifier.owner(table, item) is not None:
+                with self._lock:
+                    found.append((table, item))
 
-        with ThreadPoolExecutor(segments, thread_name_prefix="verify-scan") as pool:
-            futures = [
-                pool.submit(scan, table, segment) for table in tables for segment in range(segments)
-            ]
-            for future in futures:
-                future.result()
+        self._parallel_scan(tables, workers, keep)
         return found
 
     def _item_identifier(self) -> ItemIdentifier:

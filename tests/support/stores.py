@@ -44,6 +44,56 @@ def store_sides(
     return old, new
 
 
+def store_tables(dynamodb_endpoint: str, prefix: str) -> str:
+    """Create the store's DynamoDB tables under ``prefix`` and return it."""
+    from dal.aws import dynamodb_client
+    from dal.contract import load_contract
+    from dal.schema import create_tables
+    from examples.store import CONTRACT
+
+    create_tables(dynamodb_client(dynamodb_endpoint, "us-east-1"), load_contract(CONTRACT), prefix)
+    return prefix
+
+
+def proxied_store_sides(
+    engine: Engine,
+    proxy_port: int,
+    prefix: str,
+    *,
+    read_timeout: float | None = None,
+    ids_engine: Engine | None = None,
+) -> tuple[Store, Store]:
+    """The store on ``engine`` (MySQL) and on DynamoDB reached through the fault proxy
+    listening on ``proxy_port`` (tables already created under ``prefix``).
+
+    ``read_timeout`` seconds: a DynamoDB client that patient (to outlast a freeze);
+    None: the store's default client. Both sides share one replaying clock and id
+    allocator, its ids from ``ids_engine`` (default: ``engine``).
+    """
+    from adapters.dynamodb import DynamoClient, connect
+    from adapters.mysql import SqlIdAllocator
+    from dal.contract import load_contract
+    from examples.store import CONTRACT
+    from examples.store.dynamodb import build_store as dynamo_store
+    from examples.store.sql import build_store as mysql_store
+
+    clock = ReplayingClock(SystemClock())
+    ids = ReplayingIdAllocator(SqlIdAllocator(ids_engine or engine))
+    endpoint = f"http://127.0.0.1:{proxy_port}"
+    old = mysql_store(engine, clock=clock, ids=ids)
+    contract = load_contract(CONTRACT)
+    if read_timeout is None:
+        new = dynamo_store(
+            contract=contract, table_prefix=prefix, endpoint=endpoint, clock=clock, ids=ids
+        )
+    else:
+        client = DynamoClient(connect(endpoint, "us-east-1", read_timeout=read_timeout))
+        new = dynamo_store(
+            contract=contract, table_prefix=prefix, clock=clock, ids=ids, client=client
+        )
+    return old, new
+
+
 def shadow_parts(
     mysql_url: str, dynamodb_endpoint: str, prefix: str, records: str | None = None
 ) -> ShadowParts:

@@ -18,19 +18,17 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 from support.proxy import FaultProxy
+from support.stores import proxied_store_sides, store_tables
 
 from dal import (
     Category,
     MemoryRecorder,
     RepairLog,
-    ReplayingClock,
-    ReplayingIdAllocator,
     Router,
     ShadowSettings,
     StaticFlags,
 )
 from examples.store import NewUser, Store, User
-from interfaces import SystemClock
 
 ENTITIES = ("users", "categories", "products", "carts")
 LATENCY = 0.5  # seconds added to every chunk DynamoDB sends or receives
@@ -60,14 +58,7 @@ def spare(mysql_url: str) -> Iterator[Engine]:
 
 @pytest.fixture(scope="module")
 def prefix(dynamodb_endpoint: str, table_prefix: str) -> str:
-    from dal.aws import dynamodb_client
-    from dal.contract import load_contract
-    from dal.schema import create_tables
-    from examples.store import CONTRACT
-
-    chosen = table_prefix + "poolrel_"
-    create_tables(dynamodb_client(dynamodb_endpoint, "us-east-1"), load_contract(CONTRACT), chosen)
-    return chosen
+    return store_tables(dynamodb_endpoint, table_prefix + "poolrel_")
 
 
 @pytest.fixture
@@ -75,22 +66,7 @@ def routed(
     single: Engine, spare: Engine, prefix: str, dynamodb_proxy: FaultProxy, tmp_path: Path
 ) -> Iterator[tuple[Store, Store, Router, MemoryRecorder]]:
     """The store at ``shadow``: MySQL on ``single``, DynamoDB through the proxy."""
-    from adapters.mysql import SqlIdAllocator
-    from dal.contract import load_contract
-    from examples.store import CONTRACT
-    from examples.store.dynamodb import build_store as dynamo_store
-    from examples.store.sql import build_store as mysql_store
-
-    clock = ReplayingClock(SystemClock())
-    ids = ReplayingIdAllocator(SqlIdAllocator(spare))
-    old = mysql_store(single, clock=clock, ids=ids)
-    new = dynamo_store(
-        contract=load_contract(CONTRACT),
-        table_prefix=prefix,
-        endpoint=f"http://127.0.0.1:{dynamodb_proxy.port}",
-        clock=clock,
-        ids=ids,
-    )
+    old, new = proxied_store_sides(single, dynamodb_proxy.port, prefix, ids_engine=spare)
     recorder = MemoryRecorder()
     router = Router(
         StaticFlags(dict.fromkeys(ENTITIES, "shadow")),

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import Engine
 from support.proxy import FaultProxy
+from support.stores import proxied_store_sides, store_tables
 
-from dal import MemoryRecorder, ReplayingClock, ReplayingIdAllocator, Router, StaticFlags
+from dal import MemoryRecorder, Router, StaticFlags
 from dal.routing import PoolState, ShadowSettings
 from examples.store import NewUser, Store
-from interfaces import SystemClock
 
 ENTITIES = ("users", "categories", "products", "carts")
 CALLERS = 4
@@ -37,35 +37,13 @@ DEADLINE = 120.0  # seconds: generous bounds on a loaded machine, never reached 
 
 @pytest.fixture(scope="module")
 def prefix(dynamodb_endpoint: str, table_prefix: str) -> str:
-    from dal.aws import dynamodb_client
-    from dal.contract import load_contract
-    from dal.schema import create_tables
-    from examples.store import CONTRACT
-
-    chosen = table_prefix + "poolgrow_"
-    create_tables(dynamodb_client(dynamodb_endpoint, "us-east-1"), load_contract(CONTRACT), chosen)
-    return chosen
+    return store_tables(dynamodb_endpoint, table_prefix + "poolgrow_")
 
 
 @pytest.fixture
 def sides(engine: Engine, prefix: str, dynamodb_proxy: FaultProxy) -> tuple[Store, Store]:
     """MySQL directly; DynamoDB through the proxy, patient enough to outlast a freeze."""
-    from adapters.dynamodb import DynamoClient, connect
-    from adapters.mysql import SqlIdAllocator
-    from dal.contract import load_contract
-    from examples.store import CONTRACT
-    from examples.store.dynamodb import build_store as dynamo_store
-    from examples.store.sql import build_store as mysql_store
-
-    clock = ReplayingClock(SystemClock())
-    ids = ReplayingIdAllocator(SqlIdAllocator(engine))
-    endpoint = f"http://127.0.0.1:{dynamodb_proxy.port}"
-    client = DynamoClient(connect(endpoint, "us-east-1", read_timeout=DEADLINE))
-    old = mysql_store(engine, clock=clock, ids=ids)
-    new = dynamo_store(
-        contract=load_contract(CONTRACT), table_prefix=prefix, clock=clock, ids=ids, client=client
-    )
-    return old, new
+    return proxied_store_sides(engine, dynamodb_proxy.port, prefix, read_timeout=DEADLINE)
 
 
 @pytest.fixture
