@@ -145,46 +145,17 @@ def dynamodb(endpoint: str | None) -> Iterator[str]:
 
 def hammer(threads: int, seconds: float, call: Call, partitions: list[list[int]]) -> Run:
     """``threads`` threads making ``call`` for ``seconds``; thread ``t`` gets partition ``t``."""
-    latencies: list[list[float]] = [[] for _ in range(threads)]
-    errors: list[BaseException] = []
-    start = threading.Barrier(threads + 1)
-    stop = threading.Event()
-
-    def work(number: int) -> None:
-        rng = random.Random(number)
-        own = partitions[number % len(partitions)]
-        mine = latencies[number]
-        start.wait()
-        try:
-            while not stop.is_set():
-                began = time.perf_counter()
-                call(rng, own)
-                mine.append(time.perf_counter() - began)
-        except BaseException as error:
-            errors.append(error)
-
-    workers = [threading.Thread(target=work, args=(n,), daemon=True) for n in range(threads)]
-    for worker in workers:
-        worker.start()
-    start.wait()
-    began = time.perf_counter()
-    time.sleep(seconds)
-    stop.set()
-    for worker in workers:
-        worker.join()
-    elapsed = time.perf_counter() - began
-    if errors:
-        raise RuntimeError(f"{len(errors)} calls failed, first: {errors[0]!r}") from errors[0]
-    return Run([value for own in latencies for value in own], elapsed)
+    return paced(threads, seconds, None, call, partitions)
 
 
 def paced(
-    threads: int, seconds: float, rate: float, call: Call, partitions: list[list[int]]
+    threads: int, seconds: float, rate: float | None, call: Call, partitions: list[list[int]]
 ) -> Run:
-    """``threads`` threads making ``rate`` calls per second in all, each on a fixed schedule."""
+    """``threads`` threads making ``rate`` calls per second in all, each on a fixed schedule
+    (None: each as fast as it can); thread ``t`` gets partition ``t``."""
     latencies: list[list[float]] = [[] for _ in range(threads)]
     errors: list[BaseException] = []
-    interval = threads / rate
+    interval = 0.0 if rate is None else threads / rate
     start = threading.Barrier(threads + 1)
     stop = threading.Event()
 
@@ -196,15 +167,16 @@ def paced(
         due = time.perf_counter() + interval * number / threads
         try:
             while not stop.is_set():
-                now = time.perf_counter()
-                if now < due:
-                    time.sleep(due - now)
-                elif now - due > interval:  # a missed slot is skipped, not made up
-                    due = now
+                if rate is not None:
+                    now = time.perf_counter()
+                    if now < due:
+                        time.sleep(due - now)
+                    elif now - due > interval:  # a missed slot is skipped, not made up
+                        due = now
+                    due += interval
                 began = time.perf_counter()
                 call(rng, own)
                 mine.append(time.perf_counter() - began)
-                due += interval
         except BaseException as error:
             errors.append(error)
 
