@@ -94,10 +94,16 @@ class Planned:
         work: Work,
         budget: float | None,
         on_timeout: Callable[[], None],
+        on_settled: Callable[[], None] | None = None,
     ) -> bool:
-        """Queue ``work`` off the request path; False (the drop recorded) if the pool refused."""
+        """Queue ``work`` off the request path; False (the drop recorded) if the pool refused.
+
+        ``on_settled`` runs once the accepted work is over
+        (:meth:`~dal.routing.shadow.ShadowRunner.submit`).
+        """
         runner = self._services.runner
-        if runner.submit(work, budget=budget, on_timeout=on_timeout) is not None:
+        accepted = runner.submit(work, budget=budget, on_timeout=on_timeout, on_settled=on_settled)
+        if accepted is not None:
             return True
         self._services.dropped(operation, stage, "closed" if runner.closed else "pool_full")
         return False

@@ -173,16 +173,9 @@ class Reads(Planned):
         read = _ShadowRead(
             services, targets, operation, stage, rules, job.args, job.kwargs, reread=job.reread
         )
-        runner = services.runner
-        attempt = runner.submit(
-            read.run,
-            budget=services.settings.budget,
-            on_timeout=read.timed_out,
-            on_settled=on_settled,
-        )
-        if attempt is None:
+        budget = services.settings.budget
+        if not self._submit(operation, stage, read.run, budget, read.timed_out, on_settled):
             breaker.release()
-            services.dropped(operation, stage, "closed" if runner.closed else "pool_full")
             return False
         read.deliver(job.primary)
         return True
