@@ -26,7 +26,12 @@ process) or, when the factory gives none, back to the router's recorder.
 
 :meth:`ShadowProcesses.flush` waits until every job accepted so far is done. A
 worker that dies is started again; the jobs it held count as dropped
-(``worker_lost``). :meth:`ShadowProcesses.close` stops the workers.
+(``worker_lost``). A worker that cannot start (its factory raises: a database it
+cannot reach, a module it cannot import) sends its error and exits; after
+:data:`START_ATTEMPTS` such starts in a row the router stops starting workers, logs
+the error once, reports it in :meth:`ShadowProcesses.state` and drops every shadow
+read as ``no_workers`` (the callers are served as ever).
+:meth:`ShadowProcesses.close` stops the workers.
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ from dal.routing.calls import Operation, Targets
 from dal.routing.compare import CompareSettings, Outcome
 from dal.routing.metrics import Metrics, OperationMetrics
 from dal.routing.recording import ErrorRecord, Record, Recorder
+from dal.routing.redaction import scrub_message
 from dal.routing.shadow import AdaptiveSampling, ShadowSettings
 from dal.routing.stages import Stage
 from dal.telemetry import default_telemetry
@@ -64,6 +70,7 @@ if TYPE_CHECKING:
     from dal.routing.services import Services
 
 __all__ = [
+    "START_ATTEMPTS",
     "AdaptiveSampling",
     "ProcessPoolState",
     "ShadowFactory",
@@ -75,6 +82,8 @@ __all__ = [
 log = logging.getLogger("dal.routing")
 
 _START_METHOD = "spawn"
+START_ATTEMPTS = 3
+"""Starts in a row that fail before the router gives up starting worker processes."""
 _POLL = 0.2
 _SEND_INTERVAL = 0.02
 """Seconds a worker lets completed jobs gather before it sends them back."""
@@ -126,7 +135,9 @@ class ShadowJob:
 class ProcessPoolState:
     """The shadow processes now: ``processes`` alive of ``configured``, ``pending`` jobs
     (queued or running), ``restarts`` of workers that died, and the adaptive ``sampling``
-    factor (1.0: every sampled read is enqueued); ``pids`` of the live workers."""
+    factor (1.0: every sampled read is enqueued); ``pids`` of the live workers; ``error``,
+    once the workers could not start :data:`START_ATTEMPTS` times in a row, the last
+    start's error (shadow reads are then dropped as ``no_workers``)."""
 
     configured: int
     processes: int
@@ -134,6 +145,7 @@ class ProcessPoolState:
     restarts: int
     sampling: float
     pids: tuple[int, ...] = ()
+    error: str | None = None
 
 
 # --- the caller's process ------------------------------------------------------------------
@@ -158,6 +170,10 @@ class _Worker:
     results: Connection
     pending: dict[int, tuple[Operation, Stage]] = field(default_factory=dict)
     alive: bool = True
+    ready: bool = False
+    """Whether it has built its parts (a worker that dies before failed to start)."""
+    error: str | None = None
+    """What it sent when it could not start."""
 
 
 class ShadowProcesses:
@@ -175,6 +191,8 @@ class ShadowProcesses:
         self._pending = 0
         self._numbers = itertools.count()
         self._restarts = 0
+        self._failed_starts = 0
+        self._error: str | None = None
         self._started = False
         self._closed = False
         self._reader: threading.Thread | None = None
@@ -202,6 +220,9 @@ class ShadowProcesses:
         if self._closed:
             services.dropped(operation, stage, "closed")
             return False
+        if self._error is not None:
+            services.dropped(operation, stage, "no_workers")
+            return False
         number = next(self._numbers)
         try:
             payload = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
@@ -216,10 +237,14 @@ class ShadowProcesses:
             else:
                 if not self._started:
                     self._start()
-                worker = min(
-                    (w for w in self._workers if w.alive),
-                    key=lambda w: len(w.pending),
-                    default=None,
+                worker = (
+                    None
+                    if self._error is not None
+                    else min(
+                        (w for w in self._workers if w.alive),
+                        key=lambda w: len(w.pending),
+                        default=None,
+                    )
                 )
                 if worker is not None:
                     worker.pending[number] = (operation, stage)
@@ -227,6 +252,8 @@ class ShadowProcesses:
         if worker is None:
             if self._closed:
                 services.dropped(operation, stage, "closed")
+            elif self._error is not None:
+                services.dropped(operation, stage, "no_workers")
             else:
                 self.sampling.full()
                 services.dropped(operation, stage, "queue_full")
@@ -253,6 +280,7 @@ class ShadowProcesses:
                 self._restarts,
                 self.sampling.factor,
                 tuple(w.process.pid for w in alive if w.process.pid is not None),
+                self._error,
             )
 
     def flush(self, timeout: float | None = None) -> bool:
@@ -367,6 +395,14 @@ class ShadowProcesses:
             self._services.raised("shadow results", exc)
 
     def _handle(self, worker: _Worker, message: object) -> None:
+        if message == ("ready",):
+            worker.ready = True
+            with self._lock:
+                self._failed_starts = 0
+            return
+        if isinstance(message, tuple) and len(message) == 2 and message[0] == "failed":
+            worker.error = str(message[1])
+            return
         if not isinstance(message, tuple) or len(message) != 2 or message[0] != "done":
             return
         for number, events in message[1]:
@@ -396,10 +432,30 @@ class ShadowProcesses:
             worker.pending.clear()
             worker.alive = False
             self._pending -= len(lost)
-            replace = restart and not self._closed
+            gave_up = False
+            if not worker.ready and reason == "worker_lost":
+                self._failed_starts += 1
+                if self._failed_starts >= START_ATTEMPTS and self._error is None:
+                    self._error = worker.error or f"exit code {worker.process.exitcode}"
+                    gave_up = True
+            replace = restart and not self._closed and self._error is None
             if replace:
                 self._restarts += 1
-        if reason == "worker_lost":
+        if gave_up:
+            log.error(
+                "shadow worker processes could not start %d times in a row; no more are "
+                "started and shadow reads are dropped as no_workers: %s",
+                START_ATTEMPTS,
+                self._error,
+            )
+        elif reason == "worker_lost" and not worker.ready:
+            log.warning(
+                "shadow worker process %d (pid %s) could not start: %s",
+                worker.number,
+                worker.process.pid,
+                worker.error or f"exit code {worker.process.exitcode}",
+            )
+        elif reason == "worker_lost":
             log.warning(
                 "shadow worker process %d (pid %s) exited with %s; %d pending reads lost",
                 worker.number,
@@ -618,12 +674,13 @@ class _WorkerRouter:
         carry(_JOB)
         settings = boot.settings
         threads = settings.process_threads
-        local = dataclasses.replace(
+        local = dataclasses.replace(  # it only reads: the caller's process writes
             settings,
             processes=0,
             workers=threads,
             max_workers=threads,
             queue_size=max(settings.queue_size, threads),
+            secondary_writes="inline",
         )
         recorder = parts.recorder if parts.recorder is not None else _ForwardingRecorder(events)
         self.router = Router(
@@ -708,7 +765,15 @@ def _worker_main(
         with contextlib.suppress(OSError):
             os.nice(boot.settings.nice)
     events = _Events(results)
-    worker = _WorkerRouter(factory(), boot, events)
+    try:
+        worker = _WorkerRouter(factory(), boot, events)
+    except BaseException as exc:
+        events.close()
+        with contextlib.suppress(Exception):
+            results.send(("failed", scrub_message(f"{type(exc).__name__}: {exc}")))
+        results.close()
+        raise SystemExit(1) from exc
+    results.send(("ready",))
     try:
         while True:
             item = jobs.get()

@@ -94,6 +94,11 @@ def proxied_store_sides(
     return old, new
 
 
+def unreachable_parts(message: str) -> ShadowParts:
+    """A shadow worker's factory that cannot build its parts (raises ``message``)."""
+    raise ConnectionError(message)
+
+
 def shadow_parts(
     mysql_url: str, dynamodb_endpoint: str, prefix: str, records: str | None = None
 ) -> ShadowParts:

@@ -21,10 +21,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 from support.proxy import FaultProxy
-from support.stores import shadow_parts, store_sides
+from support.stores import shadow_parts, store_sides, unreachable_parts
 
 from dal import MemoryRecorder, Router, StaticFlags
-from dal.routing import ShadowSettings
+from dal.routing import ShadowParts, ShadowSettings
+from dal.routing.processes import START_ATTEMPTS
 from examples.store import NewUser, Store
 
 ENTITIES = ("users", "categories", "products", "carts")
@@ -60,7 +61,11 @@ def router_for(engine: Engine, prefix: str, dynamodb_proxy: FaultProxy) -> Itera
     proxied = f"http://127.0.0.1:{dynamodb_proxy.port}"
 
     def build(
-        stage: str, records: str | None = None, **settings: object
+        stage: str,
+        records: str | None = None,
+        factory: Callable[[], ShadowParts] | None = None,
+        repair_log: Path | None = None,
+        **settings: object,
     ) -> tuple[Router, MemoryRecorder]:
         recorder = MemoryRecorder()
         shadow = ShadowSettings(**{"processes": 1, **PATIENT, **settings})  # type: ignore[arg-type]
@@ -69,7 +74,9 @@ def router_for(engine: Engine, prefix: str, dynamodb_proxy: FaultProxy) -> Itera
             recorder,
             shadow=shadow,
             metrics_interval=None,
-            shadow_factory=functools.partial(shadow_parts, url, proxied, prefix, records),
+            shadow_factory=factory
+            or functools.partial(shadow_parts, url, proxied, prefix, records),
+            repair_log=repair_log,
         )
         routers.append(router)
         return router, recorder
@@ -251,3 +258,49 @@ def test_close_stops_the_workers(sides, router_for):
         with pytest.raises(ProcessLookupError):  # exited and reaped
             os.kill(pid, 0)
     assert store.users.get(user_ids[0]).id == user_ids[0]  # still answers, without shadow
+
+
+def test_reads_are_compared_in_workers_while_secondary_writes_are_deferred(
+    sides, router_for, tmp_path
+):
+    user_ids = _seed(sides, 3)
+    router, _ = router_for("shadow", repair_log=tmp_path, secondary_writes="deferred")
+    store = router.route_store(*sides)
+
+    for user_id in user_ids:
+        assert store.users.get(user_id).id == user_id
+    assert router.flush(DEADLINE)
+
+    stats = router.metrics.snapshot()["operations"]["users.get"]
+    assert stats["comparisons"] == stats["matches"] == len(user_ids)
+    state = router.shadow_processes()
+    assert state is not None
+    assert (state.restarts, state.error) == (0, None)
+
+
+def test_workers_that_cannot_start_are_given_up_with_their_error(sides, router_for, caplog):
+    user_ids = _seed(sides, 2)
+    factory = functools.partial(unreachable_parts, "no route to the reads database")
+    router, _ = router_for("shadow", factory=factory)
+    store = router.route_store(*sides)
+
+    deadline = time.monotonic() + DEADLINE
+    reads = 0
+    while (state := router.shadow_processes()) is None or state.error is None:
+        assert time.monotonic() < deadline, state
+        assert store.users.get(user_ids[reads % 2]).id == user_ids[reads % 2]  # still served
+        reads += 1
+        time.sleep(0.05)
+    assert router.flush(DEADLINE)
+
+    assert state.error == "ConnectionError: no route to the reads database"
+    assert (state.processes, state.restarts) == (0, START_ATTEMPTS - 1)
+    assert store.users.get(user_ids[0]).id == user_ids[0]
+    assert router.flush(DEADLINE)
+    dropped = _shadow(router)
+    assert dropped["no_workers"] >= 1
+    assert sum(dropped.values()) == reads + 1  # each read dropped, none compared
+    assert router.metrics.snapshot()["operations"]["users.get"].get("comparisons", 0) == 0
+    given_up = [r for r in caplog.records if "could not start 3 times" in r.getMessage()]
+    assert len(given_up) == 1
+    assert "no route to the reads database" in given_up[0].getMessage()
