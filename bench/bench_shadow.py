@@ -21,7 +21,9 @@ to 16 while work waits, a queue of 16; ``--workers``, ``--max-workers`` and
   writes MySQL and a repair-log entry, the router's drainer writes DynamoDB);
   ``drain s`` is how long the drainer took to catch up once the cell ended; with
   ``--drainer process`` a ``dal repair --from-log --follow`` process drains, the
-  router's process only follows the log.
+  router's process only follows the log. ``shadow N procs`` (and its deferred twin)
+  reads the secondary in ``--processes`` worker processes niced by the largest of
+  ``--nice``; ``compared`` is the share of reads compared.
 
 * **rate**: ``users.get`` by 8 threads at offered rates of ``--rates`` reads per
   second in all (each thread on a fixed schedule; a missed slot is skipped, not
@@ -405,23 +407,39 @@ def rate_table(
             )
 
 
-def mix_table(bench: Bench, thread_counts: list[int], seconds: float) -> None:
+def mix_table(
+    bench: Bench, thread_counts: list[int], seconds: float, processes: int, nice: int
+) -> None:
     print("\n80/20 read/write mix of users: throughput against direct MySQL")
     print(
-        f"{'threads':>7} {'config':<19} {'ops/s':>8} {'x direct':>8} {'p99 ms':>8} {'pool':>4} "
-        f"{'drain s':>7}"
+        f"{'threads':>7} {'config':<26} {'ops/s':>8} {'x direct':>8} {'p99 ms':>8} {'pool':>4} "
+        f"{'drain s':>7} {'compared':>8}"
     )
-    configs = [(stage, False) for stage in ("off", "dual_write", "shadow", "live")]
-    configs += [("dual_write", True), ("shadow", True)]
+    offloaded = dataclasses.replace(bench.shadow, processes=processes, nice=nice)
+    configs: list[tuple[str, str, bool, ShadowSettings | None]] = [
+        (stage, stage, False, None) for stage in ("off", "dual_write", "shadow", "live")
+    ]
+    configs += [
+        ("dual_write deferred", "dual_write", True, None),
+        ("shadow deferred", "shadow", True, None),
+    ]
+    if processes:
+        procs = f"{processes} procs"
+        configs += [
+            (f"shadow {procs}", "shadow", False, offloaded),
+            (f"shadow {procs} deferred", "shadow", True, offloaded),
+        ]
     for threads in thread_counts:
         partitions = bench.partitions(threads)
         runs = {"direct MySQL": hammer(threads, seconds, mix(bench.old, True), partitions)}
-        pools, drains = {"direct MySQL": "-"}, {}
-        for stage, deferred in configs:
-            label = f"{stage} deferred" if deferred else stage
-            store, router, _ = bench.routed(stage, deferred=deferred)
+        pools, drains, shares = {"direct MySQL": "-"}, {}, {}
+        for label, stage, deferred, settings in configs:
+            store, router, _ = bench.routed(stage, settings, deferred=deferred)
             runs[label] = hammer(threads, seconds, mix(store, False), partitions)
             router.flush(60)
+            if stage in ("shadow", "live"):
+                compared, dropped = shadow_counts(router)  # every read is one or the other
+                shares[label] = f"{compared / max(1, compared + sum(dropped.values())):8.1%}"
             if router.drainer is not None:
                 began = time.perf_counter()
                 router.drainer.wait_drained(120)
@@ -431,8 +449,9 @@ def mix_table(bench: Bench, thread_counts: list[int], seconds: float) -> None:
         direct = runs["direct MySQL"].throughput
         for label, run in runs.items():
             print(
-                f"{threads:>7} {label:<19} {run.throughput:8.0f} {run.throughput / direct:8.2f} "
-                f"{ms(run.percentile(0.99))} {pools[label]:>4} {drains.get(label, '-'):>7}"
+                f"{threads:>7} {label:<26} {run.throughput:8.0f} {run.throughput / direct:8.2f} "
+                f"{ms(run.percentile(0.99))} {pools[label]:>4} {drains.get(label, '-'):>7} "
+                f"{shares.get(label, '-'):>8}"
             )
 
 
@@ -549,7 +568,8 @@ def main() -> None:
         if "latency" in tables:
             latency_table(bench, latency_threads, seconds)
         if "mix" in tables:
-            mix_table(bench, mix_threads, seconds)
+            nices = [int(nice) for nice in options.nice.split(",")]
+            mix_table(bench, mix_threads, seconds, options.processes, max(nices))
         if "rate" in tables:
             rates = [float(rate) for rate in options.rates.split(",")]
             nices = [int(nice) for nice in options.nice.split(",")]
