@@ -35,8 +35,8 @@ work waits and every worker is busy, grows to ``DAL_SHADOW_MAX_WORKERS`` (at lea
 ``DAL_SHADOW_QUEUE`` pieces of work wait and more are dropped as ``pool_full``.
 ``DAL_SHADOW_PROCESSES`` (0 to 64) above 0 runs shadow reads in that many worker
 processes instead (``dal.routing.processes``): the caller runs the primary read and
-enqueues the job; at most ``DAL_SHADOW_QUEUE`` jobs are pending (more are dropped as
-``queue_full`` and lower the adaptive sampling); each process runs
+enqueues the job; besides the jobs the processes run, at most ``DAL_SHADOW_QUEUE`` wait
+(more are dropped as ``queue_full`` and lower the adaptive sampling); each process runs
 ``DAL_SHADOW_WORKERS`` reads at once and builds the stores from these settings.
 ``DAL_SHADOW_NICE`` (0 to 19) lowers the worker processes' scheduling priority.
 

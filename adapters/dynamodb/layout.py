@@ -39,7 +39,7 @@ from adapters.dynamodb.values import (
     format_timestamp,
     parse_timestamp,
 )
-from dal.contract import Attribute, AttributeType, Entity, Table
+from dal.contract import Attribute, AttributeType, Entity, Projection, Table
 from dal.contract.derivations import (
     ConstructionType,
     DateFormat,
@@ -57,11 +57,13 @@ Row = dict[str, Any]
 
 @dataclass(frozen=True)
 class Index:
-    """Where a lookup runs: the base table (``name`` None) or a GSI, with its key attributes."""
+    """Where a lookup runs: the base table (``name`` None) or a GSI, with its key attributes;
+    ``projected``: whether it holds whole items (a GSI of projection ``ALL``)."""
 
     name: str | None
     pk: str
     sk: str | None
+    projected: bool = True
 
 
 class EntityLayout:
@@ -158,7 +160,7 @@ class EntityLayout:
             if self._derives(gsi.pk, column) and (
                 sort_column is None or (gsi.sk is not None and self._derives(gsi.sk, sort_column))
             ):
-                return Index(gsi.index_name, gsi.pk, gsi.sk)
+                return Index(gsi.index_name, gsi.pk, gsi.sk, gsi.projection is Projection.ALL)
         raise LookupError(
             f"the contract has no index of table {self.table.name} on "
             f"{self.entity.source_table}.{column}"

@@ -6,9 +6,10 @@ competes with the caller for the interpreter. The caller runs the primary read,
 then :meth:`ShadowProcesses.submit` pickles a compact :class:`ShadowJob` (entity,
 operation, arguments, the primary's outcome, the stage, the flags' ignore and
 unordered rules for it, whether it is re-read, the correlation id) and puts it on
-the queue of one of ``N`` worker processes (``spawn`` start method). At most
-``queue_size`` jobs are pending across the processes; one more is dropped at once
-as ``queue_full`` and halves the adaptive sampling factor (:class:`AdaptiveSampling`).
+the queue of one of ``N`` worker processes (``spawn`` start method). Besides the jobs
+the workers run (``process_threads`` each), at most ``queue_size`` wait; one more
+is dropped at once as ``queue_full`` and halves the adaptive sampling factor
+(:class:`AdaptiveSampling`).
 
 Each worker process builds, once, what it needs from a picklable factory (a
 module-level callable returning :class:`ShadowParts`: the two stores, or a
@@ -185,6 +186,10 @@ class ShadowProcesses:
         self._factory = factory
         self._context = typing.cast(SpawnContext, multiprocessing.get_context(_START_METHOD))
         self.sampling = services.sampling
+        self._limit = self._settings.queue_size + self._settings.processes * max(
+            1, self._settings.process_threads
+        )
+        """Jobs pending at the most: those the workers run, and ``queue_size`` waiting."""
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._workers: list[_Worker] = []
@@ -202,7 +207,7 @@ class ShadowProcesses:
     def admit(self) -> bool:
         """Whether the adaptive sampling lets this read through (raising its factor first
         while the queue is at most half full)."""
-        if self._pending * 2 <= self._settings.queue_size:
+        if self._pending * 2 <= self._limit:
             self.sampling.room()
         return self.sampling.admit()
 
@@ -230,7 +235,7 @@ class ShadowProcesses:
             services.raised("shadow job", exc)
             services.dropped(operation, stage, "unpicklable")
             return False
-        limit = self._settings.queue_size
+        limit = self._limit
         with self._lock:
             if self._closed or self._pending >= limit:
                 worker = None

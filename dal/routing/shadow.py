@@ -75,7 +75,7 @@ class ShadowSettings:
 
     ``processes`` above 0 moves shadow reads to that many worker processes
     (:mod:`dal.routing.processes`): the caller runs the primary read, then only
-    enqueues the job; at most ``queue_size`` jobs are pending across the processes
+    enqueues the job; besides the jobs the processes run, at most ``queue_size`` wait
     (more are dropped as ``queue_full`` and lower the adaptive sampling), each
     process runs ``process_threads`` reads at once, and lowers its priority by
     ``nice`` (:func:`os.nice`; 0 leaves it). With 0 (the default) shadow reads run
@@ -88,6 +88,12 @@ class ShadowSettings:
     thread, as above) or ``deferred``: the caller writes the authoritative side only
     and a ``deferred`` entry goes to the repair log, which a drainer applies within
     about ``max_lag`` seconds (:mod:`dal.routing.deferred`).
+
+    With ``index_copies`` (the default) a shadow read may be answered from an
+    index's copy of the item (:mod:`interfaces.consistency`): a lookup by a field that
+    is not the key then costs one request instead of two. A difference found in a
+    copy is read again from the table before it counts, so a copy that lags the
+    table is never recorded as a difference.
     """
 
     workers: int = 4
@@ -108,6 +114,7 @@ class ShadowSettings:
     adaptive: bool = False
     secondary_writes: str = "inline"
     max_lag: float = 5.0
+    index_copies: bool = True
 
     def __post_init__(self) -> None:
         checks = {

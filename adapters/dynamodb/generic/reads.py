@@ -25,6 +25,7 @@ from adapters.dynamodb.expressions import Expr
 from adapters.dynamodb.generic.access import Access
 from adapters.dynamodb.generic.mapping import EntityMap
 from adapters.rules import QueryArgs, Row
+from interfaces.consistency import use_index_copy
 from interfaces.paging import Page
 
 __all__ = ["Reader", "identity"]
@@ -51,6 +52,9 @@ class Reader:
         for found in self._query(emap, access, key):
             if not emap.owns(found):
                 continue
+            row = emap.row(found) if access.projected else None
+            if row is not None and emap.rules.key_of(row) == dict(key) and use_index_copy():
+                return row  # the context allows the index's copy
             item = self.client.get(emap.table_name, emap.stored_key(found))
             if item is not None and emap.owns(item):
                 row = emap.row(item)

@@ -24,6 +24,7 @@ from dal.contract import Contract, Entity, Table
 from examples.store import CartItem, Category, Order, Product, User
 from examples.store.declarations import CATEGORIES, USERS
 from interfaces import Clock, DalError, IdAllocator
+from interfaces.consistency import use_index_copy
 from interfaces.entities import EntitySpec
 
 __all__ = [
@@ -250,12 +251,15 @@ class Backend:
         """The item whose ``column`` equals ``value``, found through the GSI on that column.
 
         The GSI read is eventually consistent; the item returned is then read
-        again from the base table, strongly consistent.
+        again from the base table, strongly consistent, unless the context allows
+        the index's copy of the whole item (:func:`interfaces.consistency.index_copies`).
         """
         index = layout.index_on(column)
         partition = layout.key_value(index.pk, {column: value})
         for found in self.query(layout, index, partition):
             if layout.owns(found) and layout.row(found)[0].get(column) in (value, str(value)):
+                if index.projected and use_index_copy():
+                    return found
                 return self.client.get(layout.table_name, key_of(layout, found))
         return None
 

@@ -1,4 +1,4 @@
-"""Requests per write of the generic repositories, counted on the wire (botocore events).
+"""Requests per write, and per read through an index, of the generic repositories (botocore events).
 
 An update mirrored from the other side of a dual write (its answer known) is one
 conditional UpdateItem; without it, one consistent read and one PutItem; a stale
@@ -14,26 +14,21 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from support.wire import counted_requests
 
 from adapters.dynamodb import DynamoClient
 from adapters.dynamodb.entities import DynamoRepositories
 from examples.tracker.declarations import PROJECTS
 from interfaces import ConcurrencyConflict, NotFound
+from interfaces.consistency import index_copies
 from interfaces.known import known_result
 
 
 @pytest.fixture
 def sent(client: DynamoClient) -> Iterator[Counter[str]]:
     """The DynamoDB operations sent while the test runs, counted by name."""
-    counts: Counter[str] = Counter()
-
-    def count(model: Any, **_: Any) -> None:
-        counts[model.name] += 1
-
-    events = client.connection.client.meta.events
-    events.register("before-call.dynamodb", count)
-    yield counts
-    events.unregister("before-call.dynamodb", count)
+    with counted_requests(client) as counts:
+        yield counts
 
 
 def _project(repos: DynamoRepositories) -> Any:
@@ -122,3 +117,22 @@ def test_a_label_is_written_with_its_project_checked_and_deleted_without_a_trans
     labels.delete(label.id)
     assert sent["DeleteItem"] == 1
     assert "TransactWriteItems" not in sent
+
+
+def test_a_get_through_an_index_reads_the_table_unless_index_copies_are_allowed(
+    repos: DynamoRepositories, sent: Counter[str]
+) -> None:
+    project = _project(repos)
+    labels = repos.repository("labels")
+    label = labels.create({"project_id": project.id, "title": "bug"})  # keyed by project
+    sent.clear()
+    assert labels.get(label.id) == label
+    assert dict(sent) == {"Query": 1, "GetItem": 1}  # the index, then the table
+
+    sent.clear()
+    with index_copies() as copies:
+        assert labels.get(label.id) == label
+        with pytest.raises(NotFound):
+            labels.get(label.id + 1)
+    assert dict(sent) == {"Query": 2}  # the index's copy is the answer
+    assert copies.served == 1
