@@ -440,16 +440,20 @@ def _shadow_settings(settings: Settings) -> ShadowSettings | None:
     )
 
 
-def shadow_parts(settings: Settings) -> ShadowParts:
+def shadow_parts(
+    settings: Settings, build: Callable[[Settings], Container] | None = None
+) -> ShadowParts:
     """A shadow worker process's parts, built from ``settings`` as the container builds
     the routed stores: the stores of both sides and the records (``DAL_RECORDS``; a
     folder gets a file per process). Closing them shuts that container down.
 
-    The factory of the container's router with ``DAL_SHADOW_PROCESSES`` (as
-    ``functools.partial(shadow_parts, settings)``); an application that overrides the
-    container's stores gives its router a factory of its own.
+    ``build`` (default :func:`build_container`) builds the container: an application
+    whose container overrides the stores names its own builder in the container's
+    ``builder`` provider (a module-level function, so that it pickles), and the
+    workers build the same stores. The factory of the container's router with
+    ``DAL_SHADOW_PROCESSES`` is ``functools.partial(shadow_parts, settings, builder)``.
     """
-    container = build_container(settings)
+    container = (build or build_container)(settings)
     old = container.routed_old_store()
     new = container.routed_new_store()
 
@@ -495,16 +499,17 @@ def _router(
     telemetry: Telemetry,
     settings: Settings,
     drain: DrainFunction | None = None,
+    builder: Callable[[Settings], Container] | None = None,
 ) -> Iterator[Router]:
     """The migration router; closed (its shadow work flushed, its deferred writes drained)
     at shutdown.
 
     With ``DAL_SHADOW_PROCESSES`` its worker processes build their parts from ``settings``
-    (:func:`shadow_parts`).
+    with ``builder`` (:func:`shadow_parts`).
     """
     factory = None
     if shadow is not None and shadow.processes > 0:
-        factory = functools.partial(shadow_parts, settings)
+        factory = functools.partial(shadow_parts, settings, builder)
     drainer = _drainer_process(settings, shadow, repair_log)
     router = Router(
         flags,
@@ -672,6 +677,9 @@ class Container(containers.DeclarativeContainer):
 
     # settings: read from DAL_* variables on first use unless build_container was given some
     settings = providers.ThreadSafeSingleton(load_settings)
+    # what built this container (None: build_container); shadow worker processes build
+    # theirs the same way
+    builder: providers.Provider[Callable[[Settings], Container] | None] = providers.Object(None)
 
     # runtime
     clock = providers.ThreadSafeSingleton(SystemClock)
@@ -800,6 +808,7 @@ class Container(containers.DeclarativeContainer):
         telemetry,
         settings,
         deferred_drain,
+        builder,
     )
     routed_store = providers.ThreadSafeSingleton(
         _routed_store, routed_old_store, routed_new_store, router

@@ -107,6 +107,7 @@ def store_container(settings: Settings | None = None) -> Container:
         )
     )
     c.store_type.override(providers.Object(Store))
+    c.builder.override(providers.Object(store_container))  # shadow workers build this one
     c.eventually_consistent.override(providers.Object(EVENTUALLY_CONSISTENT_READS))
     c.extra_sequences.override(providers.Object(EXTRA_SEQUENCES))
     return container
