@@ -259,6 +259,41 @@ class Drainer:
                 self._wake.set()
         return True
 
+    def writes_open(self, entity: str, before: float) -> bool:
+        """Whether a deferred write of ``entity`` made before ``before`` (wall-clock
+        seconds, :func:`time.time`) may not be applied yet: an open entry of the entity
+        written by then, or entries this process appended that are not read yet.
+
+        An observer (another process appends and drains) reads the log first."""
+        if self._apply is None:
+            with self._lock:
+                self._read()
+        with self._state:
+            return self._writes_open(entity, before)
+
+    def _writes_open(self, entity: str, before: float) -> bool:
+        """The caller holds ``_state``."""
+        if self._unread and self._read_at <= time.monotonic() - (time.time() - before):
+            return True
+        return any(
+            e.entity == entity and e.at.timestamp() <= before for e in self._pending.values()
+        )
+
+    def wait_applied(self, entity: str, before: float, timeout: float) -> bool:
+        """Wait until every deferred write of ``entity`` made before ``before`` is applied
+        (:meth:`writes_open` is False); False when ``timeout`` seconds passed first or no
+        drainer runs in this process (an observer waits for the log's done marks)."""
+        limit = time.monotonic() + timeout
+        self._wake.set()
+        with self._state:
+            while self._writes_open(entity, before):
+                left = limit - time.monotonic()
+                if left <= 0 or not self.running:
+                    return False
+                self._state.wait(min(left, 0.05))
+                self._wake.set()
+        return True
+
     def _read(self) -> None:
         """Take in what was appended to the log since the last read."""
         with self._state:

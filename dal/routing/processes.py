@@ -159,6 +159,9 @@ class _Boot:
     settings: ShadowSettings
     compare: CompareSettings
     number: int
+    repair_log: str | None = None
+    """With deferred secondary writes, the log the worker follows (never writes) to know
+    which writes the drainer has not applied yet."""
 
 
 @dataclass
@@ -338,7 +341,11 @@ class ShadowProcesses:
         self._reader.start()
 
     def _spawn(self, number: int) -> _Worker:
-        boot = _Boot(self._settings, self._services.comparator.settings, number)
+        services = self._services
+        followed = None
+        if services.drainer is not None and services.repair_log is not None:
+            followed = str(services.repair_log.path)
+        boot = _Boot(self._settings, services.comparator.settings, number, followed)
         jobs: Queue[Any] = self._context.Queue()
         reader, writer = self._context.Pipe(duplex=False)
         process = self._context.Process(
@@ -685,7 +692,7 @@ class _WorkerRouter:
             workers=threads,
             max_workers=threads,
             queue_size=max(settings.queue_size, threads),
-            secondary_writes="inline",
+            secondary_writes="inline" if boot.repair_log is None else "deferred",
         )
         recorder = parts.recorder if parts.recorder is not None else _ForwardingRecorder(events)
         self.router = Router(
@@ -695,6 +702,7 @@ class _WorkerRouter:
             shadow=local,
             metrics_interval=None,
             metrics=_ForwardingMetrics(events),
+            repair_log=boot.repair_log,  # followed only: no drain function is given
         )
         self._parts = parts
         self._events = events

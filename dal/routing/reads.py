@@ -256,6 +256,8 @@ class _ShadowRead:
         self._kwargs = kwargs
         self._primary: Outcome | None = None
         self._primary_ready = threading.Event()
+        self._began = time.time()
+        """When the read was asked for: deferred writes made before it should be in its answer."""
         self._unconfirmed: tuple[Verdict, Outcome, Outcome] | None = None
         """A difference awaiting its re-read (recorded as unconfirmed if the re-read times out)."""
         self._unconfirmed_lock = threading.Lock()
@@ -313,7 +315,7 @@ class _ShadowRead:
             if confirmed is None:
                 return
             verdict, old, new = confirmed
-        if not verdict.matched and self._eventually_consistent():
+        if not verdict.matched and (self._eventually_consistent() or self._writes_deferred()):
             with self._unconfirmed_lock:
                 self._unconfirmed = (verdict, old, new)
             reread_verdict = self._reread(attempt)
@@ -372,6 +374,12 @@ class _ShadowRead:
             services.failure(operation, side, self._stage, error, secondary.latency, *context)
         return False
 
+    def _writes_deferred(self) -> bool:
+        """Whether a deferred write of the entity, made before this read, may not have
+        reached the secondary yet (then a difference is read again once it has)."""
+        drainer = self._services.drainer
+        return drainer is not None and drainer.writes_open(self._operation.entity, self._began)
+
     def _eventually_consistent(self) -> bool:
         if self._reread_wanted is not None:
             return self._reread_wanted
@@ -390,10 +398,15 @@ class _ShadowRead:
     def _reread(self, attempt: Attempt) -> Verdict | _Abandoned | None:
         """Read both sides again after the delay and compare.
 
+        With deferred secondary writes, the re-read first waits (at most their ``max_lag``)
+        until the entity's deferred writes made before the read are applied.
         :data:`_ABANDONED` when the re-read ran out of time; None when a side failed
         (each failure recorded as an error) or the comparison itself failed.
         """
         settings = self._services.settings
+        drainer = self._services.drainer
+        if drainer is not None:  # deferred writes made before the read are applied first
+            drainer.wait_applied(self._operation.entity, self._began, drainer.max_lag)
         time.sleep(settings.reread_delay)
         if not attempt.rearm(settings.budget):
             return _ABANDONED

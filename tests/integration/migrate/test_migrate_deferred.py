@@ -29,7 +29,7 @@ from typer.testing import CliRunner
 from dal.cli import app
 from dal.migrate.tools import MigrationTools
 from dal.migrate.verify import VerifyOptions
-from dal.routing import Router, ShadowSettings, StaticFlags
+from dal.routing import MemoryRecorder, Router, ShadowSettings, StaticFlags
 from dal.routing.deferred import Drainer
 from dal.routing.repairlog import RepairLog
 from dal.settings import Settings, SettingsError, load_settings
@@ -53,17 +53,21 @@ def _deferred(
     tmp_path: Path,
     max_lag: float = 5.0,
     breaker_threshold: int = 5,
+    recorder: MemoryRecorder | None = None,
+    processes: int = 0,
 ) -> Iterator[tuple[Store, Router]]:
     """The reference store routed at ``stage`` with deferred secondary writes."""
-    flagged = settings.model_copy(update={"flags": _flags(tmp_path / f"{stage}.toml", stage)})
+    flags = _flags(tmp_path / f"{stage}.toml", stage)
+    flagged = settings.model_copy(update={"flags": flags, "records": None})  # workers' too
     container = store_container(flagged)
     container.repair_log.override(providers.Object(RepairLog(log)))
-    container.recorder.override(providers.Object(None))
+    container.recorder.override(providers.Object(recorder))
     shadow = ShadowSettings(
         secondary_writes="deferred",
         max_lag=max_lag,
         breaker_cooldown=1.0,
         breaker_threshold=breaker_threshold,
+        processes=processes,
     )
     container.shadow_settings.override(providers.Object(shadow))
     try:
@@ -123,6 +127,33 @@ def test_deferred_writes_reach_dynamodb_within_the_lag(
     assert all(item is not None for item in items.values())
     assert _open(log) == []
     assert _clean(tools) == []
+
+
+@pytest.mark.parametrize("processes", [0, 1], ids=["threads", "worker process"])
+def test_a_shadow_read_before_its_deferred_write_is_applied_is_not_a_difference(
+    settings: Settings, tmp_path: Path, processes: int
+) -> None:
+    recorder = MemoryRecorder()
+    log = tmp_path / "repair-log"
+    deferred = _deferred(settings, "shadow", log, tmp_path, recorder=recorder, processes=processes)
+    with deferred as (store, router):
+        user = store.users.create(_new_user("readsoon"))
+        assert _drainer(router).wait_drained(30.0)
+        store.users.get(user.id)  # a worker process is started (and ready) before the test
+        assert router.flush(60.0)
+        with RepairLog(log).drain_lock():  # the drainer waits: DynamoDB lags behind
+            store.users.set_super_admin(user.id, True)
+            found = store.users.find_by_email(user.email)  # a strongly consistent read
+            assert found is not None
+            assert found.super_admin
+            time.sleep(1.0)  # longer than the re-read delay of eventually consistent reads
+        assert router.flush(60.0)
+        stats = router.metrics.snapshot()["operations"]["users.find_by_email"]
+
+    (read,) = [c for c in recorder.comparisons if c.operation == "find_by_email"]
+    assert read.matched  # read again once the drainer applied the write
+    assert (read.category, read.reread) == ("transient", True)
+    assert stats.get("mismatches", 0) == 0
 
 
 def test_the_order_per_key_is_kept_under_concurrent_updates(

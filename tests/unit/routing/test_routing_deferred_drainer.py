@@ -81,3 +81,21 @@ def test_an_observer_drains_nothing_and_no_writer_waits_for_it(tmp_path: Path) -
     assert observer.drain_once() == 0
     assert observer.state().pending == 1
     assert observer.throttle("users") == 0.0  # no thread runs: never waits
+
+
+def test_open_writes_are_told_by_entity_and_time_and_an_observer_reads_the_log_for_them(
+    tmp_path: Path,
+) -> None:
+    log = RepairLog(tmp_path / "repair.jsonl", durable=False)
+    written = log.append(_entry(4))
+    observer = Drainer(log, None)  # another process appended it; nothing read yet
+    moment = written.at.timestamp()
+
+    assert observer.writes_open("users", moment + 1)  # read from the log on demand
+    assert not observer.writes_open("users", moment - 1)  # written after that moment
+    assert not observer.writes_open("orders", moment + 1)
+    assert not observer.wait_applied("users", moment + 1, timeout=0.05)  # no thread runs
+
+    drainer = Drainer(log, lambda entries: [e.id for e in entries])
+    assert drainer.drain_all(timeout=5)
+    assert not observer.writes_open("users", moment + 1)  # the done mark is read too
