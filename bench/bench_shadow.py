@@ -270,8 +270,15 @@ class Bench:
         self._stack.callback(router.close)
         store = router.route_store(self.old, self.new)
         if shadow.processes and stage != "off":  # start the workers before measuring
-            for user_id in self.user_ids[:50]:
+            store.users.get(self.user_ids[0])
+            router.flush(120)  # the workers are up
+            began = time.monotonic()  # reads until a full queue at start-up is forgotten
+            for user_id in self.user_ids[1:50]:
                 store.users.get(user_id)
+                time.sleep(0.01)
+            while router.shadow_sampling() < 1.0 and time.monotonic() - began < 10:
+                store.users.get(self.user_ids[0])
+                time.sleep(0.01)
             router.flush(120)
             router.metrics.operation("users", "get")  # counted from here on
             recorder.clear()
