@@ -61,7 +61,7 @@ from dal.routing.compare import CompareSettings, Outcome
 from dal.routing.metrics import Metrics, OperationMetrics
 from dal.routing.recording import ErrorRecord, Record, Recorder
 from dal.routing.redaction import scrub_message
-from dal.routing.shadow import AdaptiveSampling, ShadowSettings
+from dal.routing.shadow import AdaptiveSampling, ShadowSettings, worst_state
 from dal.routing.stages import Stage
 from dal.telemetry import default_telemetry
 from dal.telemetry.correlation import enter_correlation, leave_correlation
@@ -176,6 +176,8 @@ class _Worker:
     alive: bool = True
     ready: bool = False
     """Whether it has built its parts (a worker that dies before failed to start)."""
+    breakers: dict[str, str] = field(default_factory=dict)
+    """Its breakers' states, as it last sent them."""
     error: str | None = None
     """What it sent when it could not start."""
 
@@ -276,6 +278,16 @@ class ShadowProcesses:
         return True
 
     # --- state, flush and close ----------------------------------------------------------
+
+    def breaker_states(self) -> dict[str, str]:
+        """The live workers' breakers, each at its most open state across the workers."""
+        with self._lock:
+            sent = [dict(w.breakers) for w in self._workers if w.alive]
+        states: dict[str, str] = {}
+        for worker_states in sent:
+            for name, state in worker_states.items():
+                states[name] = worst_state(states.get(name), state)
+        return states
 
     def state(self) -> ProcessPoolState:
         """The workers, pending jobs, restarts and the adaptive sampling factor now."""
@@ -415,8 +427,10 @@ class ShadowProcesses:
         if isinstance(message, tuple) and len(message) == 2 and message[0] == "failed":
             worker.error = str(message[1])
             return
-        if not isinstance(message, tuple) or len(message) != 2 or message[0] != "done":
+        if not isinstance(message, tuple) or len(message) != 3 or message[0] != "done":
             return
+        if isinstance(message[2], dict):
+            worker.breakers = message[2]
         for number, events in message[1]:
             with self._lock:
                 known = number in worker.pending
@@ -543,6 +557,8 @@ class _Events:
         self._by_job: dict[int | None, list[tuple[Any, ...]]] = {}
         self._outbox: list[tuple[int, bytes]] = []
         self._stopped = False
+        self.breakers: Callable[[], dict[str, str]] = dict
+        """The worker's breaker states, sent with each batch of completions."""
         self._sender = threading.Thread(target=self._send, name="dal-shadow-send", daemon=True)
         self._sender.start()
 
@@ -573,7 +589,11 @@ class _Events:
                 batch, self._outbox = self._outbox, []
                 stopped = self._stopped
             if batch:
-                self._results.send(("done", batch))
+                try:
+                    states = self.breakers()
+                except Exception:  # the states are a report: never lose completions for them
+                    states = {}
+                self._results.send(("done", batch, states))
             if stopped:
                 return
             time.sleep(self._interval)  # let completions gather into the next batch
@@ -786,6 +806,7 @@ def _worker_main(
             results.send(("failed", scrub_message(f"{type(exc).__name__}: {exc}")))
         results.close()
         raise SystemExit(1) from exc
+    events.breakers = worker.router.breaker_states
     results.send(("ready",))
     try:
         while True:

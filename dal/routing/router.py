@@ -185,6 +185,11 @@ class Router(ClosedOnExit):
         """The adaptive sampling factor now (1.0: every read the flags sample is shadowed)."""
         return self._services.sampling.factor
 
+    def breaker_states(self) -> dict[str, str]:
+        """``{"users.read": "closed", ...}`` for every breaker used so far (with shadow
+        processes, a read breaker is the most open of the workers' and this process's)."""
+        return self._services.breaker_states()
+
     def shadow_processes(self) -> ProcessPoolState | None:
         """The shadow worker processes now (None in thread mode)."""
         processes = self._services.processes

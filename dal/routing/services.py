@@ -36,7 +36,13 @@ from dal.routing.recording import (
 )
 from dal.routing.redaction import scrub_message
 from dal.routing.repairlog import RepairEntry, RepairLog, call_key, entity_version
-from dal.routing.shadow import AdaptiveSampling, Breakers, ShadowRunner, ShadowSettings
+from dal.routing.shadow import (
+    AdaptiveSampling,
+    Breakers,
+    ShadowRunner,
+    ShadowSettings,
+    worst_state,
+)
 from dal.routing.stages import Side, Stage
 from dal.telemetry import Telemetry, correlation_fields, current_correlation_id
 
@@ -99,11 +105,20 @@ class Services:
         self._drops: dict[_DROP_KEY, _DropTally] = {}
         self._drops_lock = threading.Lock()
         self._unwatch = [
-            self.telemetry.watch_breakers(self.breakers.states),
+            self.telemetry.watch_breakers(self.breaker_states),
             self.telemetry.watch_shadow_pool(self._pool_threads),
         ]
         if repair_log is not None:
             self._unwatch.append(self.telemetry.watch_backlog(self._backlog))
+
+    def breaker_states(self) -> dict[str, str]:
+        """``{"users.read": "closed", ...}``: this process's breakers and, with shadow
+        processes, the workers' read breakers (the most open state of any worker)."""
+        states = self.breakers.states()
+        if self.processes is not None:
+            for name, state in self.processes.breaker_states().items():
+                states[name] = worst_state(states.get(name), state)
+        return dict(sorted(states.items()))
 
     def watch_lag(self, source: Callable[[], float]) -> None:
         """Report ``source()`` as the lag of deferred secondary writes (``dal.secondary.lag``)."""
@@ -291,7 +306,7 @@ class Services:
         try:
             self.flags.snapshot()  # lets a file source notice an edit even when no call came
             snapshot = self.metrics.snapshot()
-            snapshot["breakers"] = self.breakers.states()
+            snapshot["breakers"] = self.breaker_states()
             flags_error = getattr(self.flags, "last_error", None)
             snapshot["flags_error"] = None if flags_error is None else str(flags_error)
         except Exception as exc:

@@ -173,6 +173,20 @@ class BreakerState(Enum):
     HALF_OPEN = "half_open"
 
 
+_OPENNESS = {
+    BreakerState.CLOSED.value: 0,
+    BreakerState.HALF_OPEN.value: 1,
+    BreakerState.OPEN.value: 2,
+}
+
+
+def worst_state(first: str | None, second: str) -> str:
+    """The more open of two breaker states (``first`` None: ``second``)."""
+    if first is None:
+        return second
+    return max(first, second, key=lambda state: _OPENNESS.get(state, 0))
+
+
 class CircuitBreaker:
     """Stops calling a failing (or slow) secondary; thread-safe.
 

@@ -304,3 +304,23 @@ def test_workers_that_cannot_start_are_given_up_with_their_error(sides, router_f
     given_up = [r for r in caplog.records if "could not start 3 times" in r.getMessage()]
     assert len(given_up) == 1
     assert "no route to the reads database" in given_up[0].getMessage()
+
+
+def test_a_breaker_a_worker_opened_is_reported_by_the_router(sides, router_for, dynamodb_proxy):
+    user_ids = _seed(sides, 4)
+    router, recorder = router_for(
+        "shadow", budget=0.3, breaker_threshold=2, breaker_cooldown=600.0, primary_wait=5.0
+    )
+    store = router.route_store(*sides)
+    store.users.get(user_ids[0])
+    assert router.flush(DEADLINE)
+    assert router.breaker_states().get("users.read", "closed") == "closed"
+
+    dynamodb_proxy.freeze()
+    for user_id in user_ids:
+        store.users.get(user_id)
+        assert router.flush(DEADLINE)  # each read times out in the worker, one at a time
+
+    assert router.breaker_states()["users.read"] == "open"  # opened in the worker
+    assert _shadow(router)["circuit_open"] >= 1
+    assert recorder.metrics[-1].metrics["breakers"]["users.read"] == "open"  # flush's record
