@@ -132,11 +132,12 @@ class DrainerProcess:
 
 
 def drain_until_stopped(settings: Settings, path: Path, workers: int) -> None:
-    """The drainer process's body: drain the log at ``path`` until SIGTERM (or SIGINT),
-    then drain what is open (up to 10 s) and return."""
+    """The drainer process's body: drain the log at ``path`` until SIGTERM (or SIGINT) or
+    until the router's process is gone, then drain what is open (up to 10 s) and return."""
     from dal.migrate.replay import deferred_drain
     from dal.migrate.tools import open_tools
     from dal.routing.deferred import Drainer
+    from dal.routing.processes import parent_alive
     from dal.routing.repairlog import RepairLog
 
     stop = threading.Event()
@@ -151,6 +152,7 @@ def drain_until_stopped(settings: Settings, path: Path, workers: int) -> None:
         drainer.start()
         try:
             while not stop.wait(0.5):
-                pass
+                if not parent_alive():  # the router's process was killed
+                    break
         finally:
             drainer.close(timeout=10.0)

@@ -45,6 +45,7 @@ import logging
 import multiprocessing
 import os
 import pickle
+import queue
 import threading
 import time
 import typing
@@ -78,6 +79,7 @@ __all__ = [
     "ShadowJob",
     "ShadowParts",
     "ShadowProcesses",
+    "parent_alive",
 ]
 
 log = logging.getLogger("dal.routing")
@@ -790,6 +792,14 @@ class _WorkerRouter:
             close()
 
 
+def parent_alive() -> bool:
+    """Whether the process that started this one still runs (True when it was not started
+    by :mod:`multiprocessing`). A worker or drainer process stops once it is gone, so a
+    router killed without closing leaves no process behind."""
+    parent = multiprocessing.parent_process()
+    return parent is None or parent.is_alive()
+
+
 def _worker_main(
     factory: ShadowFactory, boot: _Boot, jobs: Queue[Any], results: Connection
 ) -> None:  # pragma: no cover - runs in the worker process (covered by the process tests)
@@ -810,7 +820,12 @@ def _worker_main(
     results.send(("ready",))
     try:
         while True:
-            item = jobs.get()
+            try:
+                item = jobs.get(timeout=_POLL * 5)
+            except queue.Empty:
+                if parent_alive():
+                    continue
+                break  # the router's process is gone (killed): no one waits for the results
             if item is None:
                 break
             number, header, payload = item

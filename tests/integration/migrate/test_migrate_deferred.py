@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from dependency_injector import providers
 from migrate_data import scan_all
+from support.children import children, kill_all, wait_gone
 from support.proxy import FaultProxy
 from typer.testing import CliRunner
 
@@ -409,3 +410,51 @@ def load_settings_with(tmp_path: Path, text: str) -> Settings:
     env = tmp_path / "settings.env"
     env.write_text(text)
     return load_settings(env)
+
+
+_KILLED_ROUTER = """
+import time
+from dal.settings import load_settings
+from examples.store.wiring import store_container
+
+container = store_container(load_settings())
+container.router()  # starts the drainer process
+print("ready", flush=True)
+time.sleep(600)
+"""
+
+
+def test_the_drainer_process_of_a_killed_router_drains_and_stops(
+    settings: Settings, tmp_path: Path
+) -> None:
+    env = {
+        **os.environ,
+        "DAL_MYSQL_URL": settings.require_mysql_url(),
+        "DAL_DYNAMODB_ENDPOINT": str(settings.dynamodb_endpoint),
+        "DAL_DYNAMODB_REGION": "us-east-1",
+        "DAL_TABLE_PREFIX": settings.table_prefix,
+        "DAL_CONTRACT": str(settings.contract),
+        "DAL_DECLARATIONS": "examples.store.declarations",
+        "DAL_FLAGS": str(_flags(tmp_path / "flags.toml", "dual_write")),
+        "DAL_SECONDARY_WRITES": "deferred",
+        "DAL_DEFERRED_DRAINER": "process",
+        "DAL_REPAIR_LOG": str(tmp_path / "repair-log"),
+        "DAL_RECORDS": "off",
+    }
+    router = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_ROUTER], env=env, stdout=subprocess.PIPE, text=True
+    )
+    started: set[int] = set()
+    try:
+        assert router.stdout is not None
+        assert router.stdout.readline().strip() == "ready"
+        started = children(router.pid)
+        assert started  # the drainer (and multiprocessing's resource tracker)
+
+        router.kill()
+        router.wait(30)
+
+        assert wait_gone(started, 30) == set()
+    finally:
+        router.kill()
+        kill_all(started)

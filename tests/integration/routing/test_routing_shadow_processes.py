@@ -12,6 +12,8 @@ import functools
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 import uuid
 from collections import Counter
@@ -20,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
+from support.children import children, kill_all, wait_gone
 from support.proxy import FaultProxy
 from support.stores import shadow_parts, store_sides, unreachable_parts
 
@@ -324,3 +327,53 @@ def test_a_breaker_a_worker_opened_is_reported_by_the_router(sides, router_for, 
     assert router.breaker_states()["users.read"] == "open"  # opened in the worker
     assert _shadow(router)["circuit_open"] >= 1
     assert recorder.metrics[-1].metrics["breakers"]["users.read"] == "open"  # flush's record
+
+
+_KILLED_ROUTER = """
+import functools, sys, time
+from adapters.mysql import create_engine
+from support.stores import shadow_parts, store_sides
+from dal import Router, StaticFlags
+from dal.routing import ShadowSettings
+
+url, endpoint, prefix, user_id = sys.argv[1:]
+old, new = store_sides(create_engine(url), endpoint, prefix)
+router = Router(
+    StaticFlags(dict.fromkeys(("users",), "shadow")),
+    shadow=ShadowSettings(processes=2, budget=60.0, primary_wait=60.0),
+    metrics_interval=None,
+    shadow_factory=functools.partial(shadow_parts, url, endpoint, prefix),
+)
+store = router.route_store(old, new)
+store.users.get(int(user_id))
+assert router.flush(120)
+print("ready", flush=True)
+time.sleep(600)
+"""
+
+
+def test_workers_of_a_killed_router_stop_on_their_own(sides, engine, dynamodb_endpoint, prefix):
+    (user_id,) = _seed(sides, 1)
+    url = engine.url.render_as_string(hide_password=False)
+    root = Path(__file__).resolve().parents[3]
+    env = {**os.environ, "PYTHONPATH": f"{root / 'tests'}{os.pathsep}{root}"}
+    router = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_ROUTER, url, dynamodb_endpoint, prefix, str(user_id)],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    workers: set[int] = set()
+    try:
+        assert router.stdout is not None
+        assert router.stdout.readline().strip() == "ready"
+        workers = children(router.pid)
+        assert len(workers) >= 2  # the two workers (and multiprocessing's resource tracker)
+
+        router.kill()  # no close(), no atexit: the workers are left to notice
+        router.wait(30)
+
+        assert wait_gone(workers, 30) == set()
+    finally:
+        router.kill()
+        kill_all(workers)
