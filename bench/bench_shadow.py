@@ -240,6 +240,8 @@ class Bench:
     drainer_env: dict[str, str] | None = None
     """With ``--drainer process``: the environment of a ``dal repair --from-log --follow``
     process that drains each deferred configuration's log (the router only follows it)."""
+    drainer_nice = 0
+    """How much that process lowers its priority (``--drainer-nice``)."""
 
     def routed(
         self, stage: str, shadow: ShadowSettings | None = None, deferred: bool = False
@@ -253,6 +255,8 @@ class Bench:
             self._stack.callback(shutil.rmtree, log, True)
             if self.drainer_env is not None:
                 command = [sys.executable, "-m", "dal", "repair", "--from-log", str(log)]
+                if self.drainer_nice:
+                    command = ["nice", "-n", str(self.drainer_nice), *command]
                 process = subprocess.Popen(
                     [*command, "--follow"], env=self.drainer_env, stderr=subprocess.DEVNULL
                 )
@@ -509,6 +513,12 @@ def main() -> None:
         help="where deferred writes are drained: the router's thread, or a "
         "dal repair --from-log --follow process",
     )
+    parser.add_argument(
+        "--drainer-nice",
+        type=int,
+        default=0,
+        help="niceness of the --drainer process one (as DAL_DEFERRED_NICE sets it)",
+    )
     options = parser.parse_args()
     tables = set(options.tables.split(","))
     shadow = ShadowSettings(
@@ -556,6 +566,7 @@ def main() -> None:
             )
         )
         bench.drain = deferred_drain(tools.replayer(), workers=4)
+        bench.drainer_nice = options.drainer_nice
         if options.drainer == "process":
             bench.drainer_env = {
                 **os.environ,

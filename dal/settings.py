@@ -87,6 +87,7 @@ key                         default     meaning
                                         ``process``: a child process it starts does;
                                         ``external``: it only follows it, and
                                         ``dal repair --from-log LOG --follow`` drains it
+``DAL_DEFERRED_NICE``       ``0``       how much the ``process`` drainer lowers its priority
 ==========================  ==========  =====================================================
 
 ``deferred`` needs the repair log (``DAL_REPAIR_LOG`` not ``off``): it is the queue.
@@ -171,7 +172,11 @@ MAX_SHADOW_PROCESSES = 64
 """The most shadow worker processes ``DAL_SHADOW_PROCESSES`` accepts."""
 MAX_NICE = 19
 """The largest ``DAL_SHADOW_NICE`` (the lowest priority)."""
-_ZERO_OR_MORE = {"shadow_processes": MAX_SHADOW_PROCESSES, "shadow_nice": MAX_NICE}
+_ZERO_OR_MORE = {
+    "shadow_processes": MAX_SHADOW_PROCESSES,
+    "shadow_nice": MAX_NICE,
+    "deferred_nice": MAX_NICE,
+}
 _COUNTS = {
     "app_threads": MAX_APP_THREADS,
     "shadow_workers": MAX_SHADOW_WORKERS,
@@ -453,6 +458,14 @@ class Settings(BaseSettings):
             "the router starts does (restarted if it dies); external: another process does "
             "(dal repair --from-log LOG --follow). With process and external the router "
             "only follows the log for the lag and backpressure."
+        ),
+    )
+    deferred_nice: int = Field(
+        default=0,
+        description=(
+            "How much the drainer child process (DAL_DEFERRED_DRAINER=process) lowers its "
+            "priority (os.nice), so that the callers keep the processor and the drainer "
+            "uses what they leave, within the lag bound."
         ),
     )
 

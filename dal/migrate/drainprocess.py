@@ -17,8 +17,10 @@ is open (for up to 10 seconds) and to stop, as ``--follow`` does.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
+import os
 import signal
 import threading
 from multiprocessing.context import SpawnContext
@@ -147,6 +149,9 @@ def drain_until_stopped(settings: Settings, path: Path, workers: int) -> None:
 
     signal.signal(signal.SIGTERM, stopping)
     signal.signal(signal.SIGINT, stopping)
+    if settings.deferred_nice:
+        with contextlib.suppress(OSError):
+            os.nice(settings.deferred_nice)
     with open_tools(settings, workers=workers) as tools:
         drainer = Drainer(RepairLog(path), deferred_drain(tools.replayer(), workers))
         drainer.start()

@@ -34,6 +34,15 @@ def running(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def niceness(pid: int) -> int | None:
+    """The nice value of process ``pid`` (None once it has ended)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[16])  # field 19 of proc(5)
+
+
 def wait_gone(pids: Collection[int], timeout: float) -> set[int]:
     """Wait until none of ``pids`` runs; return those still running after ``timeout``."""
     limit = time.monotonic() + timeout

@@ -1,4 +1,5 @@
-"""DAL_SHADOW_PROCESSES and DAL_SHADOW_NICE: shadow reads in worker processes, opt-in."""
+"""DAL_SHADOW_PROCESSES and DAL_SHADOW_NICE: shadow reads in worker processes, opt-in;
+DAL_DEFERRED_NICE, the drainer process's priority."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dal.routing import Router, ShadowSettings, StaticFlags
 from dal.routing.shadow import AdaptiveSampling
 from dal.settings import MAX_NICE, MAX_SHADOW_PROCESSES, Settings, SettingsError, load_settings
 
-KEYS = ("DAL_SHADOW_PROCESSES", "DAL_SHADOW_NICE")
+KEYS = ("DAL_SHADOW_PROCESSES", "DAL_SHADOW_NICE", "DAL_DEFERRED_NICE")
 
 
 @pytest.fixture(autouse=True)
@@ -61,6 +62,8 @@ def test_the_limits_are_accepted() -> None:
         ("DAL_SHADOW_NICE", "-5"),
         ("DAL_SHADOW_NICE", "20"),
         ("DAL_SHADOW_NICE", "low"),
+        ("DAL_DEFERRED_NICE", "20"),
+        ("DAL_DEFERRED_NICE", "-1"),
     ],
 )
 def test_a_bad_value_is_refused_naming_the_key(
@@ -117,3 +120,9 @@ def test_adaptive_sampling_halves_when_full_and_climbs_back_when_there_is_room()
         sampling.room()
     assert sampling.factor == 1.0  # never above the configured ratio
     assert all(sampling.admit() for _ in range(100))
+
+
+def test_the_drainer_process_niceness_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().deferred_nice == 0
+    monkeypatch.setenv("DAL_DEFERRED_NICE", str(MAX_NICE))
+    assert load_settings().deferred_nice == MAX_NICE

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from dependency_injector import providers
 from migrate_data import scan_all
-from support.children import children, kill_all, wait_gone
+from support.children import children, kill_all, niceness, wait_gone
 from support.proxy import FaultProxy
 from typer.testing import CliRunner
 
@@ -438,6 +438,7 @@ def test_the_drainer_process_of_a_killed_router_drains_and_stops(
         "DAL_FLAGS": str(_flags(tmp_path / "flags.toml", "dual_write")),
         "DAL_SECONDARY_WRITES": "deferred",
         "DAL_DEFERRED_DRAINER": "process",
+        "DAL_DEFERRED_NICE": "7",
         "DAL_REPAIR_LOG": str(tmp_path / "repair-log"),
         "DAL_RECORDS": "off",
     }
@@ -450,6 +451,7 @@ def test_the_drainer_process_of_a_killed_router_drains_and_stops(
         assert router.stdout.readline().strip() == "ready"
         started = children(router.pid)
         assert started  # the drainer (and multiprocessing's resource tracker)
+        assert _until(lambda: 7 in {niceness(pid) for pid in started}, 30)  # the drainer's
 
         router.kill()
         router.wait(30)
