@@ -425,7 +425,7 @@ def _unwritable(field: str, what: str, path: Path, error: OSError) -> SettingsEr
 def _shadow_settings(settings: Settings) -> ShadowSettings | None:
     """The router's limits: ``DAL_SHADOW_WORKERS``, ``DAL_SHADOW_MAX_WORKERS``,
     ``DAL_SHADOW_QUEUE``, ``DAL_SECONDARY_WRITE_BUDGET``, ``DAL_SECONDARY_SLOW_THRESHOLD``,
-    ``DAL_SECONDARY_WRITES`` and ``DAL_DEFERRED_MAX_LAG``."""
+    ``DAL_SECONDARY_WRITES``, ``DAL_DEFERRED_MAX_LAG`` and ``DAL_SHADOW_INDEX_COPIES``."""
     return ShadowSettings(
         workers=settings.shadow_workers,
         max_workers=settings.shadow_max_workers,
@@ -437,6 +437,7 @@ def _shadow_settings(settings: Settings) -> ShadowSettings | None:
         nice=settings.shadow_nice,
         secondary_writes=settings.secondary_writes,
         max_lag=settings.deferred_max_lag,
+        index_copies=settings.shadow_index_copies,
     )
 
 

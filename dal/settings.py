@@ -27,6 +27,7 @@ key                         default                                meaning
 ``DAL_SHADOW_QUEUE``        ``16``                                 shadow work waiting at the most
 ``DAL_SHADOW_PROCESSES``    ``0`` (the thread pool)                shadow worker processes
 ``DAL_SHADOW_NICE``         ``0``                                  their lower priority (os.nice)
+``DAL_SHADOW_INDEX_COPIES`` ``true``                               shadow reads use index copies
 ==========================  =====================================  =============================
 
 The shadow pool (``docs/router.md``) starts ``DAL_SHADOW_WORKERS`` threads and, while
@@ -39,6 +40,8 @@ enqueues the job; besides the jobs the processes run, at most ``DAL_SHADOW_QUEUE
 (more are dropped as ``queue_full`` and lower the adaptive sampling); each process runs
 ``DAL_SHADOW_WORKERS`` reads at once and builds the stores from these settings.
 ``DAL_SHADOW_NICE`` (0 to 19) lowers the worker processes' scheduling priority.
+``DAL_SHADOW_INDEX_COPIES`` (``true``/``false``) lets a shadow read answer from an
+index's copy of the item (``docs/router.md``, "Index copies").
 
 ``DAL_METRICS_PORT`` (1-65535) starts a Prometheus endpoint of the layer's OpenTelemetry
 metrics on that port when the container builds the router (``docs/telemetry.md``); unset,
@@ -357,6 +360,14 @@ class Settings(BaseSettings):
     shadow_nice: int = Field(
         default=0,
         description="How much the shadow worker processes lower their priority (os.nice).",
+    )
+    shadow_index_copies: bool = Field(
+        default=True,
+        description=(
+            "Whether a shadow read may be answered from an index's copy of the item (one "
+            "request for a lookup by a non-key field); a difference is read again from the "
+            "table before it counts."
+        ),
     )
 
     @field_validator(*_COUNTS, *_ZERO_OR_MORE, mode="before")

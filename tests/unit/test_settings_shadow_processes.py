@@ -10,7 +10,7 @@ from dal.routing import Router, ShadowSettings, StaticFlags
 from dal.routing.shadow import AdaptiveSampling
 from dal.settings import MAX_NICE, MAX_SHADOW_PROCESSES, Settings, SettingsError, load_settings
 
-KEYS = ("DAL_SHADOW_PROCESSES", "DAL_SHADOW_NICE", "DAL_DEFERRED_NICE")
+KEYS = ("DAL_SHADOW_PROCESSES", "DAL_SHADOW_NICE", "DAL_DEFERRED_NICE", "DAL_SHADOW_INDEX_COPIES")
 
 
 @pytest.fixture(autouse=True)
@@ -126,3 +126,12 @@ def test_the_drainer_process_niceness_is_read(monkeypatch: pytest.MonkeyPatch) -
     assert load_settings().deferred_nice == 0
     monkeypatch.setenv("DAL_DEFERRED_NICE", str(MAX_NICE))
     assert load_settings().deferred_nice == MAX_NICE
+
+
+def test_index_copies_are_on_unless_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert build_container(load_settings()).shadow_settings().index_copies
+    monkeypatch.setenv("DAL_SHADOW_INDEX_COPIES", "false")
+    assert not build_container(load_settings()).shadow_settings().index_copies
+    monkeypatch.setenv("DAL_SHADOW_INDEX_COPIES", "sometimes")
+    with pytest.raises(SettingsError, match="DAL_SHADOW_INDEX_COPIES: "):
+        load_settings()
