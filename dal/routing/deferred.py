@@ -246,10 +246,15 @@ class Drainer:
     def wait_drained(self, timeout: float | None = None) -> bool:
         """Wait until the background thread has drained every open entry (and every entry
         this process appended); False when ``timeout`` seconds passed first."""
+        return self._wait_while(lambda: bool(self._pending or self._unread), timeout)
+
+    def _wait_while(self, busy: Callable[[], bool], timeout: float | None) -> bool:
+        """Wake the drainer until ``busy()`` (read under ``_state``) is False; False when
+        ``timeout`` seconds passed first or no drainer thread runs."""
         limit = None if timeout is None else time.monotonic() + timeout
         self._wake.set()
         with self._state:
-            while self._pending or self._unread:
+            while busy():
                 if not self.running:
                     return False
                 left = None if limit is None else limit - time.monotonic()
@@ -283,16 +288,7 @@ class Drainer:
         """Wait until every deferred write of ``entity`` made before ``before`` is applied
         (:meth:`writes_open` is False); False when ``timeout`` seconds passed first or no
         drainer runs in this process (an observer waits for the log's done marks)."""
-        limit = time.monotonic() + timeout
-        self._wake.set()
-        with self._state:
-            while self._writes_open(entity, before):
-                left = limit - time.monotonic()
-                if left <= 0 or not self.running:
-                    return False
-                self._state.wait(min(left, 0.05))
-                self._wake.set()
-        return True
+        return self._wait_while(lambda: self._writes_open(entity, before), timeout)
 
     def _read(self) -> None:
         """Take in what was appended to the log since the last read."""

@@ -62,7 +62,7 @@ from dal.routing.compare import CompareSettings, Outcome
 from dal.routing.metrics import Metrics, OperationMetrics
 from dal.routing.recording import ErrorRecord, Record, Recorder
 from dal.routing.redaction import scrub_message
-from dal.routing.shadow import AdaptiveSampling, ShadowSettings, worst_state
+from dal.routing.shadow import AdaptiveSampling, ShadowSettings
 from dal.routing.stages import Stage
 from dal.telemetry import default_telemetry
 from dal.telemetry.correlation import enter_correlation, leave_correlation
@@ -281,15 +281,10 @@ class ShadowProcesses:
 
     # --- state, flush and close ----------------------------------------------------------
 
-    def breaker_states(self) -> dict[str, str]:
-        """The live workers' breakers, each at its most open state across the workers."""
+    def breaker_states(self) -> list[dict[str, str]]:
+        """Each live worker's breaker states, as it last sent them."""
         with self._lock:
-            sent = [dict(w.breakers) for w in self._workers if w.alive]
-        states: dict[str, str] = {}
-        for worker_states in sent:
-            for name, state in worker_states.items():
-                states[name] = worst_state(states.get(name), state)
-        return states
+            return [dict(w.breakers) for w in self._workers if w.alive]
 
     def state(self) -> ProcessPoolState:
         """The workers, pending jobs, restarts and the adaptive sampling factor now."""

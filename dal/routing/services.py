@@ -41,7 +41,7 @@ from dal.routing.shadow import (
     Breakers,
     ShadowRunner,
     ShadowSettings,
-    worst_state,
+    most_open,
 )
 from dal.routing.stages import Side, Stage
 from dal.telemetry import Telemetry, correlation_fields, current_correlation_id
@@ -114,11 +114,8 @@ class Services:
     def breaker_states(self) -> dict[str, str]:
         """``{"users.read": "closed", ...}``: this process's breakers and, with shadow
         processes, the workers' read breakers (the most open state of any worker)."""
-        states = self.breakers.states()
-        if self.processes is not None:
-            for name, state in self.processes.breaker_states().items():
-                states[name] = worst_state(states.get(name), state)
-        return dict(sorted(states.items()))
+        workers = () if self.processes is None else self.processes.breaker_states()
+        return most_open(self.breakers.states(), *workers)
 
     def watch_lag(self, source: Callable[[], float]) -> None:
         """Report ``source()`` as the lag of deferred secondary writes (``dal.secondary.lag``)."""

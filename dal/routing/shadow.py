@@ -28,7 +28,7 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 
@@ -180,11 +180,16 @@ _OPENNESS = {
 }
 
 
-def worst_state(first: str | None, second: str) -> str:
-    """The more open of two breaker states (``first`` None: ``second``)."""
-    if first is None:
-        return second
-    return max(first, second, key=lambda state: _OPENNESS.get(state, 0))
+def most_open(*sources: Mapping[str, str]) -> dict[str, str]:
+    """Breaker states by name (``{"users.read": "open"}``) from several sources, each at
+    its most open state among them, sorted by name."""
+    states: dict[str, str] = {}
+    for source in sources:
+        for name, state in source.items():
+            known = states.get(name)
+            if known is None or _OPENNESS.get(state, 0) > _OPENNESS.get(known, 0):
+                states[name] = state
+    return dict(sorted(states.items()))
 
 
 class CircuitBreaker:
